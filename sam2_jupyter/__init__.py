@@ -1,0 +1,44 @@
+"""sam2_jupyter: interactive SAM2 segmentation and tracking in Jupyter.
+
+The headless API::
+
+    import sam2_jupyter as sj
+    stack = sj.open_stack("cells.tif")
+    model = sj.load_model("tiny")
+    s = sj.Session(stack, model, memory_mode="low")
+    s.add_point(frame=0, y=120, x=80, label=1)
+    for t, labels in s.propagate():
+        ...
+    s.export_masks("labels.tif")
+"""
+
+from .engine import MemoryMode, Prompt, Session
+from .errors import (
+    ModelError,
+    PromptError,
+    PromptFileError,
+    Sam2JupyterError,
+    SessionBusyError,
+    StackError,
+)
+from .io import Stack, open_stack
+from .models import Model, load_model
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MemoryMode",
+    "Model",
+    "ModelError",
+    "Prompt",
+    "PromptError",
+    "PromptFileError",
+    "Sam2JupyterError",
+    "Session",
+    "SessionBusyError",
+    "Stack",
+    "StackError",
+    "__version__",
+    "load_model",
+    "open_stack",
+]

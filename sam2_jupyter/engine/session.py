@@ -1,0 +1,588 @@
+"""The Session: prompts, SAM2 state, propagation and labels for one frame sequence.
+
+It drives sam2's own ``SAM2VideoPredictor`` with exactly the calls a script would
+make (so its masks equal sam2's, which the parity tests check), and adds what an
+annotation tool needs around it: validated input, a label volume, exact undo/redo,
+cancellable streaming propagation, bounded-memory modes, and exports.
+
+Thread model: every method takes the session lock, so one notebook thread and one
+worker thread can share a Session. While a propagation runs, prompt edits raise
+:class:`SessionBusyError` (the propagation would otherwise read a state changing
+under it); ``cancel()`` is the one call meant for another thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PromptError, SessionBusyError
+from ..exports import tracks_table, write_label_tiff, write_overlay_mp4, write_tracks_csv
+from ..io import Stack, open_stack
+from ..models import Model, inference
+from .frames import SamFrames
+from .labels import LabelStore, composite
+from .memory import MemoryMode, memory_window, release_outside_window
+from .prompts import (
+    Prompt,
+    check_box,
+    check_frame,
+    check_label,
+    check_point,
+    read_prompts_csv,
+    write_prompts_csv,
+)
+from .state import has_output, new_inference_state, restore_state, snapshot_state
+
+
+@dataclass
+class _Snapshot:
+    sam: dict[str, Any]
+    labels: dict[int, bytes]
+    prompts: list[Prompt]
+    pending: list[Prompt]
+
+
+class Session:
+    """Interactive SAM2 segmentation and tracking of one sequence of frames.
+
+    Parameters
+    ----------
+    stack
+        A :class:`~sam2_jupyter.io.Stack` or anything :func:`open_stack` accepts.
+    model
+        From :func:`~sam2_jupyter.load_model`.
+    memory_mode
+        "normal", "low" or "super-low" (see :class:`MemoryMode`). Low modes give the
+        same propagation masks with memory that does not grow with the video length.
+    auto_segment
+        True: each point or box is segmented at once, conditioned on the masks of the
+        previous clicks (SAM2's interactive refinement). False: prompts wait until
+        :meth:`segment`, which sends each object's prompts on a frame together.
+    history
+        How many edits :meth:`undo` can take back.
+    """
+
+    def __init__(
+        self,
+        stack: Any,
+        model: Model,
+        memory_mode: str | MemoryMode = "normal",
+        *,
+        auto_segment: bool = True,
+        history: int = 100,
+    ) -> None:
+        self.stack: Stack = open_stack(stack)
+        self.model = model
+        self.memory_mode = MemoryMode.parse(memory_mode)
+        self.auto_segment = bool(auto_segment)
+        mode = self.memory_mode
+        import torch
+
+        low = mode.frame_cache is not None
+        cache_device = torch.device("cpu") if low else model.device
+        self._frames = SamFrames(
+            self.stack, model.image_size, model.device, mode.frame_cache, cache_device
+        )
+        h, w = self.stack.frame_shape
+        self._state = new_inference_state(self._frames, h, w, model.device, low, mode.offload_state)
+        self._labels = LabelStore(self.stack.n_frames, (h, w))
+        self._prompts: list[Prompt] = []
+        self._pending: list[Prompt] = []
+        self._undo: deque[_Snapshot] = deque(maxlen=max(1, history))
+        self._redo: list[_Snapshot] = []
+        self._lock = threading.RLock()
+        self._cancel = threading.Event()
+        self._busy = False
+        self._group = 0
+        self._window = memory_window(model.predictor)
+
+    # -- read-only views ----------------------------------------------------------
+    @property
+    def predictor(self) -> Any:
+        return self.model.predictor
+
+    @property
+    def n_frames(self) -> int:
+        return self.stack.n_frames
+
+    @property
+    def frame_shape(self) -> tuple[int, int]:
+        return self.stack.frame_shape
+
+    @property
+    def frame_axis(self) -> str:
+        return self.stack.prop_axis or "T"
+
+    @property
+    def prompts(self) -> tuple[Prompt, ...]:
+        """Prompts sent to SAM2, in the order they were given."""
+        return tuple(self._prompts)
+
+    @property
+    def pending(self) -> tuple[Prompt, ...]:
+        """Prompts waiting for :meth:`segment` (auto_segment=False)."""
+        return tuple(self._pending)
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    @property
+    def label_ids(self) -> list[int]:
+        """Object ids that have prompts or labelled pixels in SAM2's state."""
+        ids = {p.label for p in self._prompts} | {p.label for p in self._pending}
+        ids |= set(self._state["obj_ids"])
+        return sorted(ids)
+
+    def next_unused_label(self) -> int:
+        """One more than the largest label in use (napari's M key convention)."""
+        ids = self.label_ids
+        return (max(ids) + 1) if ids else 1
+
+    @property
+    def labels(self) -> np.ndarray:
+        """(frames, Y, X) uint16 label volume; 0 is background, label id = object id.
+
+        Where objects overlap, a pixel goes to the object with the highest mask logit
+        (see :func:`~sam2_jupyter.engine.labels.composite`). This builds a new array;
+        :meth:`label_frame` reads one frame.
+        """
+        with self._lock:
+            return self._labels.to_array()
+
+    def label_frame(self, t: int) -> np.ndarray:
+        return self._labels.get(check_frame(t, self.n_frames))
+
+    def image_frame(self, t: int) -> np.ndarray:
+        """Frame ``t`` as the uint8 RGB image SAM2 sees (before resizing)."""
+        return self.stack.display_frame(check_frame(t, self.n_frames))
+
+    # -- internals ------------------------------------------------------------------
+    def _snapshot(self) -> _Snapshot:
+        return _Snapshot(
+            snapshot_state(self._state),
+            self._labels.snapshot(),
+            list(self._prompts),
+            list(self._pending),
+        )
+
+    def _restore(self, snap: _Snapshot) -> None:
+        restore_state(self._state, snap.sam)
+        self._labels.restore(snap.labels)
+        self._prompts = list(snap.prompts)
+        self._pending = list(snap.pending)
+
+    def _check_idle(self) -> None:
+        if self._busy:
+            raise SessionBusyError(
+                "propagation is running; cancel it or wait before editing prompts"
+            )
+
+    @contextlib.contextmanager
+    def _edit(self) -> Iterator[None]:
+        """One undoable step: all of it happens, or none of it (state restored)."""
+        with self._lock:
+            self._check_idle()
+            snap = self._snapshot()
+            try:
+                with inference(self.model):
+                    yield
+            except BaseException:
+                self._restore(snap)
+                raise
+            self._undo.append(snap)
+            self._redo.clear()
+
+    def _new_group(self) -> int:
+        self._group += 1
+        return self._group
+
+    def _store(self, frame: int, obj_ids: list[int], masks: Any) -> np.ndarray:
+        """Turn SAM2's per-object logits on ``frame`` into the frame's labels."""
+        idx = self._state["obj_id_to_idx"]
+        known = [has_output(self._state, idx[o], frame) for o in obj_ids]
+        logits = (
+            masks[:, 0].float().cpu().numpy()
+            if len(obj_ids)
+            else np.zeros((0, *self.frame_shape), np.float32)
+        )
+        labels = composite(logits, list(obj_ids), known, self._labels.get(frame))
+        self._labels.set(frame, labels)
+        return labels
+
+    def _refresh(self, frame: int) -> np.ndarray:
+        """Recompute a frame's labels from what SAM2 now holds (after removals)."""
+        obj_ids = list(self._state["obj_ids"])
+        if not obj_ids:
+            return self._store(frame, [], None)
+        is_cond = any(
+            frame in d["cond_frame_outputs"]
+            for d in self._state["temp_output_dict_per_obj"].values()
+        )
+        out = self.predictor._consolidate_temp_output_across_obj(
+            self._state, frame, is_cond=is_cond, consolidate_at_video_res=True
+        )
+        _, masks = self.predictor._get_orig_video_res_output(
+            self._state, out["pred_masks_video_res"]
+        )
+        return self._store(frame, obj_ids, masks)
+
+    def _send(self, frame: int, label: int, prompts: list[Prompt], batched: bool) -> np.ndarray:
+        """One call of sam2's ``add_new_points_or_box``.
+
+        Batched: the box (if any) and every point, replacing SAM2's earlier inputs for
+        this object on this frame. Not batched: one click added to them.
+        """
+        points = [[p.x, p.y] for p in prompts if p.kind == "point"]
+        signs = [1 if p.positive else 0 for p in prompts if p.kind == "point"]
+        boxes = [p for p in prompts if p.kind == "box"]
+        box = [boxes[-1].x0, boxes[-1].y0, boxes[-1].x1, boxes[-1].y1] if boxes else None
+        _, obj_ids, masks = self.predictor.add_new_points_or_box(
+            self._state,
+            frame_idx=frame,
+            obj_id=label,
+            points=points or None,
+            labels=signs or None,
+            clear_old_points=batched,
+            box=box,
+        )
+        return self._store(frame, list(obj_ids), masks)
+
+    def _batch(self, frame: int, label: int, new: list[Prompt]) -> np.ndarray:
+        """Send the new prompts with this object's earlier points on the frame; a new
+        box replaces the old one (SAM2 takes one box per object and frame)."""
+        key = (frame, label)
+        new = [replace(p, batched=True) for p in new]
+        new_box = any(p.kind == "box" for p in new)
+        kept = [q for q in self._prompts if q.key != key or not (new_box and q.kind == "box")]
+        self._prompts = kept + new
+        return self._send(frame, label, [q for q in self._prompts if q.key == key], True)
+
+    # -- prompts ----------------------------------------------------------------------
+    def add_point(
+        self, frame: int, y: float, x: float, label: int, positive: bool = True
+    ) -> np.ndarray | None:
+        """A positive (or negative) click at pixel (y, x) of ``frame`` for ``label``.
+
+        Returns the frame's new labels in auto-segment mode, else None (pending).
+        """
+        frame = check_frame(frame, self.n_frames)
+        label = check_label(label)
+        y, x = check_point(y, x, self.frame_shape)
+        with self._edit():
+            p = Prompt(frame, label, "point", bool(positive), y=y, x=x, group=self._new_group())
+            if not self.auto_segment:
+                self._pending.append(p)
+                return None
+            self._prompts.append(p)
+            return self._send(frame, label, [p], batched=False)
+
+    def add_box(
+        self, frame: int, y0: float, x0: float, y1: float, x1: float, label: int
+    ) -> np.ndarray | None:
+        """A box with corners (y0, x0) and (y1, x1) on ``frame`` for ``label``.
+
+        It replaces this object's earlier box on the frame and is sent together with
+        the object's points there (SAM2 wants the box first).
+        """
+        frame = check_frame(frame, self.n_frames)
+        label = check_label(label)
+        top, left, bottom, right = check_box(y0, x0, y1, x1, self.frame_shape)
+        with self._edit():
+            p = Prompt(
+                frame,
+                label,
+                "box",
+                True,
+                y0=top,
+                x0=left,
+                y1=bottom,
+                x1=right,
+                group=self._new_group(),
+            )
+            if not self.auto_segment:
+                self._pending.append(p)
+                return None
+            return self._batch(frame, label, [p])
+
+    def segment(self) -> list[int]:
+        """Send the pending prompts, each object's prompts on a frame as one batch.
+
+        Returns the frames whose labels changed.
+        """
+        with self._edit():
+            groups: OrderedDict[tuple[int, int], list[Prompt]] = OrderedDict()
+            for p in self._pending:
+                groups.setdefault(p.key, []).append(p)
+            for (frame, label), new in groups.items():
+                g = self._new_group()
+                self._batch(frame, label, [replace(p, group=g) for p in new])
+            self._pending = []
+            return sorted({f for f, _ in groups})
+
+    def remove_point(
+        self, frame: int, y: float, x: float, label: int | None = None, tolerance: float = 10.0
+    ) -> Prompt:
+        """Remove the point (or box corner) nearest to (y, x) on ``frame``.
+
+        The object's remaining prompts on that frame are replayed in their original
+        order and grouping, so the mask is what it would have been without the removed
+        prompt. Removing an object's last prompt removes the object (as
+        :meth:`clear_label`). Returns the removed prompt.
+        """
+        frame = check_frame(frame, self.n_frames)
+        y, x = check_point(y, x, self.frame_shape)
+
+        def dist(p: Prompt) -> float:
+            if p.kind == "point":
+                return float(np.hypot(p.y - y, p.x - x))
+            return min(
+                float(np.hypot(cy - y, cx - x)) for cy in (p.y0, p.y1) for cx in (p.x0, p.x1)
+            )
+
+        with self._edit():
+            candidates = [
+                (dist(p), i, p)
+                for i, p in enumerate(self._pending + self._prompts)
+                if p.frame == frame and (label is None or p.label == label)
+            ]
+            candidates = [c for c in candidates if c[0] <= tolerance]
+            if not candidates:
+                raise PromptError(
+                    f"no prompt within {tolerance:g} px of (y={y:g}, x={x:g}) on frame {frame}"
+                )
+            _, i, removed = min(candidates, key=lambda c: (c[0], c[1]))
+            if i < len(self._pending):
+                del self._pending[i]
+                return removed
+            del self._prompts[i - len(self._pending)]
+            if not any(p.label == removed.label for p in self._prompts):
+                self._drop_object(removed.label)
+            else:
+                self._replay(frame, removed.label)
+            return removed
+
+    def _replay(self, frame: int, label: int) -> None:
+        state = self._state
+        self.predictor.clear_all_prompts_in_frame(state, frame, label, need_output=False)
+        # clear_all_prompts_in_frame keeps the old mask as a tracking output; drop it so
+        # the replay does not start from the mask that had the removed prompt in it.
+        obj_idx = state["obj_id_to_idx"][label]
+        state["output_dict_per_obj"][obj_idx]["non_cond_frame_outputs"].pop(frame, None)
+        remaining = [p for p in self._prompts if p.key == (frame, label)]
+        if not remaining:
+            self._refresh(frame)
+            return
+        order = list(OrderedDict.fromkeys(p.group for p in remaining))
+        for g in order:
+            members = [p for p in remaining if p.group == g]
+            if members[0].batched:
+                upto = remaining[: max(remaining.index(p) for p in members) + 1]
+                self._send(frame, label, upto, batched=True)
+            else:
+                self._send(frame, label, members, batched=False)
+
+    def _drop_object(self, label: int) -> None:
+        self._prompts = [p for p in self._prompts if p.label != label]
+        self._pending = [p for p in self._pending if p.label != label]
+        if label in self._state["obj_id_to_idx"]:
+            self.predictor.remove_object(self._state, label, need_output=False)
+        for t in self._labels.labelled_frames():
+            if (self._labels.get(t) == label).any():
+                self._refresh(t)
+
+    def clear_label(self, label: int) -> None:
+        """Remove an object: its prompts, its SAM2 memory and its labels on every frame."""
+        label = check_label(label)
+        with self._edit():
+            if label not in self.label_ids:
+                raise PromptError(f"label {label} is not in use (labels: {self.label_ids})")
+            self._drop_object(label)
+
+    def undo(self) -> bool:
+        """Take back the last edit or propagation exactly; False if nothing to undo."""
+        with self._lock:
+            self._check_idle()
+            if not self._undo:
+                return False
+            self._redo.append(self._snapshot())
+            self._restore(self._undo.pop())
+            return True
+
+    def redo(self) -> bool:
+        """Re-apply what :meth:`undo` took back; False if nothing to redo."""
+        with self._lock:
+            self._check_idle()
+            if not self._redo:
+                return False
+            self._undo.append(self._snapshot())
+            self._restore(self._redo.pop())
+            return True
+
+    # -- propagation ------------------------------------------------------------------
+    def propagate(
+        self,
+        reverse: bool = False,
+        both: bool = False,
+        start: int | None = None,
+        stop: int | None = None,
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """Track every object from ``start`` (default: the earliest prompted frame).
+
+        Returns a generator yielding ``(frame, labels)`` as each frame is computed.
+        Forward runs to ``stop`` (default the last frame); ``reverse`` runs backwards
+        to ``stop`` (default 0); ``both`` runs forward then backward from ``start``.
+        Pending prompts are segmented first. :meth:`cancel` (from any thread) stops
+        it before the next frame; every completed frame is kept. A propagation is one
+        undoable step.
+        """
+        with self._lock:
+            self._check_idle()
+            if self._pending:
+                self.segment()
+            if not self._prompts:
+                raise PromptError("no prompts yet: add a point or a box before propagating")
+            first = min(p.frame for p in self._prompts)
+            start = first if start is None else check_frame(start, self.n_frames)
+            last = self.n_frames - 1
+            if both:
+                if stop is not None:
+                    raise PromptError("stop cannot be combined with both=True")
+                plan = [(False, last - start), (True, start)]
+            elif reverse:
+                stop = 0 if stop is None else check_frame(stop, self.n_frames)
+                if stop > start:
+                    raise PromptError(
+                        f"reverse propagation from frame {start} cannot stop at later frame {stop}"
+                    )
+                plan = [(True, start - stop)]
+            else:
+                stop = last if stop is None else check_frame(stop, self.n_frames)
+                if stop < start:
+                    raise PromptError(
+                        f"forward propagation from frame {start} cannot stop at "
+                        f"earlier frame {stop}"
+                    )
+                plan = [(False, stop - start)]
+            self._cancel.clear()
+        return self._propagate(start, plan)
+
+    def _propagate(
+        self, start: int, plan: list[tuple[bool, int]]
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        with self._lock:
+            self._check_idle()
+            self._busy = True
+            snap = self._snapshot()
+        pushed = False
+        try:
+            for reverse, count in plan:
+                gen = self.predictor.propagate_in_video(
+                    self._state,
+                    start_frame_idx=start,
+                    max_frame_num_to_track=count,
+                    reverse=reverse,
+                )
+                try:
+                    while not self._cancel.is_set():
+                        with self._lock, self.model.autocast():
+                            try:
+                                frame, obj_ids, masks = next(gen)
+                            except StopIteration:
+                                break
+                            if not pushed:
+                                self._undo.append(snap)
+                                self._redo.clear()
+                                pushed = True
+                            labels = self._store(frame, list(obj_ids), masks)
+                            if self.memory_mode.release_outputs:
+                                release_outside_window(self._state, frame, self._window)
+                        yield frame, labels
+                finally:
+                    gen.close()
+                if self._cancel.is_set():
+                    break
+        finally:
+            with self._lock:
+                self._busy = False
+
+    def run_propagation(
+        self,
+        reverse: bool = False,
+        both: bool = False,
+        start: int | None = None,
+        stop: int | None = None,
+    ) -> list[int]:
+        """:meth:`propagate` to completion (or cancel); returns the frames computed."""
+        return [t for t, _ in self.propagate(reverse=reverse, both=both, start=start, stop=stop)]
+
+    def cancel(self) -> None:
+        """Stop a running propagation before its next frame (safe from any thread)."""
+        self._cancel.set()
+
+    # -- prompts on disk --------------------------------------------------------------
+    def save_prompts(self, path: str | Path, overwrite: bool = True) -> Path:
+        """All prompts (sent and pending) as CSV, one row each, in order."""
+        with self._lock:
+            return write_prompts_csv(self._prompts + self._pending, path, overwrite)
+
+    def load_prompts(self, path: str | Path, replace_all: bool = False) -> list[Prompt]:
+        """Load prompts from CSV and segment them, each object's prompts on a frame as
+        one batch.
+
+        A batch differs from clicking the same points one by one: clicks refine the
+        previous click's mask, a batch is decoded from all points at once, so masks
+        can differ. Every row is validated first; any bad row raises
+        :class:`PromptFileError` listing the rows and nothing changes.
+        ``replace_all`` removes the current objects first. One undo takes it back.
+        """
+        loaded = read_prompts_csv(path, self.n_frames, self.frame_shape)
+        with self._edit():
+            if replace_all:
+                for label in self.label_ids:
+                    self._drop_object(label)
+            groups: OrderedDict[tuple[int, int], list[Prompt]] = OrderedDict()
+            for p in loaded:
+                groups.setdefault(p.key, []).append(p)
+            for (frame, label), new in groups.items():
+                g = self._new_group()
+                self._batch(frame, label, [replace(p, group=g) for p in new])
+        return loaded
+
+    # -- exports ----------------------------------------------------------------------
+    def export_masks(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Labels as an ImageJ uint16 TIFF with axes TYX or ZYX."""
+        with self._lock:
+            return write_label_tiff(self, path, overwrite)
+
+    def export_overlay(
+        self, path: str | Path, opacity: float = 0.5, fps: float = 10, overwrite: bool = False
+    ) -> Path:
+        """An mp4 of the frames with coloured labels at ``opacity``."""
+        with self._lock:
+            return write_overlay_mp4(self, path, opacity, fps, overwrite)
+
+    def tracks(self) -> pd.DataFrame:
+        """Centroid of every object on every frame: track_id, t (or z), [z,] y, x."""
+        other = self.stack.other_axis
+        extra = (other, self.stack.other_index) if other else None
+        with self._lock:
+            return tracks_table(self, extra)
+
+    def export_tracks(self, path: str | Path, overwrite: bool = False) -> Path:
+        return write_tracks_csv(self.tracks(), path, overwrite)
+
+    def __repr__(self) -> str:
+        return (
+            f"Session({self.stack.name}, {self.n_frames} frames, {self.model!r}, "
+            f"memory={self.memory_mode.name}, objects={self.label_ids})"
+        )

@@ -1,0 +1,41 @@
+"""Exceptions users can catch by kind.
+
+Every expected failure (bad file, bad axis, bad prompt) raises one of these with a
+message that names the offending thing, so the widget can show it as a sentence and
+scripts can react without parsing tracebacks.
+"""
+
+from __future__ import annotations
+
+
+class Sam2JupyterError(Exception):
+    """Base class of every expected error raised by sam2_jupyter."""
+
+
+class StackError(Sam2JupyterError, ValueError):
+    """The data source cannot be read as an image stack (file, axes, dtype, shape)."""
+
+
+class ModelError(Sam2JupyterError, RuntimeError):
+    """A model cannot be found, downloaded, verified or built."""
+
+
+class PromptError(Sam2JupyterError, ValueError):
+    """A prompt is invalid (frame, coordinates, label) or refers to nothing."""
+
+
+class PromptFileError(PromptError):
+    """A prompts CSV has bad rows; ``problems`` lists them as ``(row, message)``."""
+
+    def __init__(self, path: str, problems: list[tuple[int, str]]) -> None:
+        self.path = path
+        self.problems = problems
+        shown = "\n".join(f"  row {row}: {msg}" for row, msg in problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(
+            f"{path}: {len(problems)} bad row(s); no prompt was loaded:\n{shown}{more}"
+        )
+
+
+class SessionBusyError(Sam2JupyterError, RuntimeError):
+    """The session is propagating; prompt edits wait until it finishes or is cancelled."""

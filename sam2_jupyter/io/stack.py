@@ -1,0 +1,269 @@
+"""The Stack: one lazily read sequence of 2D frames that SAM2 propagates along.
+
+Data arrive with up to five axes (T, Z, C, Y, X). A Stack fixes which axis is the
+propagation axis (Z or T), which index of the other one is annotated (4D data), which
+channel is shown (multi-channel data that is not RGB), and the contrast limits. All
+of this is fixed at construction so that what SAM2 saw for a prompt never changes
+under it; ``select`` and ``with_contrast`` return new Stacks over the same data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import StackError
+from .contrast import (
+    check_dtype,
+    default_limits,
+    percentile_limits,
+    to_rgb,
+    to_uint8,
+)
+from .readers import Source, read_path
+
+_KNOWN_AXES = set("TZCYX")
+
+
+def guess_axes(shape: tuple[int, ...]) -> str:
+    """Axes of an array without metadata: a trailing 3 or 4 is colour.
+
+    2D: YX; 3D: TYX or YXC; 4D: TZYX or TYXC; 5D: TZCYX or TZYXC.
+    """
+    ndim = len(shape)
+    rgb = ndim >= 3 and shape[-1] in (3, 4) and min(shape[-3:-1]) > 4
+    table = {
+        (2, False): "YX",
+        (3, False): "TYX",
+        (3, True): "YXC",
+        (4, False): "TZYX",
+        (4, True): "TYXC",
+        (5, False): "TZCYX",
+        (5, True): "TZYXC",
+    }
+    try:
+        return table[(ndim, rgb)]
+    except KeyError:
+        raise StackError(
+            f"cannot guess the axes of a {ndim}D array of shape {shape}; pass axes='TZCYX'-style"
+        ) from None
+
+
+def normalise_axes(axes: str, shape: tuple[int, ...], name: str) -> str:
+    """Upper-case, check letters and length; S (samples) means C."""
+    axes = axes.upper().replace("S", "C")
+    if len(axes) != len(shape):
+        raise StackError(
+            f"{name}: axes {axes!r} have {len(axes)} letters but the data has "
+            f"{len(shape)} dimensions {shape}"
+        )
+    bad = set(axes) - _KNOWN_AXES
+    if bad:
+        raise StackError(
+            f"{name}: unknown axis letter(s) {sorted(bad)} in {axes!r}; use T, Z, C, Y, X"
+        )
+    if len(set(axes)) != len(axes):
+        raise StackError(f"{name}: axis letters repeat in {axes!r}")
+    if "Y" not in axes or "X" not in axes:
+        raise StackError(f"{name}: axes {axes!r} need both Y and X")
+    return axes
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A sequence of frames along ``prop_axis``; read lazily, converted per frame.
+
+    Use :func:`open_stack` to build one. ``n_frames`` frames of ``frame_shape`` (Y, X);
+    ``raw_frame(i)`` is the stored data, ``display_frame(i)`` the uint8 RGB that the
+    model and the screen see.
+    """
+
+    array: Any
+    axes: str
+    name: str
+    prop_axis: str | None
+    other_index: int = 0
+    channel: int = 0
+    rgb: bool = False
+    contrast_limits: tuple[float, float] = (0.0, 255.0)
+    _shape: tuple[int, ...] = field(default=(), repr=False)
+
+    # -- geometry ---------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the underlying data, in ``axes`` order."""
+        return self._shape
+
+    def _size(self, axis: str) -> int:
+        return self._shape[self.axes.index(axis)] if axis in self.axes else 1
+
+    @property
+    def other_axis(self) -> str | None:
+        """The axis (T or Z) that is held fixed in 4D data, else None."""
+        others = [a for a in "TZ" if a in self.axes and a != self.prop_axis]
+        return others[0] if others else None
+
+    @property
+    def n_other(self) -> int:
+        """How many 3D sequences 4D data holds (1 otherwise)."""
+        return self._size(self.other_axis) if self.other_axis else 1
+
+    @property
+    def n_frames(self) -> int:
+        return self._size(self.prop_axis) if self.prop_axis else 1
+
+    @property
+    def n_channels(self) -> int:
+        return self._size("C")
+
+    @property
+    def frame_shape(self) -> tuple[int, int]:
+        return (self._size("Y"), self._size("X"))
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self.array.dtype)
+
+    # -- views ------------------------------------------------------------------
+    def select(self, index: int) -> Stack:
+        """The Stack of another 3D sequence of 4D data (another T or Z index)."""
+        if self.other_axis is None:
+            raise StackError(f"{self.name}: data has no second sequence axis to select")
+        if not 0 <= index < self.n_other:
+            raise StackError(
+                f"{self.name}: {self.other_axis} index {index} out of range 0..{self.n_other - 1}"
+            )
+        return replace(self, other_index=index)
+
+    def with_contrast(self, limits: tuple[float, float]) -> Stack:
+        """The same data shown with other contrast limits (low, high)."""
+        return replace(self, contrast_limits=_check_limits(limits, self.name))
+
+    # -- reading ----------------------------------------------------------------
+    def _index(self, i: int) -> tuple[Any, ...]:
+        key: list[Any] = []
+        for axis in self.axes:
+            if axis == self.prop_axis:
+                key.append(i)
+            elif axis == self.other_axis:
+                key.append(self.other_index)
+            elif axis == "C" and not self.rgb:
+                key.append(self.channel)
+            else:
+                key.append(slice(None))
+        return tuple(key)
+
+    def raw_frame(self, i: int) -> np.ndarray:
+        """Frame ``i`` as stored: (Y, X), or (Y, X, 3|4) for RGB data."""
+        if not -self.n_frames <= i < self.n_frames:
+            raise StackError(f"{self.name}: frame {i} out of range 0..{self.n_frames - 1}")
+        if i < 0:
+            i += self.n_frames
+        data = np.asarray(self.array[self._index(i)])
+        kept = [a for a in self.axes if a in "YX" or (a == "C" and self.rgb)]
+        order = [kept.index(a) for a in "YXC" if a in kept]
+        return np.transpose(data, order) if order != list(range(len(order))) else data
+
+    def display_frame(self, i: int) -> np.ndarray:
+        """Frame ``i`` as uint8 RGB (Y, X, 3) with this Stack's contrast limits."""
+        return to_rgb(to_uint8(self.raw_frame(i), self.contrast_limits))
+
+    def __len__(self) -> int:
+        return self.n_frames
+
+
+def _check_limits(limits: tuple[float, float], name: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in limits)
+    except Exception:
+        raise StackError(f"{name}: contrast limits must be two numbers, got {limits!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        raise StackError(f"{name}: contrast limits must be finite with low < high, got {limits}")
+    return (lo, hi)
+
+
+def open_stack(
+    source: Any,
+    axes: str | None = None,
+    *,
+    prop_axis: str | None = None,
+    other_index: int = 0,
+    channel: int = 0,
+    contrast_limits: tuple[float, float] | None = None,
+    percentiles: tuple[float, float] = (0.5, 99.5),
+) -> Stack:
+    """Open a numpy/Zarr/dask array, TIFF/OME-TIFF, video, GIF, image folder or Zarr.
+
+    Parameters
+    ----------
+    source
+        An array-like or a path. An existing :class:`Stack` is returned as is.
+    axes
+        Axis letters from T, Z, C, Y, X (S counts as C), e.g. ``"TZYX"``. Taken from
+        the file's metadata when it has any, else guessed from the shape (see
+        :func:`guess_axes`).
+    prop_axis
+        "T" or "Z": the axis SAM2 propagates along. Default: T if present, else Z.
+    other_index
+        For 4D data: which index of the other of T/Z is annotated.
+    channel
+        For multi-channel data that is not RGB (C not 3 or 4): the channel shown.
+    contrast_limits
+        (low, high) mapped to 0..255. Default: as stored for uint8/bool, otherwise
+        the ``percentiles`` of a few sample frames (finite values only), which makes
+        16-bit data that uses a few hundred grey levels visible.
+    """
+    if isinstance(source, Stack):
+        return source
+    if isinstance(source, (str, Path)):
+        src = read_path(Path(source).expanduser())
+    elif hasattr(source, "shape") and hasattr(source, "dtype") and hasattr(source, "__getitem__"):
+        src = Source(source, None, f"{type(source).__name__} {tuple(source.shape)}")
+    elif isinstance(source, (list, tuple)):
+        src = Source(np.asarray(source), None, "array")
+    else:
+        raise StackError(f"cannot open {type(source).__name__}: pass an array or a path")
+    shape = tuple(int(s) for s in src.array.shape)
+    name = src.name
+    check_dtype(np.dtype(src.array.dtype), name)
+    if any(s == 0 for s in shape):
+        raise StackError(f"{name}: empty data of shape {shape}")
+    if axes is not None:
+        ax = normalise_axes(axes, shape, name)
+    elif src.axes is not None and len(src.axes) == len(shape):
+        ax = normalise_axes(src.axes, shape, name)
+    else:
+        ax = normalise_axes(guess_axes(shape), shape, name)
+
+    if prop_axis is None:
+        prop = "T" if "T" in ax else ("Z" if "Z" in ax else None)
+    else:
+        prop = prop_axis.upper()
+        if prop not in ("T", "Z") or prop not in ax:
+            raise StackError(
+                f"{name}: prop_axis {prop_axis!r} must be T or Z and one of the data axes {ax!r}"
+            )
+    n_c = shape[ax.index("C")] if "C" in ax else 1
+    rgb = "C" in ax and n_c in (3, 4)
+    if not rgb and not 0 <= channel < n_c:
+        raise StackError(f"{name}: channel {channel} out of range 0..{n_c - 1}")
+    stack = Stack(src.array, ax, name, prop, 0, channel, rgb, (0.0, 255.0), shape)
+    if stack.other_axis is not None:
+        stack = stack.select(other_index)
+    elif other_index:
+        raise StackError(f"{name}: other_index given but the data has no second sequence axis")
+
+    if contrast_limits is not None:
+        limits = _check_limits(contrast_limits, name)
+    else:
+        limits = default_limits(stack.dtype) or percentile_limits(
+            [stack.raw_frame(int(i)) for i in _sample_frames(stack.n_frames)], percentiles
+        )
+    return replace(stack, contrast_limits=limits)
+
+
+def _sample_frames(n: int, k: int = 5) -> np.ndarray:
+    return np.unique(np.linspace(0, n - 1, num=min(n, k)).round().astype(int))

@@ -1,0 +1,186 @@
+"""Building SAM2's video predictor from a checkpoint (or untrained) on a device."""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..errors import ModelError
+from .download import ensure_checkpoint
+from .registry import ModelSpec, get_spec
+
+
+class UntrainedModelWarning(UserWarning):
+    """Masks from an untrained model are noise: for tests and UI trials only."""
+
+
+def pick_device(device: str | torch.device = "auto") -> torch.device:
+    """cuda > mps > cpu for "auto"; an explicit device must be usable."""
+    if str(device) == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ModelError(f"device {device!r} asked for but CUDA is not available")
+    return dev
+
+
+@dataclass
+class Model:
+    """A loaded SAM2 video predictor and where it came from.
+
+    ``predictor`` is sam2's own ``SAM2VideoPredictor``: anything sam2 documents works
+    on it directly. ``autocast()`` is the numeric context every call runs in (bf16
+    on CUDA, as sam2's own examples do; nothing elsewhere).
+    """
+
+    predictor: Any
+    spec: ModelSpec
+    device: torch.device
+    checkpoint: Path | None
+    untrained: bool
+
+    @property
+    def image_size(self) -> int:
+        return int(self.predictor.image_size)
+
+    def autocast(self) -> contextlib.AbstractContextManager[Any]:
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def __repr__(self) -> str:
+        src = "untrained" if self.untrained else str(self.checkpoint)
+        return f"Model({self.spec.label}, {self.image_size}px, {self.device}, {src})"
+
+
+def _build(spec: ModelSpec, device: torch.device, image_size: int | None) -> Any:
+    from sam2.build_sam import build_sam2_video_predictor
+
+    extra = [f"++model.image_size={int(image_size)}"] if image_size else []
+    return build_sam2_video_predictor(
+        spec.config, ckpt_path=None, device="cpu", hydra_overrides_extra=extra
+    )
+
+
+def _fix_cpu_memory_dtype(predictor: Any) -> None:
+    """Let sam2 track on devices without autocast.
+
+    sam2 stores memory features in bfloat16 and relies on CUDA autocast to mix them
+    with float32 weights. When every memory of a frame is bfloat16 (an object first
+    prompted on a later frame, so no object pointer joins them) the memory attention
+    fails on the CPU with a dtype error. Upcasting the memory to the query's dtype
+    is what ``torch.cat`` type promotion already does whenever a float32 pointer is
+    present, so results elsewhere are unchanged, bit for bit.
+    """
+    attention = predictor.memory_attention
+    forward = attention.forward
+
+    def forward_same_dtype(curr: Any, memory: Any, *args: Any, **kwargs: Any) -> Any:
+        query = curr[0] if isinstance(curr, list) else curr
+        if memory.dtype != query.dtype and not torch.is_autocast_enabled(query.device.type):
+            memory = memory.to(query.dtype)
+        return forward(curr, memory, *args, **kwargs)
+
+    attention.forward = forward_same_dtype
+
+
+def _load_weights(predictor: Any, path: Path) -> None:
+    """Load with ``weights_only`` (no code runs from the file) and strictly: a file
+    whose tensors do not fit the architecture is reported, never half-loaded."""
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ModelError(
+            f"{path}: not a readable checkpoint ({exc}); delete it and load again to re-download"
+        ) from exc
+    state = ckpt.get("model", ckpt) if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict):
+        raise ModelError(f"{path}: checkpoint holds no state dict")
+    try:
+        predictor.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise ModelError(
+            f"{path}: weights do not match this model's architecture: {str(exc)[:500]}"
+        ) from exc
+
+
+def load_model(
+    name: str = "tiny",
+    version: str = "2.1",
+    checkpoint: str | Path | None = None,
+    model_dir: str | Path | None = None,
+    device: str | torch.device = "auto",
+    image_size: int | None = None,
+    untrained: bool = False,
+    *,
+    seed: int = 0,
+    url: str | None = None,
+    progress: bool = True,
+) -> Model:
+    """Load a SAM2 video predictor.
+
+    Parameters
+    ----------
+    name, version
+        tiny < small < base_plus < large; SAM "2.1" (default) or "2.0".
+    checkpoint
+        A local ``.pt`` file; skips the download.
+    model_dir
+        Where official weights are downloaded on first use (default: a per-user
+        cache folder, or ``$SAM2_JUPYTER_MODEL_DIR``).
+    device
+        "auto" picks cuda, then mps, then cpu.
+    image_size
+        Model input size; default the config's 1024. Smaller is faster and coarser.
+    untrained
+        Random weights (seeded by ``seed``) in the real architecture: no download,
+        for tests and trying the interface offline. Warns, because masks are noise.
+    url
+        Download from here instead of the official address (mirrors, tests).
+    """
+    spec = get_spec(name, version)
+    dev = pick_device(device)
+    if image_size is not None and (int(image_size) < 64 or int(image_size) % 32):
+        raise ModelError(f"image_size must be a multiple of 32 and at least 64, got {image_size}")
+    path: Path | None = None
+    if not untrained:
+        if checkpoint is not None:
+            path = Path(checkpoint).expanduser()
+            if not path.is_file():
+                raise ModelError(f"{path}: checkpoint file not found")
+        else:
+            path = ensure_checkpoint(spec, model_dir, url=url, progress=progress)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        predictor = _build(spec, dev, image_size)
+    if path is not None:
+        _load_weights(predictor, path)
+    else:
+        warnings.warn(
+            f"{spec.label} built with RANDOM weights (untrained=True): masks are noise. "
+            "Use it only for tests and trying the interface.",
+            UntrainedModelWarning,
+            stacklevel=2,
+        )
+    predictor = predictor.to(dev).eval()
+    if dev.type != "cuda":
+        _fix_cpu_memory_dtype(predictor)
+    return Model(predictor, spec, dev, path, untrained)
+
+
+@contextlib.contextmanager
+def inference(model: Model) -> Iterator[None]:
+    """No autograd, and the model's autocast: the context of every SAM2 call."""
+    with torch.inference_mode(), model.autocast():
+        yield
