@@ -23,8 +23,8 @@ IMG_STD = (0.229, 0.224, 0.225)
 
 def preprocess(rgb: np.ndarray, image_size: int) -> torch.Tensor:
     """uint8 RGB (Y, X, 3) to the resized uint8 (3, S, S) tensor sam2 starts from."""
-    resized = np.asarray(Image.fromarray(rgb).resize((image_size, image_size)))
-    return torch.from_numpy(np.ascontiguousarray(resized)).permute(2, 0, 1)
+    resized = np.array(Image.fromarray(rgb).resize((image_size, image_size)))
+    return torch.from_numpy(resized).permute(2, 0, 1)
 
 
 class SamFrames:

@@ -1,0 +1,60 @@
+"""Shared fixtures: one untrained SAM2.1 tiny model at 256 px and small synthetic videos.
+
+The model has random weights (real weights cannot be fetched in CI), so masks are
+noise; correctness is shown by parity with sam2's own predictor on the same weights.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from sam2_jupyter.models import Model, UntrainedModelWarning, load_model
+
+IMAGE_SIZE = 256
+
+
+@pytest.fixture(scope="session")
+def model() -> Model:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UntrainedModelWarning)
+        return load_model("tiny", untrained=True, image_size=IMAGE_SIZE, device="cpu", seed=0)
+
+
+def moving_discs(
+    n_frames: int = 10, shape: tuple[int, int] = (96, 128), seed: int = 0
+) -> np.ndarray:
+    """(T, Y, X, 3) uint8: two coloured discs drifting over a textured background."""
+    rng = np.random.default_rng(seed)
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    frames = np.empty((n_frames, h, w, 3), np.uint8)
+    background = rng.integers(20, 90, (h, w, 3))
+    for t in range(n_frames):
+        img = background.copy()
+        for cy, cx, r, vy, vx, colour in (
+            (30, 30, 14, 2, 3, (230, 60, 40)),
+            (65, 95, 12, -1, -3, (40, 200, 230)),
+        ):
+            disc = (yy - (cy + vy * t)) ** 2 + (xx - (cx + vx * t)) ** 2 <= r * r
+            img[disc] = colour
+        frames[t] = img
+    return frames
+
+
+@pytest.fixture(scope="session")
+def video() -> np.ndarray:
+    return moving_discs()
+
+
+@pytest.fixture(scope="session")
+def jpeg_folder(tmp_path_factory: pytest.TempPathFactory, video: np.ndarray) -> Path:
+    """The video as a folder of <index>.jpg, the input sam2's own loader takes."""
+    folder = tmp_path_factory.mktemp("jpegs")
+    for t, frame in enumerate(video):
+        iio.imwrite(folder / f"{t}.jpg", frame, quality=95)
+    return folder

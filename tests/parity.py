@@ -1,0 +1,87 @@
+"""Driving sam2's predictor directly, as a script would, to compare with a Session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from sam2_jupyter.engine import composite
+
+
+def reference_state(model: Any, jpeg_folder: Any) -> dict[str, Any]:
+    """sam2's own init_state on a JPEG folder (sam2's loader and preprocessing)."""
+    return model.predictor.init_state(video_path=str(jpeg_folder))
+
+
+def ref_labels(obj_ids: list[int], masks: torch.Tensor) -> np.ndarray:
+    """sam2's returned logits turned into labels by the documented overlap rule."""
+    return composite(masks[:, 0].float().cpu().numpy(), list(obj_ids))
+
+
+def ref_click(
+    model: Any,
+    state: dict[str, Any],
+    frame: int,
+    y: float,
+    x: float,
+    obj: int,
+    positive: bool = True,
+) -> np.ndarray:
+    _, ids, masks = model.predictor.add_new_points_or_box(
+        state,
+        frame_idx=frame,
+        obj_id=obj,
+        points=[[x, y]],
+        labels=[int(positive)],
+        clear_old_points=False,
+    )
+    return ref_labels(ids, masks)
+
+
+def ref_batch(
+    model: Any,
+    state: dict[str, Any],
+    frame: int,
+    obj: int,
+    points: list[tuple[float, float, bool]],
+    box: tuple[float, ...] | None = None,
+) -> np.ndarray:
+    """points as (y, x, positive); box as (y0, x0, y1, x1)."""
+    _, ids, masks = model.predictor.add_new_points_or_box(
+        state,
+        frame_idx=frame,
+        obj_id=obj,
+        points=[[x, y] for y, x, _ in points] or None,
+        labels=[int(p) for _, _, p in points] or None,
+        clear_old_points=True,
+        box=None if box is None else [box[1], box[0], box[3], box[2]],
+    )
+    return ref_labels(ids, masks)
+
+
+def ref_propagate(model: Any, state: dict[str, Any], **kwargs: Any) -> dict[int, np.ndarray]:
+    out = {}
+    for t, ids, masks in model.predictor.propagate_in_video(state, **kwargs):
+        out[t] = ref_labels(ids, masks)
+    return out
+
+
+def assert_same_outputs(ours: dict[str, Any], ref: dict[str, Any]) -> int:
+    """Every mask logit SAM2 holds, per object and frame, is bit-identical.
+
+    Returns how many outputs were compared (so a test can insist there were some).
+    """
+    assert list(ours["obj_ids"]) == list(ref["obj_ids"])
+    n = 0
+    for key in ("output_dict_per_obj", "temp_output_dict_per_obj"):
+        for idx in ref[key]:
+            for kind in ("cond_frame_outputs", "non_cond_frame_outputs"):
+                a, b = ours[key][idx][kind], ref[key][idx][kind]
+                common = set(a) & set(b)
+                for t in common:
+                    assert torch.equal(a[t]["pred_masks"], b[t]["pred_masks"]), (key, idx, kind, t)
+                    assert torch.equal(a[t]["obj_ptr"], b[t]["obj_ptr"]), (key, idx, kind, t)
+                    n += 1
+    return n

@@ -1,0 +1,123 @@
+"""Exports read back: label TIFF, overlay mp4, tracks; atomic and never clobbering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import tifffile
+
+from sam2_jupyter import Session, open_stack
+from sam2_jupyter.exports import label_color
+
+
+@pytest.fixture(scope="module")
+def tracked(model, video):
+    s = Session(open_stack(video[..., 0], axes="ZYX"), model)
+    s.add_point(1, 32, 36, 1)
+    s.add_point(1, 62, 92, 2)
+    s.run_propagation()
+    assert set(np.unique(s.labels)) >= {1, 2} or s.labels.any()
+    return s
+
+
+def test_label_tiff_reads_back_with_axes(tracked, tmp_path):
+    path = tracked.export_masks(tmp_path / "labels.tif")
+    with tifffile.TiffFile(path) as tif:
+        assert tif.is_imagej
+        assert tif.series[0].axes == "ZYX"
+        data = tif.asarray()
+    assert data.dtype == np.uint16
+    assert np.array_equal(data, tracked.labels)
+
+
+def test_exports_never_clobber_and_leave_no_partial_file(tracked, tmp_path, monkeypatch):
+    path = tmp_path / "labels.tif"
+    path.write_bytes(b"precious")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        tracked.export_masks(path)
+    assert path.read_bytes() == b"precious"
+
+    import sam2_jupyter.exports.tiff as tiff_mod
+
+    def failing(tmp, **kwargs):
+        tmp.write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tiff_mod.tifffile, "imwrite", failing)
+    with pytest.raises(OSError, match="disk full"):
+        tracked.export_masks(path, overwrite=True)
+    assert path.read_bytes() == b"precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.tif"]
+
+
+def _read_mp4(path):
+    """Decode every frame with imageio-ffmpeg; returns (frames, fps)."""
+    import imageio_ffmpeg
+
+    gen = imageio_ffmpeg.read_frames(str(path))
+    meta = gen.__next__()
+    w, h = meta["size"]
+    frames = [np.frombuffer(buf, np.uint8).reshape(h, w, 3) for buf in gen]
+    return np.stack(frames), meta["fps"]
+
+
+def test_overlay_mp4(tracked, tmp_path):
+    path = tracked.export_overlay(tmp_path / "overlay.mp4", opacity=1.0, fps=5)
+    frames, fps = _read_mp4(path)
+    assert fps == pytest.approx(5)
+    assert frames.shape == (tracked.n_frames, *tracked.frame_shape, 3)
+    # Each decoded frame is close to the image with labels painted in their colours
+    # (up to codec loss), and much closer to that than to the bare image.
+    checked = 0
+    for t in range(tracked.n_frames):
+        labels = tracked.label_frame(t)
+        if (labels > 0).mean() < 0.05:
+            continue
+        image = tracked.image_frame(t).astype(float)
+        painted = image.copy()
+        for lab in np.unique(labels[labels > 0]):
+            painted[labels == lab] = label_color(int(lab))
+        decoded = frames[t].astype(float)
+        err_painted = np.abs(decoded - painted).mean()
+        err_bare = np.abs(decoded - image).mean()
+        # Fine speckle loses chroma in yuv420p, so compare mean colours strictly and
+        # pixels loosely.
+        assert np.abs(decoded.mean((0, 1)) - painted.mean((0, 1))).max() < 6
+        assert err_painted < err_bare / 3
+        checked += 1
+    assert checked
+    with pytest.raises(ValueError, match="opacity"):
+        tracked.export_overlay(tmp_path / "x.mp4", opacity=2)
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_odd_sized_overlay(model, video, tmp_path):
+    s = Session(video[:3, :95, :127], model)
+    s.add_point(0, 30, 30, 1)
+    frames, _ = _read_mp4(s.export_overlay(tmp_path / "odd.mp4"))
+    assert frames.shape == (3, 96, 128, 3)
+
+
+def test_tracks_are_centroids_in_napari_order(tracked, tmp_path):
+    table = tracked.tracks()
+    assert list(table.columns) == ["track_id", "z", "y", "x"]
+    expected = []
+    for t in range(tracked.n_frames):
+        labels = tracked.label_frame(t)
+        for lab in sorted(set(np.unique(labels)) - {0}):
+            ys, xs = np.nonzero(labels == lab)
+            expected.append((lab, t, ys.mean(), xs.mean()))
+    expected.sort()
+    got = sorted(map(tuple, table.to_numpy()))
+    assert len(got) == len(expected) > 0
+    assert np.allclose(np.array(got), np.array(expected))
+    path = tracked.export_tracks(tmp_path / "tracks.csv")
+    assert np.allclose(pd.read_csv(path).to_numpy(), table.to_numpy())
+
+
+def test_empty_tracks(model, video):
+    s = Session(video[:2], model)
+    table = s.tracks()
+    assert list(table.columns) == ["track_id", "t", "y", "x"]
+    assert len(table) == 0
