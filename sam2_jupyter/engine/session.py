@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from ..errors import PromptError, SessionBusyError
 from ..exports import tracks_table, write_label_tiff, write_overlay_mp4, write_tracks_csv
@@ -85,8 +86,6 @@ class Session:
         self.memory_mode = MemoryMode.parse(memory_mode)
         self.auto_segment = bool(auto_segment)
         mode = self.memory_mode
-        import torch
-
         low = mode.frame_cache is not None
         cache_device = torch.device("cpu") if low else model.device
         self._frames = SamFrames(
@@ -319,6 +318,8 @@ class Session:
 
         Returns the frames whose labels changed.
         """
+        if not self._pending:
+            return []
         with self._edit():
             groups: OrderedDict[tuple[int, int], list[Prompt]] = OrderedDict()
             for p in self._pending:

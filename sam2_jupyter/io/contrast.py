@@ -56,7 +56,9 @@ def percentile_limits(
         # A flat image: centre it in the range rather than divide by zero.
         lo, hi = float(finite.min()), float(finite.max())
         if not hi > lo:
-            lo, hi = lo - 0.5, lo + 0.5
+            # +-0.5 vanishes in rounding beyond 2**53 (and float32 data beyond 2**23)
+            pad = max(0.5, abs(lo) * 1e-6)
+            lo, hi = lo - pad, lo + pad
     return (float(lo), float(hi))
 
 

@@ -38,7 +38,7 @@ class ResumableDownloader:
         part_path: Path,
         progress: bool = True,
         timeout: float = 60.0,
-        chunk_size: int = 1 << 20,
+        chunk_size: int = 1 << 16,
     ) -> None:
         self.part_path = part_path
         self.progress = progress

@@ -1,0 +1,225 @@
+"""Engine benchmarks, each figure a ratio measured side by side in one run.
+
+1. Propagation wall time: a Session vs sam2's predictor driven directly, same
+   untrained model, same frames (a JPEG folder, sam2's own input), same click.
+   Runs alternate and the median of each is compared. Goal: ratio <= 1.03.
+2. Peak memory (RSS) of propagation at 100 vs 400 frames, normal vs low mode, each
+   in a fresh process. Frames are synthesised on demand (as a decoder or a
+   memory-mapped file would deliver them), so the input itself occupies no memory.
+   Goal: low mode grows <= 5% from 100 to 400 frames.
+
+Usage: python benchmarks/bench_engine.py [--frames 60] [--repeats 3] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_SIZE = 256
+SHAPE = (256, 256)
+
+
+class SyntheticVideo:
+    """A lazily generated (T, Y, X, 3) uint8 video: a disc moving over texture."""
+
+    def __init__(self, n_frames: int, shape: tuple[int, int] = SHAPE) -> None:
+        self.shape = (n_frames, *shape, 3)
+        self.dtype = np.dtype(np.uint8)
+        self.ndim = 4
+        rng = np.random.default_rng(0)
+        self._background = rng.integers(20, 90, (*shape, 3), dtype=np.uint8)
+        self._yy, self._xx = np.mgrid[0 : shape[0], 0 : shape[1]]
+
+    def frame(self, t: int) -> np.ndarray:
+        img = self._background.copy()
+        h, w = self.shape[1:3]
+        cy = h / 2 + h / 4 * np.sin(t / 15)
+        cx = w / 2 + w / 4 * np.cos(t / 20)
+        img[(self._yy - cy) ** 2 + (self._xx - cx) ** 2 <= (h / 8) ** 2] = (230, 60, 40)
+        return img
+
+    def __getitem__(self, key: tuple) -> np.ndarray:
+        key = key if isinstance(key, tuple) else (key,)
+        return self.frame(int(key[0]))[key[1:]] if len(key) > 1 else self.frame(int(key[0]))
+
+
+def _model():
+    from sam2_jupyter.models import UntrainedModelWarning, load_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UntrainedModelWarning)
+        return load_model("tiny", untrained=True, image_size=IMAGE_SIZE, device="cpu")
+
+
+def _quiet_tqdm() -> None:
+    """sam2 prints progress bars and a CPU warning per run; keep the table readable."""
+    import functools
+
+    import sam2.sam2_video_predictor as vp
+    import sam2.utils.misc as misc
+
+    vp.tqdm = functools.partial(vp.tqdm, disable=True)
+    misc.tqdm = functools.partial(misc.tqdm, disable=True)
+    warnings.filterwarnings("ignore", message="(?s).*Skipping the post-processing")
+
+
+def bench_speed(n_frames: int, repeats: int) -> dict[str, float]:
+    import imageio.v3 as iio
+
+    from sam2_jupyter import Session
+
+    _quiet_tqdm()
+    model = _model()
+    video = SyntheticVideo(n_frames)
+    folder = Path(tempfile.mkdtemp(prefix="bench_jpeg_"))
+    for t in range(n_frames):
+        iio.imwrite(folder / f"{t}.jpg", video.frame(t), quality=95)
+    click = {"points": [[128.0, 128.0]], "labels": [1]}
+
+    def direct() -> tuple[float, float]:
+        t0 = time.perf_counter()
+        p = model.predictor
+        state = p.init_state(video_path=str(folder))
+        p.add_new_points_or_box(state, frame_idx=0, obj_id=1, **click)
+        t1 = time.perf_counter()
+        for _ in p.propagate_in_video(state):
+            pass
+        t2 = time.perf_counter()
+        return t2 - t1, t2 - t0
+
+    def ours() -> tuple[float, float]:
+        t0 = time.perf_counter()
+        s = Session(folder, model)
+        s.add_point(0, 128.0, 128.0, 1)
+        t1 = time.perf_counter()
+        for _ in s.propagate():
+            pass
+        t2 = time.perf_counter()
+        return t2 - t1, t2 - t0
+
+    direct()  # warm-up (allocator, kernels)
+    runs: dict[str, list[tuple[float, float]]] = {"direct": [], "ours": []}
+    for _ in range(repeats):
+        runs["direct"].append(direct())
+        runs["ours"].append(ours())
+    med = {
+        k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
+        for k, v in runs.items()
+    }
+    return {
+        "frames": n_frames,
+        "direct_propagate_s": med["direct"][0],
+        "ours_propagate_s": med["ours"][0],
+        "ratio_propagate": med["ours"][0] / med["direct"][0],
+        "direct_total_s": med["direct"][1],
+        "ours_total_s": med["ours"][1],
+        "ratio_total": med["ours"][1] / med["direct"][1],
+    }
+
+
+def memory_run(mode: str, n_frames: int) -> dict[str, float]:
+    """In this (fresh) process: RSS before and at its peak during propagation."""
+    import psutil
+
+    from sam2_jupyter import Session
+
+    _quiet_tqdm()
+    proc = psutil.Process()
+    model = _model()
+    s = Session(SyntheticVideo(n_frames), model, memory_mode=mode)
+    s.add_point(0, 128.0, 128.0, 1)
+    before = proc.memory_info().rss
+    peak = before
+    t0 = time.perf_counter()
+    for _ in s.propagate():
+        peak = max(peak, proc.memory_info().rss)
+    return {
+        "mode": mode,
+        "frames": n_frames,
+        "rss_before_mb": before / 2**20,
+        "rss_peak_mb": peak / 2**20,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def bench_memory(counts: tuple[int, int]) -> list[dict[str, float]]:
+    rows = []
+    for mode in ("normal", "low"):
+        for n in counts:
+            out = subprocess.run(
+                [sys.executable, __file__, "--memory-run", mode, str(n)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="20 frames, 25/100 for memory")
+    parser.add_argument("--memory-run", nargs=2, metavar=("MODE", "FRAMES"))
+    args = parser.parse_args()
+    if args.memory_run:
+        print(json.dumps(memory_run(args.memory_run[0], int(args.memory_run[1]))))
+        return
+    import torch
+
+    counts = (25, 100) if args.quick else (100, 400)
+    frames = 20 if args.quick else args.frames
+    print(
+        f"# sam2_jupyter engine benchmark — {platform.processor() or platform.machine()}, "
+        f"{torch.get_num_threads()} threads, torch {torch.__version__}, "
+        f"untrained SAM2.1 tiny at {IMAGE_SIZE} px, frames {SHAPE[0]}×{SHAPE[1]}"
+    )
+    speed = bench_speed(frames, args.repeats)
+    print(
+        "\n## Propagation wall time, Session vs sam2 direct (median of "
+        f"{args.repeats}, {speed['frames']} frames)"
+    )
+    print("| measure | sam2 direct (s) | Session (s) | ratio | goal |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| propagate | {speed['direct_propagate_s']:.2f} | {speed['ours_propagate_s']:.2f} "
+        f"| {speed['ratio_propagate']:.3f} | <= 1.03 |"
+    )
+    print(
+        f"| open + click + propagate | {speed['direct_total_s']:.2f} | "
+        f"{speed['ours_total_s']:.2f} | {speed['ratio_total']:.3f} | |"
+    )
+
+    rows = bench_memory(counts)
+    print(f"\n## Peak RSS of propagation, {counts[0]} vs {counts[1]} frames")
+    print(
+        f"| mode | frames | RSS before (MB) | peak RSS (MB) | growth vs {counts[0]} frames | goal |"
+    )
+    print("|---|---|---|---|---|---|")
+    by = {(r["mode"], r["frames"]): r for r in rows}
+    for mode in ("normal", "low"):
+        small, large = by[(mode, counts[0])], by[(mode, counts[1])]
+        growth = large["rss_peak_mb"] / small["rss_peak_mb"] - 1
+        for r in (small, large):
+            g = f"{growth * 100:+.1f}%" if r is large else ""
+            goal = "<= 5%" if (mode == "low" and r is large) else ""
+            print(
+                f"| {mode} | {r['frames']} | {r['rss_before_mb']:.0f} | "
+                f"{r['rss_peak_mb']:.0f} | {g} | {goal} |"
+            )
+
+
+if __name__ == "__main__":
+    main()

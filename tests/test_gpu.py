@@ -1,0 +1,53 @@
+"""CUDA: the Session under bf16 autocast equals sam2 driven directly under the same
+autocast. Skipped on machines without CUDA."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from parity import assert_same_outputs, ref_click, ref_propagate, reference_state
+
+from sam2_jupyter import Session
+from sam2_jupyter.models import UntrainedModelWarning, load_model
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"),
+]
+
+
+@pytest.fixture(scope="module")
+def cuda_model():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UntrainedModelWarning)
+        return load_model("tiny", untrained=True, image_size=256, device="cuda")
+
+
+def test_cuda_session_matches_sam2_direct(cuda_model, jpeg_folder):
+    assert cuda_model.device.type == "cuda"
+    s = Session(jpeg_folder, cuda_model)
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        ref = reference_state(cuda_model, jpeg_folder)
+        expected = ref_click(cuda_model, ref, 1, 32, 36, 1)
+    assert np.array_equal(s.add_point(1, 32, 36, 1), expected)
+    ours = dict(s.propagate())
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        theirs = ref_propagate(cuda_model, ref)
+    for t in theirs:
+        assert np.array_equal(ours[t], theirs[t])
+    assert_same_outputs(s._state, ref)
+
+
+@pytest.mark.parametrize("mode", ["low", "super-low"])
+def test_cuda_low_memory_modes_match_normal(cuda_model, jpeg_folder, mode):
+    normal = Session(jpeg_folder, cuda_model)
+    low = Session(jpeg_folder, cuda_model, memory_mode=mode)
+    for s in (normal, low):
+        s.add_point(1, 32, 36, 1)
+        s.run_propagation(both=True)
+    assert np.array_equal(normal.labels, low.labels)
+    expected = "cpu" if mode == "super-low" else "cuda"
+    assert low._state["storage_device"].type == expected
