@@ -26,7 +26,18 @@ from .models import Model, load_model
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # The widget needs ipywidgets/anywidget; headless users never import them.
+    if name == "Annotator":
+        from .widget import Annotator
+
+        return Annotator
+    raise AttributeError(f"module 'sam2_jupyter' has no attribute {name!r}")
+
+
 __all__ = [
+    "Annotator",
     "MemoryMode",
     "Model",
     "ModelError",

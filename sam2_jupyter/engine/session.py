@@ -547,17 +547,32 @@ class Session:
         ``replace_all`` removes the current objects first. One undo takes it back.
         """
         loaded = read_prompts_csv(path, self.n_frames, self.frame_shape)
+        self.add_prompts(loaded, replace_all=replace_all)
+        return loaded
+
+    def add_prompts(self, prompts: list[Prompt], replace_all: bool = False) -> None:
+        """Send many prompts at once, batched per object and frame, as one undoable
+        step (what :meth:`load_prompts` does after reading the file)."""
+        checked = []
+        for p in prompts:
+            frame = check_frame(p.frame, self.n_frames)
+            label = check_label(p.label)
+            if p.kind == "point":
+                y, x = check_point(p.y, p.x, self.frame_shape)
+                checked.append(Prompt(frame, label, "point", bool(p.positive), y=y, x=x))
+            else:
+                y0, x0, y1, x1 = check_box(p.y0, p.x0, p.y1, p.x1, self.frame_shape)
+                checked.append(Prompt(frame, label, "box", True, y0=y0, x0=x0, y1=y1, x1=x1))
         with self._edit():
             if replace_all:
                 for label in self.label_ids:
                     self._drop_object(label)
             groups: OrderedDict[tuple[int, int], list[Prompt]] = OrderedDict()
-            for p in loaded:
+            for p in checked:
                 groups.setdefault(p.key, []).append(p)
             for (frame, label), new in groups.items():
                 g = self._new_group()
                 self._batch(frame, label, [replace(p, group=g) for p in new])
-        return loaded
 
     # -- exports ----------------------------------------------------------------------
     def export_masks(self, path: str | Path, overwrite: bool = False) -> Path:

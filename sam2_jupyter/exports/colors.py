@@ -16,7 +16,9 @@ def label_color(label: int) -> tuple[int, int, int]:
     h = (label * _GOLDEN) % 1.0
     s = 0.65 + 0.35 * ((label * 7) % 3) / 2
     r, g, b = colorsys.hsv_to_rgb(h, s, 1.0)
-    return (round(r * 255), round(g * 255), round(b * 255))
+    # floor(x + 0.5), not round(): the browser computes the same colours with
+    # Math.round semantics (js/src/codecs.js).
+    return (int(r * 255 + 0.5), int(g * 255 + 0.5), int(b * 255 + 0.5))
 
 
 def color_table(max_label: int) -> np.ndarray:

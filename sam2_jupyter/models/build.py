@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from ..errors import ModelError
-from .download import ensure_checkpoint
+from .download import Progress, ensure_checkpoint
 from .registry import ModelSpec, get_spec
 
 
@@ -126,7 +126,7 @@ def load_model(
     *,
     seed: int = 0,
     url: str | None = None,
-    progress: bool = True,
+    progress: Progress = True,
 ) -> Model:
     """Load a SAM2 video predictor.
 
@@ -148,6 +148,9 @@ def load_model(
         for tests and trying the interface offline. Warns, because masks are noise.
     url
         Download from here instead of the official address (mirrors, tests).
+    progress
+        True for a progress bar, False for none, or a callable taking
+        (bytes done, total bytes or None), e.g. to drive a widget.
     """
     spec = get_spec(name, version)
     dev = pick_device(device)

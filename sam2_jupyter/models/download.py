@@ -10,6 +10,7 @@ announced, so a truncated transfer is never mistaken for a checkpoint.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ from ..errors import ModelError
 from .registry import ModelSpec
 
 ENV_MODEL_DIR = "SAM2_JUPYTER_MODEL_DIR"
+
+# True: a tqdm bar; False: silent; a callable: called with (bytes done, total or None).
+Progress = bool | Callable[[int, int | None], None]
 
 
 def default_model_dir() -> Path:

@@ -1,0 +1,85 @@
+// Binary payloads from the kernel: run-length labels and label colours.
+
+/**
+ * Decode run-length labels: little-endian pairs of (uint16 value, uint32 run).
+ * @param {ArrayBuffer | DataView | Uint8Array} data
+ * @param {number} width
+ * @param {number} height
+ * @returns {Uint16Array}
+ */
+export function decodeRle(data, width, height) {
+  const view = toDataView(data);
+  const out = new Uint16Array(width * height);
+  if (view.byteLength % 6 !== 0) throw new Error(`label runs: ${view.byteLength} bytes is not a multiple of 6`);
+  let pos = 0;
+  for (let off = 0; off < view.byteLength; off += 6) {
+    const value = view.getUint16(off, true);
+    const run = view.getUint32(off + 2, true);
+    if (pos + run > out.length) throw new Error("label runs exceed the image size");
+    if (value !== 0) out.fill(value, pos, pos + run);
+    pos += run;
+  }
+  if (pos !== out.length) throw new Error(`label runs cover ${pos} of ${out.length} pixels`);
+  return out;
+}
+
+/** @returns {DataView} */
+export function toDataView(data) {
+  if (data instanceof DataView) return data;
+  if (ArrayBuffer.isView(data)) return new DataView(data.buffer, data.byteOffset, data.byteLength);
+  return new DataView(data);
+}
+
+const GOLDEN = 0.618033988749895;
+
+/**
+ * The colour of a label id: the same formula as sam2_jupyter.exports.colors.label_color
+ * (golden-ratio hues, HSV to RGB as Python's colorsys does).
+ * @param {number} label
+ * @returns {[number, number, number]}
+ */
+export function labelColor(label) {
+  if (label <= 0) return [0, 0, 0];
+  const h = (label * GOLDEN) % 1.0;
+  const s = 0.65 + (0.35 * ((label * 7) % 3)) / 2;
+  const v = 1.0;
+  const i = Math.floor(h * 6.0);
+  const f = h * 6.0 - i;
+  const p = v * (1.0 - s);
+  const q = v * (1.0 - s * f);
+  const t = v * (1.0 - s * (1.0 - f));
+  const rgb = [[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]][i % 6];
+  return /** @type {[number, number, number]} */ (rgb.map((c) => Math.floor(c * 255 + 0.5)));
+}
+
+/**
+ * Labels to RGBA pixels: each label's colour with alpha = opacity; 0 transparent.
+ * @param {Uint16Array} labels
+ * @param {number} opacity 0..1
+ * @param {Uint8ClampedArray} [out]
+ */
+export function labelsToRgba(labels, opacity, out) {
+  const rgba = out ?? new Uint8ClampedArray(labels.length * 4);
+  const alpha = Math.round(Math.min(1, Math.max(0, opacity)) * 255);
+  const cache = new Map();
+  let last = -1;
+  let colour = [0, 0, 0];
+  for (let i = 0; i < labels.length; i++) {
+    const lab = labels[i];
+    const o = i * 4;
+    if (lab === 0) {
+      rgba[o + 3] = 0;
+      continue;
+    }
+    if (lab !== last) {
+      colour = cache.get(lab) ?? labelColor(lab);
+      cache.set(lab, colour);
+      last = lab;
+    }
+    rgba[o] = colour[0];
+    rgba[o + 1] = colour[1];
+    rgba[o + 2] = colour[2];
+    rgba[o + 3] = alpha;
+  }
+  return rgba;
+}

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import { decodeRle, labelColor, labelsToRgba } from "../src/codecs.js";
+
+function encode(values) {
+  // Independent encoder: runs of equal values → (u16 value, u32 run) pairs.
+  const pairs = [];
+  for (const v of values) {
+    const last = pairs[pairs.length - 1];
+    if (last && last[0] === v) last[1] += 1;
+    else pairs.push([v, 1]);
+  }
+  const buf = new ArrayBuffer(pairs.length * 6);
+  const dv = new DataView(buf);
+  pairs.forEach(([v, n], i) => {
+    dv.setUint16(i * 6, v, true);
+    dv.setUint32(i * 6 + 2, n, true);
+  });
+  return buf;
+}
+
+test("decodeRle inverts run-length encoding", () => {
+  const values = [0, 0, 3, 3, 3, 65535, 1, 0, 0, 0, 7, 7];
+  const out = decodeRle(encode(values), 4, 3);
+  assert.deepEqual(Array.from(out), values);
+});
+
+test("decodeRle accepts typed-array views at an offset", () => {
+  const buf = encode([5, 5, 0, 9]);
+  const padded = new Uint8Array(buf.byteLength + 3);
+  padded.set(new Uint8Array(buf), 3);
+  const out = decodeRle(padded.subarray(3), 2, 2);
+  assert.deepEqual(Array.from(out), [5, 5, 0, 9]);
+});
+
+test("decodeRle rejects runs that do not cover the image", () => {
+  assert.throws(() => decodeRle(encode([1, 1, 1]), 2, 2), /cover 3 of 4/);
+  assert.throws(() => decodeRle(encode([1, 1, 1, 1, 1]), 2, 2), /exceed/);
+  assert.throws(() => decodeRle(new ArrayBuffer(5), 1, 1), /multiple of 6/);
+});
+
+test("labelColor is stable, bright and distinct for neighbouring labels", () => {
+  assert.deepEqual(labelColor(0), [0, 0, 0]);
+  const seen = new Set();
+  for (let l = 1; l <= 50; l++) {
+    const c = labelColor(l);
+    assert.deepEqual(c, labelColor(l));
+    assert.ok(c.every((v) => Number.isInteger(v) && v >= 0 && v <= 255));
+    assert.equal(Math.max(...c), 255); // value 1 in HSV
+    seen.add(c.join());
+  }
+  assert.equal(seen.size, 50);
+});
+
+test("labelsToRgba paints labels with opacity and leaves background clear", () => {
+  const rgba = labelsToRgba(new Uint16Array([0, 2, 2, 5]), 0.5);
+  assert.equal(rgba[3], 0);
+  assert.deepEqual(Array.from(rgba.slice(4, 7)), labelColor(2));
+  assert.equal(rgba[7], 128);
+  assert.deepEqual(Array.from(rgba.slice(12, 15)), labelColor(5));
+});

@@ -1,0 +1,96 @@
+"""``Annotator``: what a user displays in a notebook cell.
+
+A canvas (frame, labels, prompts; clicks and keys) beside a panel of controls, both
+driven by a :class:`Controller` that runs a :class:`~sam2_jupyter.Session` in a
+background worker. Each Annotator owns its controller, worker and sessions: several
+in one notebook share nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+
+from ..engine import Session
+from ..io import open_stack
+from ..models import Model, load_model
+from .canvas import AnnotatorCanvas
+from .controller import Controller
+from .controls import build_controls
+
+
+class Annotator(w.HBox):
+    """Interactive SAM2 annotation of a stack in a notebook.
+
+    Parameters
+    ----------
+    source
+        Anything :func:`~sam2_jupyter.open_stack` opens (array, TIFF, video, folder,
+        Zarr) or a Stack.
+    model
+        A loaded :class:`~sam2_jupyter.Model`, a model name ("tiny", ...) to load now,
+        or None to pick and load one with the controls.
+    memory_mode
+        "normal", "low" or "super-low".
+    auto_segment
+        Segment on each click (True) or batch prompts until "Trigger segmentation".
+    view_height
+        Height of the canvas in CSS pixels.
+    axes, prop_axis, other_index, channel, contrast_limits
+        Passed to :func:`~sam2_jupyter.open_stack`.
+    """
+
+    def __init__(
+        self,
+        source: Any,
+        model: Model | str | None = None,
+        memory_mode: str = "normal",
+        *,
+        auto_segment: bool = True,
+        view_height: int = 480,
+        axes: str | None = None,
+        prop_axis: str | None = None,
+        other_index: int = 0,
+        channel: int = 0,
+        contrast_limits: tuple[float, float] | None = None,
+    ) -> None:
+        stack = open_stack(
+            source,
+            axes,
+            prop_axis=prop_axis,
+            other_index=other_index,
+            channel=channel,
+            contrast_limits=contrast_limits,
+        )
+        if isinstance(model, str):
+            model = load_model(model)
+        h, wd = stack.frame_shape
+        self.canvas = AnnotatorCanvas(
+            n_frames=stack.n_frames, image_width=wd, image_height=h, view_height=int(view_height)
+        )
+        self.controls = build_controls(stack.n_frames, stack.n_other, stack.other_axis)
+        super().__init__(
+            [self.canvas, self.controls.box], layout=w.Layout(align_items="flex-start")
+        )
+        self.controller = Controller(
+            self.canvas, self.controls, stack, model, memory_mode, auto_segment
+        )
+
+    @property
+    def session(self) -> Session:
+        """The Session of the sequence in view: the same engine, from Python."""
+        return self.controller.session
+
+    @property
+    def stack(self) -> Any:
+        return self.controller.view_stack
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until queued jobs (clicks, propagation) have run."""
+        self.controller.worker.join_idle(timeout)
+
+    def close(self) -> None:
+        self.controller.close()
+        self.canvas.close()
+        super().close()

@@ -1,0 +1,46 @@
+"""The anywidget canvas: synced view state and the binary frame channel. Thin.
+
+It holds only what the browser needs to draw and report intents; every decision is
+the controller's. High-rate state (pointer, zoom, pan) stays in the browser.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def _static(name: str) -> Path:
+    path = STATIC / name
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: the front end was not built. Reinstall the package "
+            "(pip install .) or run `npm --prefix js run build` in a source checkout."
+        )
+    return path
+
+
+class AnnotatorCanvas(anywidget.AnyWidget):
+    """Current frame, label overlay and prompt markers; emits clicks, boxes and keys."""
+
+    _esm = traitlets.Any().tag(sync=True)
+    _css = traitlets.Any().tag(sync=True)
+
+    frame = traitlets.Int(0).tag(sync=True)
+    n_frames = traitlets.Int(1).tag(sync=True)
+    image_width = traitlets.Int(0).tag(sync=True)
+    image_height = traitlets.Int(0).tag(sync=True)
+    label = traitlets.Int(1).tag(sync=True)
+    opacity = traitlets.Float(0.5, min=0.0, max=1.0).tag(sync=True)
+    prompts = traitlets.List(traitlets.Dict()).tag(sync=True)
+    busy = traitlets.Bool(False).tag(sync=True)
+    status = traitlets.Unicode("").tag(sync=True)
+    view_height = traitlets.Int(480).tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(_esm=_static("widget.js"), _css=_static("widget.css"), **kwargs)

@@ -1,0 +1,50 @@
+"""Binary encodings of what the browser draws: frame images and label images.
+
+Frames travel as compressed image bytes: JPEG while propagating or scrolling (small,
+fast), PNG once the view is idle (lossless). Labels travel run-length encoded as
+(value uint16, run uint32) pairs, little-endian: a typical mask frame is a few
+hundred bytes, and decoding in JavaScript is one pass. Never JSON lists of pixels.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+RLE_DTYPE = np.dtype([("value", "<u2"), ("run", "<u4")])
+
+
+def encode_image(rgb: np.ndarray, lossless: bool, quality: int = 90) -> tuple[bytes, str]:
+    """uint8 RGB (Y, X, 3) to (bytes, mime type)."""
+    buf = io.BytesIO()
+    image = Image.fromarray(np.ascontiguousarray(rgb))
+    if lossless:
+        image.save(buf, format="PNG", compress_level=1)
+        return buf.getvalue(), "image/png"
+    image.save(buf, format="JPEG", quality=quality)
+    return buf.getvalue(), "image/jpeg"
+
+
+def encode_labels(labels: np.ndarray) -> bytes:
+    """Run-length encode a uint16 label image in row-major order."""
+    flat = np.ascontiguousarray(labels, dtype=np.uint16).reshape(-1)
+    if flat.size == 0:
+        return b""
+    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    starts = np.concatenate(([0], change))
+    runs = np.diff(np.concatenate((starts, [flat.size])))
+    out = np.empty(starts.size, RLE_DTYPE)
+    out["value"] = flat[starts]
+    out["run"] = runs
+    return out.tobytes()
+
+
+def decode_labels(data: bytes, shape: tuple[int, int]) -> np.ndarray:
+    """Inverse of :func:`encode_labels` (used by tests and for checking)."""
+    pairs = np.frombuffer(data, RLE_DTYPE)
+    flat = np.repeat(pairs["value"], pairs["run"].astype(np.int64))
+    if flat.size != shape[0] * shape[1]:
+        raise ValueError(f"label runs cover {flat.size} pixels, expected {shape[0] * shape[1]}")
+    return flat.reshape(shape)

@@ -1,0 +1,472 @@
+"""The kernel-side controller: browser intents in, Session jobs out, frames streamed.
+
+All SAM2 work goes through one :class:`Worker` so the notebook stays responsive and
+jobs keep their order. Frames go to the browser as binary buffers with flow
+control: at most ``MAX_IN_FLIGHT`` messages wait for the browser's acknowledgement;
+newer content for the same slot replaces what is still queued, so a slow browser
+sees the latest frame instead of a backlog. A frame is first sent as JPEG, then as
+PNG once the view has been idle for ``LOSSLESS_AFTER`` seconds.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from ..engine import Session
+from ..errors import Sam2JupyterError
+from ..exports import label_color
+from ..io import Stack
+from ..models import Model, load_model
+from .canvas import AnnotatorCanvas
+from .codec import encode_image, encode_labels
+from .controls import Controls
+from .messages import (
+    Ack,
+    Box,
+    MessageError,
+    NextLabel,
+    Point,
+    Ready,
+    Redo,
+    Remove,
+    Undo,
+    parse_message,
+)
+from .worker import Worker
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 2
+LOSSLESS_AFTER = 0.3
+MAX_BUFFERS_BYTES = 1 << 20  # inbound messages carry no buffers; refuse large ones
+
+
+def describe(exc: BaseException) -> str:
+    """An error as a sentence for the status line."""
+    if isinstance(
+        exc,
+        (
+            Sam2JupyterError,
+            MessageError,
+            FileExistsError,
+            FileNotFoundError,
+            IsADirectoryError,
+            ValueError,
+        ),
+    ):
+        return str(exc)
+    if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
+        return "Out of memory: switch the memory mode to low or super-low and try again."
+    return f"Unexpected error ({type(exc).__name__}): {exc}"
+
+
+def markers(session: Session, frame: int) -> list[dict[str, Any]]:
+    """The prompts on ``frame`` as the browser draws them (NaN fields dropped)."""
+    out = []
+    for pending, group in ((False, session.prompts), (True, session.pending)):
+        for p in group:
+            if p.frame == frame:
+                fields = {k: v for k, v in vars(p).items() if v == v}  # v != v: NaN
+                out.append(fields | {"pending": pending})
+    return out
+
+
+class Controller:
+    """Connects one canvas and its controls to Sessions over one stack."""
+
+    def __init__(
+        self,
+        canvas: AnnotatorCanvas,
+        controls: Controls,
+        stack: Stack,
+        model: Model | None,
+        memory_mode: str,
+        auto_segment: bool,
+    ) -> None:
+        self.canvas = canvas
+        self.controls = controls
+        self.stack = stack
+        self.model = model
+        self.memory_mode = memory_mode
+        self.auto_segment = auto_segment
+        self.sessions: dict[int, Session] = {}
+        self.other_index = stack.other_index
+        self.worker = Worker(on_error=self.report)
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._in_flight: dict[int, float] = {}
+        self._queued: OrderedDict[str, tuple[dict[str, Any], list[bytes]]] = OrderedDict()
+        self._idle_timer: threading.Timer | None = None
+        self.sent_bytes: list[tuple[str, int]] = []
+        canvas.on_msg(self._on_msg)
+        canvas.observe(self._on_frame, names="frame")
+        canvas.observe(self._on_label, names="label")
+        self._wire_controls()
+        self._update_swatch()
+        self.show_frame(canvas.frame)
+
+    # -- state ----------------------------------------------------------------------
+    @property
+    def view_stack(self) -> Stack:
+        if self.stack.other_axis is None:
+            return self.stack
+        return self.stack.select(self.other_index)
+
+    @property
+    def session(self) -> Session:
+        """The Session of the sequence in view (built on first use)."""
+        session = self.sessions.get(self.other_index)
+        if session is None:
+            if self.model is None:
+                raise Sam2JupyterError("Load a model first (Load model button).")
+            session = Session(
+                self.view_stack, self.model, self.memory_mode, auto_segment=self.auto_segment
+            )
+            self.sessions[self.other_index] = session
+        return session
+
+    def status(self, text: str, level: str = "info") -> None:
+        colour = {"info": "inherit", "error": "#b00020", "ok": "#1b5e20"}[level]
+        self.canvas.status = text
+        self.controls.status.value = f'<span style="color:{colour}">{html.escape(text)}</span>'
+
+    def report(self, exc: BaseException) -> None:
+        if not isinstance(exc, (Sam2JupyterError, MessageError, ValueError, OSError)):
+            log.exception("sam2_jupyter job failed", exc_info=exc)
+        self.status(describe(exc), "error")
+
+    # -- messages from the browser --------------------------------------------------
+    def _on_msg(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
+        try:
+            if sum(len(b) for b in buffers or []) > MAX_BUFFERS_BYTES:
+                raise MessageError("message too large")
+            msg = parse_message(content)
+            self.handle(msg)
+        except Exception as exc:  # never a traceback in the comm handler
+            self.report(exc)
+
+    def handle(self, msg: Any) -> None:
+        """Act on one parsed message (public so tests can drive it directly)."""
+        if isinstance(msg, Ack):
+            self._acked(msg.seq)
+        elif isinstance(msg, Ready):
+            with self._lock:
+                self._in_flight.clear()
+                self._queued.clear()
+            self.show_frame(self.canvas.frame)
+        elif isinstance(msg, Point):
+            self.submit_edit(
+                msg.frame, lambda s: s.add_point(msg.frame, msg.y, msg.x, msg.label, msg.positive)
+            )
+        elif isinstance(msg, Box):
+            self.submit_edit(
+                msg.frame, lambda s: s.add_box(msg.frame, msg.y0, msg.x0, msg.y1, msg.x1, msg.label)
+            )
+        elif isinstance(msg, Remove):
+            self.submit_edit(msg.frame, lambda s: s.remove_point(msg.frame, msg.y, msg.x))
+        elif isinstance(msg, Undo):
+            self.submit_edit(None, lambda s: s.undo())
+        elif isinstance(msg, Redo):
+            self.submit_edit(None, lambda s: s.redo())
+        elif isinstance(msg, NextLabel):
+            ids = (
+                self.sessions[self.other_index].label_ids
+                if self.other_index in self.sessions
+                else []
+            )
+            self.canvas.label = max([*ids, self.canvas.label - 1]) + 1 if ids else 1
+
+    # -- jobs -----------------------------------------------------------------------
+    def submit_edit(self, frame: int | None, edit: Any) -> Any:
+        """Queue a prompt edit; afterwards redraw the frame in view."""
+
+        def job() -> None:
+            session = self.session
+            t0 = time.perf_counter()
+            edit(session)
+            self.last_model_seconds = time.perf_counter() - t0
+            self.refresh_overlay()
+            self.status("")
+
+        return self.worker.submit(job)
+
+    def refresh_overlay(self) -> None:
+        """Send the labels and markers of the frame in view."""
+        t = self.canvas.frame
+        session = self.sessions.get(self.other_index)
+        if session is None:
+            self.canvas.prompts = []
+            return
+        self.canvas.prompts = markers(session, t)
+        self._post(
+            "labels",
+            {"type": "labels", "frame": t, **self._shape()},
+            [encode_labels(session.label_frame(t))],
+        )
+
+    def propagate(self, reverse: bool = False) -> Any:
+        def job() -> None:
+            session = self.session
+            total = None
+            done = 0
+            t0 = time.perf_counter()
+            self.canvas.busy = True
+            try:
+                gen = session.propagate(reverse=reverse)
+                first = min((p.frame for p in session.prompts), default=0)
+                total = (first + 1) if reverse else (session.n_frames - first)
+                self.controls.progress.max = max(1, total)
+                self.controls.progress.value = 0
+                for t, labels in gen:
+                    done += 1
+                    elapsed = time.perf_counter() - t0
+                    fps = done / elapsed if elapsed > 0 else 0.0
+                    left = (total - done) / fps if fps > 0 else 0.0
+                    self.controls.progress.value = done
+                    self.controls.progress_text.value = (
+                        f"{done}/{total} frames, {fps:.1f} fps, {left:.0f} s left"
+                    )
+                    if self.controls.follow.value and t != self.canvas.frame:
+                        self.canvas.frame = t  # observer sends image and labels
+                    elif t == self.canvas.frame:
+                        self._post(
+                            "labels",
+                            {"type": "labels", "frame": t, **self._shape()},
+                            [encode_labels(labels)],
+                        )
+            finally:
+                self.canvas.busy = False
+            word = "cancelled after" if total is not None and done < total else "done:"
+            self.status(f"Propagation {word} {done} frames.", "ok")
+            self.refresh_overlay()
+
+        self.status("Propagating…")
+        return self.worker.submit(job)
+
+    def cancel(self) -> None:
+        """Stop a running propagation now (not queued behind it)."""
+        for session in self.sessions.values():
+            session.cancel()
+
+    # -- streaming --------------------------------------------------------------------
+    def _shape(self) -> dict[str, int]:
+        h, w = self.stack.frame_shape
+        return {"height": h, "width": w}
+
+    def show_frame(self, t: int, lossless: bool = False) -> None:
+        """Send frame ``t``'s image and labels (JPEG now, PNG when idle)."""
+        if not 0 <= t < self.stack.n_frames:
+            return
+        image, mime = encode_image(self.view_stack.display_frame(t), lossless)
+        session = self.sessions.get(self.other_index)
+        labels = session.label_frame(t) if session is not None else None
+        content = {
+            "type": "frame",
+            "frame": t,
+            "mime": mime,
+            "lossless": lossless,
+            "has_labels": labels is not None,
+            **self._shape(),
+        }
+        buffers = [image] + ([encode_labels(labels)] if labels is not None else [])
+        self._post("frame", content, buffers)
+        self.canvas.prompts = markers(session, t) if session is not None else []
+        if not lossless:
+            self._schedule_lossless(t)
+
+    def _schedule_lossless(self, t: int) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+
+        def upgrade() -> None:
+            if self.canvas.frame == t and not self.canvas.busy:
+                self.show_frame(t, lossless=True)
+
+        self._idle_timer = threading.Timer(LOSSLESS_AFTER, upgrade)
+        self._idle_timer.daemon = True
+        self._idle_timer.start()
+
+    def _post(self, slot: str, content: dict[str, Any], buffers: list[bytes]) -> None:
+        with self._lock:
+            self._queued.pop(slot, None)
+            self._queued[slot] = (content, buffers)
+            self._drain()
+
+    def _drain(self) -> None:
+        # Messages in flight for too long (a closed view never acks) stop blocking.
+        now = time.monotonic()
+        for seq, sent in list(self._in_flight.items()):
+            if now - sent > 5.0:
+                del self._in_flight[seq]
+        while self._queued and len(self._in_flight) < MAX_IN_FLIGHT:
+            _, (content, buffers) = self._queued.popitem(last=False)
+            self._seq += 1
+            content = {**content, "seq": self._seq}
+            self._in_flight[self._seq] = now
+            self.sent_bytes.append((content["type"], sum(len(b) for b in buffers)))
+            self.canvas.send(content, buffers)
+
+    def _acked(self, seq: int) -> None:
+        with self._lock:
+            self._in_flight.pop(seq, None)
+            self._drain()
+
+    # -- observers and controls -------------------------------------------------------
+    def _on_frame(self, change: dict[str, Any]) -> None:
+        self.show_frame(int(change["new"]))
+
+    def _on_label(self, _change: dict[str, Any]) -> None:
+        self._update_swatch()
+
+    def _update_swatch(self) -> None:
+        r, g, b = label_color(int(self.canvas.label))
+        self.controls.label_swatch.value = (
+            f'<span style="display:inline-block;width:1.2em;height:1.2em;'
+            f'background:rgb({r},{g},{b});border:1px solid #444;vertical-align:middle">'
+            "</span>"
+        )
+
+    def _safe(self, fn: Any) -> Any:
+        def handler(*_args: Any) -> None:
+            try:
+                fn()
+            except Exception as exc:
+                self.report(exc)
+
+        return handler
+
+    def _wire_controls(self) -> None:
+        c = self.controls
+        import ipywidgets as w
+
+        w.jslink((c.frame, "value"), (self.canvas, "frame"))
+        w.jslink((c.opacity, "value"), (self.canvas, "opacity"))
+        w.link((c.label, "value"), (self.canvas, "label"))
+        c.frame.max = max(0, self.stack.n_frames - 1)
+        c.memory_mode.value = self.memory_mode
+        c.auto_segment.value = self.auto_segment
+        c.auto_segment.observe(lambda ch: self._set_auto(bool(ch["new"])), names="value")
+        c.other.value = self.other_index
+        c.other.observe(lambda ch: self._set_other(int(ch["new"])), names="value")
+        c.load_model.on_click(self._safe(self.load_model_clicked))
+        c.segment.on_click(self._safe(lambda: self.submit_edit(None, lambda s: s.segment())))
+        c.undo.on_click(self._safe(lambda: self.handle(Undo())))
+        c.redo.on_click(self._safe(lambda: self.handle(Redo())))
+        c.propagate.on_click(self._safe(lambda: self.propagate(False)))
+        c.reverse.on_click(self._safe(lambda: self.propagate(True)))
+        c.cancel.on_click(self._safe(self.cancel))
+        c.store_prompts.on_click(
+            self._safe(
+                lambda: self._job(
+                    lambda: self.session.save_prompts(c.prompts_path.value), "Prompts stored"
+                )
+            )
+        )
+        c.load_prompts.on_click(
+            self._safe(
+                lambda: self._job(
+                    lambda: (
+                        self.session.load_prompts(c.prompts_path.value),
+                        self.refresh_overlay(),
+                    ),
+                    "Prompts loaded",
+                )
+            )
+        )
+        c.export_masks.on_click(
+            self._safe(
+                lambda: self._job(
+                    lambda: self.session.export_masks(self._export_path(".tif"), c.overwrite.value),
+                    "Masks exported",
+                )
+            )
+        )
+        c.export_overlay.on_click(
+            self._safe(
+                lambda: self._job(
+                    lambda: self.session.export_overlay(
+                        self._export_path(".mp4"),
+                        self.canvas.opacity,
+                        c.fps.value,
+                        c.overwrite.value,
+                    ),
+                    "Overlay exported",
+                )
+            )
+        )
+        c.export_tracks.on_click(
+            self._safe(
+                lambda: self._job(
+                    lambda: self.session.export_tracks(
+                        self._export_path(".csv"), c.overwrite.value
+                    ),
+                    "Tracks exported",
+                )
+            )
+        )
+
+    def _export_path(self, suffix: str) -> Path:
+        base = Path(self.controls.export_path.value or "labels").expanduser()
+        return base.with_suffix(suffix) if base.suffix != suffix else base
+
+    def _job(self, fn: Any, done: str) -> Any:
+        def job() -> None:
+            result = fn()
+            where = f": {result}" if isinstance(result, Path) else ""
+            self.status(f"{done}{where}", "ok")
+
+        return self.worker.submit(job)
+
+    def _set_auto(self, value: bool) -> None:
+        self.auto_segment = value
+        for session in self.sessions.values():
+            session.auto_segment = value
+
+    def _set_other(self, index: int) -> None:
+        def job() -> None:
+            self.other_index = index
+            self.show_frame(self.canvas.frame)
+
+        self.worker.submit(job)
+
+    def load_model_clicked(self) -> Any:
+        c = self.controls
+        name, folder, mode = c.model_name.value, c.model_dir.value or None, c.memory_mode.value
+
+        def progress(done: int, total: int | None) -> None:
+            c.download.layout.visibility = "visible"
+            c.download.max = max(1, total or 1)
+            c.download.value = min(done, c.download.max)
+
+        def job() -> None:
+            self.status(f"Loading {name}…")
+            model = load_model(name, model_dir=folder, progress=progress)
+            self.set_model(model, mode)
+            self.status(f"Loaded {model.spec.label} on {model.device}.", "ok")
+
+        return self.worker.submit(job)
+
+    def set_model(self, model: Model, memory_mode: str | None = None) -> None:
+        """Use another model (or memory mode); prompts are re-applied, batched."""
+        old = self.sessions
+        self.model = model
+        self.memory_mode = memory_mode or self.memory_mode
+        self.sessions = {}
+        for index, session in old.items():
+            if session.prompts or session.pending:
+                self.other_index, keep = index, self.other_index
+                self.session.add_prompts([*session.prompts, *session.pending])
+                self.other_index = keep
+        self.refresh_overlay()
+
+    def close(self) -> None:
+        self.cancel()
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        self.worker.close()

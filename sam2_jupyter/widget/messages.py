@@ -1,0 +1,130 @@
+"""Typed messages from the browser, checked at the boundary.
+
+Every message the front end sends is parsed into one of these dataclasses before
+anything acts on it. A message of unknown type, with missing or wrongly typed
+fields, or too large, becomes a :class:`MessageError` whose text is shown in the
+status line; it never raises inside the comm handler.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import MISSING, dataclass, fields
+from typing import Any, ClassVar
+
+MAX_MESSAGE_FIELDS = 32
+
+
+class MessageError(ValueError):
+    """A message from the front end that cannot be acted on."""
+
+
+@dataclass(frozen=True)
+class Point:
+    type: ClassVar[str] = "point"
+    frame: int
+    y: float
+    x: float
+    label: int
+    positive: bool = True
+
+
+@dataclass(frozen=True)
+class Box:
+    type: ClassVar[str] = "box"
+    frame: int
+    y0: float
+    x0: float
+    y1: float
+    x1: float
+    label: int
+
+
+@dataclass(frozen=True)
+class Remove:
+    type: ClassVar[str] = "remove"
+    frame: int
+    y: float
+    x: float
+
+
+@dataclass(frozen=True)
+class Undo:
+    type: ClassVar[str] = "undo"
+
+
+@dataclass(frozen=True)
+class Redo:
+    type: ClassVar[str] = "redo"
+
+
+@dataclass(frozen=True)
+class NextLabel:
+    """M key: switch to the next unused label."""
+
+    type: ClassVar[str] = "next_label"
+
+
+@dataclass(frozen=True)
+class Ack:
+    """The browser has drawn the message with this sequence number."""
+
+    type: ClassVar[str] = "ack"
+    seq: int
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A view (re)rendered and needs the current frame."""
+
+    type: ClassVar[str] = "ready"
+
+
+MESSAGES: dict[str, type] = {
+    cls.type: cls for cls in (Point, Box, Remove, Undo, Redo, NextLabel, Ack, Ready)
+}
+
+Message = Point | Box | Remove | Undo | Redo | NextLabel | Ack | Ready
+
+
+def _convert(name: str, kind: Any, value: Any) -> Any:
+    if kind in (int, "int"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise MessageError(f"field {name!r} must be an integer, got {value!r}")
+        if isinstance(value, float) and not value.is_integer():
+            raise MessageError(f"field {name!r} must be an integer, got {value!r}")
+        return int(value)
+    if kind in (float, "float"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise MessageError(f"field {name!r} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise MessageError(f"field {name!r} must be finite, got {value!r}")
+        return float(value)
+    if kind in (bool, "bool"):
+        if not isinstance(value, bool):
+            raise MessageError(f"field {name!r} must be true or false, got {value!r}")
+        return value
+    raise MessageError(f"field {name!r} has unsupported type")  # pragma: no cover
+
+
+def parse_message(content: Any) -> Message:
+    """Check and convert one message dict; raise :class:`MessageError` if unusable."""
+    if not isinstance(content, dict):
+        raise MessageError(f"message must be an object, got {type(content).__name__}")
+    if len(content) > MAX_MESSAGE_FIELDS:
+        raise MessageError(f"message has {len(content)} fields; at most {MAX_MESSAGE_FIELDS}")
+    kind = content.get("type")
+    cls = MESSAGES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise MessageError(f"unknown message type {kind!r}")
+    values = {}
+    for f in fields(cls):
+        if f.name not in content:
+            if f.default is not MISSING:
+                continue
+            raise MessageError(f"{kind} message lacks field {f.name!r}")
+        values[f.name] = _convert(f.name, f.type, content[f.name])
+    unknown = set(content) - {f.name for f in fields(cls)} - {"type"}
+    if unknown:
+        raise MessageError(f"{kind} message has unknown field(s) {sorted(unknown)}")
+    return cls(**values)

@@ -1,0 +1,333 @@
+"""The annotator without a browser: messages, worker, streaming and flow control."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sam2_jupyter import Annotator
+from sam2_jupyter.widget.codec import decode_labels, encode_image, encode_labels
+from sam2_jupyter.widget.controller import MAX_IN_FLIGHT
+from sam2_jupyter.widget.messages import MessageError, Point, parse_message
+from sam2_jupyter.widget.worker import Worker
+
+
+class Sent:
+    """Captures what the controller sends to the browser."""
+
+    def __init__(self, canvas):
+        self.messages = []
+        canvas.send = self.send
+
+    def send(self, content, buffers=None):
+        self.messages.append((content, list(buffers or [])))
+
+    def of(self, kind):
+        return [(c, b) for c, b in self.messages if c["type"] == kind]
+
+
+@pytest.fixture
+def annotator(model, video):
+    a = Annotator(video, model=model)
+    a.sent = Sent(a.canvas)
+    msg(a, type="ready")  # as a browser view does on render
+    yield a
+    a.close()
+
+
+def ack_all(a):
+    for content, _ in list(a.sent.messages):
+        a.controller.handle(parse_message({"type": "ack", "seq": content["seq"]}))
+
+
+def msg(a, **content):
+    a.controller._on_msg(a.canvas, content, [])
+
+
+# -- messages -------------------------------------------------------------------------
+def test_parse_valid_messages():
+    m = parse_message(
+        {"type": "point", "frame": 2, "y": 3, "x": 4.5, "label": 7, "positive": False}
+    )
+    assert m == Point(2, 3.0, 4.5, 7, False)
+    assert parse_message({"type": "point", "frame": 2.0, "y": 3, "x": 4, "label": 1}).positive
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ({"type": "nope"}, "unknown message type"),
+        ({"frame": 1}, "unknown message type"),
+        ([1, 2], "must be an object"),
+        ({"type": "point", "frame": 1, "y": 1, "x": 1}, "lacks field 'label'"),
+        ({"type": "point", "frame": "1", "y": 1, "x": 1, "label": 1}, "must be an integer"),
+        ({"type": "point", "frame": 1.5, "y": 1, "x": 1, "label": 1}, "must be an integer"),
+        ({"type": "point", "frame": 1, "y": float("nan"), "x": 1, "label": 1}, "finite"),
+        ({"type": "point", "frame": 1, "y": 1, "x": 1, "label": 1, "positive": 1}, "true or"),
+        ({"type": "point", "frame": 1, "y": 1, "x": 1, "label": True}, "must be an integer"),
+        ({"type": "undo", "extra": 1}, "unknown field"),
+        ({"type": "ack", **{f"k{i}": i for i in range(40)}}, "at most"),
+    ],
+)
+def test_bad_messages_are_refused(content, match):
+    with pytest.raises(MessageError, match=match):
+        parse_message(content)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["type", "frame", "y", "x", "label", "positive", "seq", "zz"]),
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.floats(),
+            st.text(max_size=5),
+            st.sampled_from(["point", "box", "ack"]),
+        ),
+        max_size=8,
+    )
+)
+def test_any_dict_parses_or_raises_message_error(content):
+    with contextlib.suppress(MessageError):
+        parse_message(content)
+
+
+# -- codecs ---------------------------------------------------------------------------
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(0, 3), st.integers(0, 2**16 - 1))
+def test_label_rle_round_trip(h, w, objects, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, objects + 1, (h, w)).astype(np.uint16)
+    labels[rng.random((h, w)) < 0.5] = 65535 if seed % 2 else 0
+    assert np.array_equal(decode_labels(encode_labels(labels), (h, w)), labels)
+
+
+def test_rle_is_compact_for_masks():
+    labels = np.zeros((1024, 1024), np.uint16)
+    labels[200:400, 300:700] = 3
+    assert len(encode_labels(labels)) < 3000  # vs 2 MB raw
+
+
+def test_images_png_lossless_jpeg_small():
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 255, (64, 80, 3), dtype=np.uint8)
+    png, mime = encode_image(rgb, lossless=True)
+    assert mime == "image/png"
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), rgb)
+    _, mime = encode_image(rgb, lossless=False)
+    assert mime == "image/jpeg"
+
+
+# -- worker ---------------------------------------------------------------------------
+def test_worker_runs_jobs_in_order_and_survives_errors():
+    errors = []
+    worker = Worker(on_error=errors.append)
+    out = []
+    worker.submit(lambda: out.append(1))
+    bad = worker.submit(lambda: 1 / 0)
+    last = worker.submit(lambda: out.append(2) or "done")
+    assert last.result(5) == "done"
+    assert out == [1, 2]
+    assert isinstance(bad.exception(), ZeroDivisionError)
+    assert isinstance(errors[0], ZeroDivisionError)
+    assert worker._thread.name != threading.current_thread().name
+    worker.close()
+
+
+# -- controller -----------------------------------------------------------------------
+def test_click_message_updates_session_labels_and_markers(annotator):
+    a = annotator
+    msg(a, type="point", frame=2, y=32.0, x=36.0, label=1, positive=True)
+    a.canvas.frame = 2
+    a.wait(30)
+    session = a.session
+    assert [(p.frame, p.y, p.x, p.label) for p in session.prompts] == [(2, 32.0, 36.0, 1)]
+    ack_all(a)
+    with_labels = [
+        (c, b)
+        for c, b in a.sent.messages
+        if c["frame"] == 2 and (c["type"] == "labels" or c.get("has_labels"))
+    ]
+    content, buffers = with_labels[-1]
+    shape = (content["height"], content["width"])
+    assert np.array_equal(decode_labels(buffers[-1], shape), session.label_frame(2))
+    assert a.canvas.prompts[0]["kind"] == "point"
+    assert a.canvas.prompts[0]["positive"] is True
+    assert a.canvas.status == ""
+
+
+def test_bad_input_becomes_a_status_sentence(annotator):
+    a = annotator
+    msg(a, type="point", frame=99, y=1.0, x=1.0, label=1)
+    a.wait(10)
+    assert "frame 99 out of range" in a.canvas.status
+    msg(a, type="launch_missiles")
+    assert "unknown message type" in a.canvas.status
+    a.controller._on_msg(a.canvas, {"type": "ack", "seq": 1}, [b"x" * (2 << 20)])
+    assert "too large" in a.canvas.status
+    msg(a, type="point", frame=1, y=1e9, x=1.0, label=1)
+    a.wait(10)
+    assert "outside the frame" in a.canvas.status
+    assert not a.session.prompts
+
+
+def test_flow_control_keeps_at_most_two_in_flight_and_latest_wins(annotator):
+    a = annotator
+    ack_all(a)
+    a.sent.messages.clear()
+    for t in range(6):
+        a.canvas.frame = t
+    assert len(a.sent.messages) == MAX_IN_FLIGHT
+    first = [c["frame"] for c, _ in a.sent.messages]
+    ack_all(a)
+    frames = [c["frame"] for c, _ in a.sent.messages]
+    assert frames[:MAX_IN_FLIGHT] == first
+    assert frames[-1] == 5  # the newest frame is delivered; stale ones were dropped
+    assert len(frames) < 6
+
+
+def test_frames_upgrade_to_lossless_when_idle(annotator):
+    a = annotator
+    ack_all(a)
+    a.canvas.frame = 3
+    deadline = time.time() + 5
+    while time.time() < deadline and not any(c.get("lossless") for c, _ in a.sent.of("frame")):
+        ack_all(a)
+        time.sleep(0.05)
+    lossless = [c for c, _ in a.sent.of("frame") if c.get("lossless")]
+    assert lossless[-1]["frame"] == 3
+    assert lossless[-1]["mime"] == "image/png"
+
+
+def test_propagation_streams_and_clicks_queue_behind_it(annotator):
+    a = annotator
+    msg(a, type="point", frame=0, y=32.0, x=36.0, label=1)
+    a.wait(30)
+    a.controls.follow.value = True
+    auto_ack = threading.Event()
+
+    def acker():
+        while not auto_ack.is_set():
+            ack_all(a)
+            time.sleep(0.01)
+
+    threading.Thread(target=acker, daemon=True).start()
+    statuses = []
+    a.canvas.observe(lambda ch: statuses.append(ch["new"]), names="status")
+    future = a.controller.propagate()
+    msg(a, type="point", frame=5, y=60.0, x=90.0, label=2)  # during propagation
+    future.result(60)
+    a.wait(30)
+    auto_ack.set()
+    frames_seen = {c["frame"] for c, _ in a.sent.messages if c["type"] in ("frame", "labels")}
+    assert frames_seen >= {0, a.session.n_frames - 1}
+    assert a.controls.progress.value == a.session.n_frames
+    assert f"Propagation done: {a.session.n_frames} frames." in statuses
+    assert [p.label for p in a.session.prompts] == [1, 2]  # the click was not lost
+    assert not a.canvas.busy
+
+
+def test_cancel_button_stops_propagation(annotator):
+    a = annotator
+    msg(a, type="point", frame=0, y=32.0, x=36.0, label=1)
+    a.wait(30)
+    stop = threading.Event()
+
+    def acker():
+        while not stop.is_set():
+            ack_all(a)
+            if a.controls.progress.value >= 2:
+                a.controls.cancel.click()
+            time.sleep(0.005)
+
+    threading.Thread(target=acker, daemon=True).start()
+    a.controller.propagate().result(60)
+    stop.set()
+    done = a.controls.progress.value
+    assert 2 <= done < a.session.n_frames
+    assert "cancelled" in a.canvas.status
+
+
+def test_undo_redo_and_next_label_messages(annotator):
+    a = annotator
+    msg(a, type="point", frame=1, y=32.0, x=36.0, label=4)
+    a.wait(30)
+    msg(a, type="next_label")
+    assert a.canvas.label == 5
+    msg(a, type="undo")
+    a.wait(30)
+    assert not a.session.prompts
+    msg(a, type="redo")
+    a.wait(30)
+    assert len(a.session.prompts) == 1
+
+
+def test_two_annotators_share_nothing(model, video):
+    a, b = Annotator(video, model=model), Annotator(video[:4], model=model)
+    try:
+        for w in (a, b):
+            Sent(w.canvas)
+            msg(w, type="ready")
+        a.controller.handle(Point(1, 30.0, 30.0, 1, True))
+        a.wait(30)
+        b.wait(30)
+        assert len(a.session.prompts) == 1
+        assert not b.session.prompts
+        assert a.controller.worker is not b.controller.worker
+    finally:
+        a.close()
+        b.close()
+
+
+def test_buttons_export_and_store(annotator, tmp_path):
+    a = annotator
+    msg(a, type="point", frame=1, y=32.0, x=36.0, label=1)
+    a.wait(30)
+    a.controls.export_path.value = str(tmp_path / "out")
+    a.controls.export_masks.click()
+    a.controls.export_tracks.click()
+    a.controls.prompts_path.value = str(tmp_path / "p.csv")
+    a.controls.store_prompts.click()
+    a.wait(30)
+    assert (tmp_path / "out.tif").exists()
+    assert (tmp_path / "out.csv").exists()
+    assert (tmp_path / "p.csv").exists()
+    a.controls.export_masks.click()  # exists, overwrite unchecked
+    a.wait(30)
+    assert "overwrite=True" in a.canvas.status
+
+
+def test_model_from_controls_reports_failure_as_sentence(video, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAM2_JUPYTER_MODEL_DIR", str(tmp_path))
+    a = Annotator(video)
+    try:
+        Sent(a.canvas)
+        msg(a, type="ready")
+        msg(a, type="point", frame=1, y=3.0, x=3.0, label=1)
+        a.wait(10)
+        assert "Load a model first" in a.canvas.status
+        import sam2_jupyter.widget.controller as ctl
+
+        def offline(*args, **kwargs):
+            from sam2_jupyter import ModelError
+
+            raise ModelError("cannot download sam2.1_hiera_tiny.pt: no network")
+
+        monkeypatch.setattr(ctl, "load_model", offline)
+        a.controls.load_model.click()
+        a.wait(10)
+        assert "cannot download" in a.canvas.status
+    finally:
+        a.close()
