@@ -11,14 +11,16 @@ TORCH  ?= torch==2.13.0
 SAM2   ?= sam2==1.1.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench js clean
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile js/package.json
 	python3 -m venv $(VENV)
 	$(PIP) install -q -U pip setuptools wheel
 	$(PIP) install -q $(TORCH)
 	$(PIP) install -q "hydra-core>=1.3.2" "iopath>=0.1.10" pillow tqdm numpy
 	SAM2_BUILD_CUDA=0 $(PIP) install -q --no-build-isolation --no-deps $(SAM2)
+	# The editable install bundles js/ into sam2_jupyter/static (npm + esbuild).
+	rm -rf sam2_jupyter/static
 	$(PIP) install -q -e ".[test,bench,demo]"
 	touch $(STAMP)
 
@@ -26,6 +28,9 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb --ip=127.0.0.1
+
+js: $(STAMP)
+	npm --prefix js run build
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sam2_jupyter tests benchmarks
@@ -38,4 +43,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache sam2_jupyter/static js/node_modules

@@ -109,6 +109,10 @@ function render({ model, el }) {
         return;
       }
       r.draw();
+      const labels = r.state.labels;
+      let labelled = 0;
+      if (labels) for (let i = 0; i < labels.length; i++) labelled += labels[i] !== 0;
+      canvas.dataset.labelled = String(labelled);
       canvas.dataset.frame = String(msg.frame);
       canvas.dataset.seq = String(msg.seq);
       canvas.dataset.lossless = String(Boolean(msg.lossless));

@@ -28,8 +28,8 @@ def _static(name: str) -> Path:
 class AnnotatorCanvas(anywidget.AnyWidget):
     """Current frame, label overlay and prompt markers; emits clicks, boxes and keys."""
 
-    _esm = traitlets.Any().tag(sync=True)
-    _css = traitlets.Any().tag(sync=True)
+    _esm = STATIC / "widget.js"
+    _css = STATIC / "widget.css"
 
     frame = traitlets.Int(0).tag(sync=True)
     n_frames = traitlets.Int(1).tag(sync=True)
@@ -43,4 +43,6 @@ class AnnotatorCanvas(anywidget.AnyWidget):
     view_height = traitlets.Int(480).tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(_esm=_static("widget.js"), _css=_static("widget.css"), **kwargs)
+        _static("widget.js")
+        _static("widget.css")
+        super().__init__(**kwargs)

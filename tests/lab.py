@@ -1,0 +1,220 @@
+"""A real JupyterLab on 127.0.0.1 driven by headless Chromium, with a side channel
+into the notebook's kernel, for browser tests and browser benchmarks."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def browser_available() -> bool:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return Path(CHROMIUM).exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": f"c{i}",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": src,
+            }
+            for i, src in enumerate(cells)
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(nb))
+
+
+class Lab:
+    """A JupyterLab server process; ``kernel(code)`` runs code in the notebook's kernel."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = _free_port()
+        self.token = secrets.token_hex(16)
+        home = root / ".jupyter-home"
+        self.runtime = home / "runtime"
+        self.env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(home / "config"),
+            "JUPYTER_DATA_DIR": str(home / "data"),
+            "JUPYTER_RUNTIME_DIR": str(self.runtime),
+            "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        settings = home / "settings" / "@jupyterlab" / "apputils-extension"
+        settings.mkdir(parents=True)
+        (settings / "notification.jupyterlab-settings").write_text(
+            json.dumps({"fetchNews": "false", "checkForUpdates": False})
+        )
+        self.log = (root / "jupyterlab.log").open("w")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={self.port}",
+                f"--IdentityProvider.token={self.token}",
+                "--allow-root",
+                f"--ServerApp.root_dir={root}",
+                "--ServerApp.open_browser=False",
+                "--LabApp.news_url=",
+                "--ServerApp.terminals_enabled=False",
+            ],
+            cwd=root,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self._client: Any = None
+        self._wait_ready()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def api(self, path: str) -> Any:
+        req = urllib.request.Request(
+            f"{self.url}{path}", headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.load(resp)
+
+    def _wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"JupyterLab exited: {(self.root / 'jupyterlab.log').read_text()}"
+                )
+            try:
+                self.api("/api/status")
+                return
+            except Exception:
+                time.sleep(0.3)
+        raise TimeoutError("JupyterLab did not start")
+
+    def kernel(self, code: str, timeout: float = 60) -> str:
+        """Run ``code`` in the (single) running kernel; return what it printed."""
+        if self._client is None:
+            from jupyter_client import BlockingKernelClient
+
+            kernels = self.api("/api/kernels")
+            if len(kernels) != 1:
+                raise RuntimeError(f"expected one kernel, found {len(kernels)}")
+            client = BlockingKernelClient()
+            client.load_connection_file(str(self.runtime / f"kernel-{kernels[0]['id']}.json"))
+            client.start_channels()
+            client.wait_for_ready(timeout=30)
+            self._client = client
+        out: list[str] = []
+
+        def hook(msg: dict[str, Any]) -> None:
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                out.append("\n".join(msg["content"]["traceback"]))
+
+        reply = self._client.execute_interactive(
+            code, timeout=timeout, output_hook=hook, store_history=False
+        )
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError("".join(out))
+        return "".join(out)
+
+    def wait_kernel(self, expr: str, timeout: float = 60, interval: float = 0.1) -> str:
+        """Poll until ``expr`` (Python) is truthy in the kernel; return its repr."""
+        deadline = time.time() + timeout
+        last = ""
+        while time.time() < deadline:
+            last = self.kernel(f"_v = ({expr})\nprint(repr(_v) if _v else '')").strip()
+            if last:
+                return last
+            time.sleep(interval)
+        raise TimeoutError(f"kernel condition never held: {expr}")
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.stop_channels()
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@contextmanager
+def lab_page(root: Path, notebook: str, cells: list[str], device_scale_factor: float = 1.0):
+    """Start JupyterLab, open ``notebook`` (written from ``cells``) in Chromium, run all
+    cells, and yield (lab, page) once the annotator canvas has drawn a frame."""
+    from playwright.sync_api import sync_playwright
+
+    write_notebook(root / notebook, cells)
+    lab = Lab(root)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = browser.new_context(
+                viewport={"width": 1400, "height": 1000}, device_scale_factor=device_scale_factor
+            )
+            page = context.new_page()
+            page.goto(f"{lab.url}/lab/tree/{notebook}?token={lab.token}")
+            page.wait_for_selector(".jp-Notebook", timeout=60_000)
+            # The kernel must be connected before running, or the run is lost.
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_text("Run All Cells", exact=True).click()
+            try:
+                page.wait_for_selector(".sam2j-canvas[data-seq]", timeout=120_000)
+            except Exception:
+                page.screenshot(path=str(root / "failure.png"))
+                raise
+            try:
+                yield lab, page
+            finally:
+                browser.close()
+    finally:
+        lab.close()

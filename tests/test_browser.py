@@ -1,0 +1,170 @@
+"""End to end in a real JupyterLab (127.0.0.1) and headless Chromium: clicks on the
+canvas reach the kernel's Session, masks are painted, the context menu stays shut,
+keys work, and a propagation streams masks and can be cancelled."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from conftest import moving_discs
+from lab import browser_available, lab_page
+
+from sam2_jupyter.exports import label_color
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not browser_available(), reason="needs playwright and chromium"),
+]
+
+N_FRAMES = 40
+CELLS = [
+    "import warnings\nwarnings.simplefilter('ignore')\nimport numpy as np\n"
+    "import sam2_jupyter as sj\nvideo = np.load('video.npy')\n"
+    "model = sj.load_model('tiny', untrained=True, image_size=256, device='cpu')",
+    "a = sj.Annotator(video, model=model, view_height=400)\na",
+]
+
+SAMPLE_JS = """([ys, xs]) => {
+  const c = document.querySelector('.sam2j-canvas');
+  const ctx = c.getContext('2d');
+  const img = ctx.getImageData(0, 0, c.width, c.height).data;
+  const out = [];
+  for (let k = 0; k < ys.length; k++) {
+    const o = (Math.round(ys[k]) * c.width + Math.round(xs[k])) * 4;
+    out.push([img[o], img[o + 1], img[o + 2]]);
+  }
+  return out;
+}"""
+
+
+class View:
+    """Image pixel ↔ page coordinates, from the canvas box and the fit rule."""
+
+    def __init__(self, page, h, w):
+        self.box = page.locator(".sam2j-canvas").bounding_box()
+        self.scale = min(self.box["width"] / w, self.box["height"] / h)
+        self.tx = (self.box["width"] - w * self.scale) / 2
+        self.ty = (self.box["height"] - h * self.scale) / 2
+
+    def page_xy(self, y, x):
+        return self.box["x"] + self.tx + x * self.scale, self.box["y"] + self.ty + y * self.scale
+
+    def canvas_xy(self, y, x):
+        return self.ty + y * self.scale, self.tx + x * self.scale
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab")
+    np.save(root / "video.npy", moving_discs(N_FRAMES, seed=5))
+    with lab_page(root, "annotate.ipynb", CELLS) as (lab, page):
+        yield lab, page
+
+
+def samples(page, view, pixels):
+    ys, xs = zip(*[view.canvas_xy(i + 0.5, j + 0.5) for i, j in pixels], strict=True)
+    return np.array(page.evaluate(SAMPLE_JS, [list(ys), list(xs)]), float)
+
+
+def test_clicks_reach_the_kernel_and_masks_are_painted(lab):
+    lab_, page = lab
+    video = moving_discs(N_FRAMES, seed=5)
+    h, w = video.shape[1:3]
+    page.wait_for_selector(".sam2j-canvas[data-lossless='true']", timeout=30_000)
+    view = View(page, h, w)
+    # Grid of pixel centres, away from where the click markers are drawn.
+    grid = [
+        (i, j)
+        for i in range(2, h - 2, 5)
+        for j in range(2, w - 2, 5)
+        if np.hypot(i - 32, j - 36) > 3 and np.hypot(i - 80, j - 20) > 3
+    ]
+    before = samples(page, view, grid)
+    # The canvas shows the frame itself before any label.
+    assert np.abs(before - video[0][tuple(np.array(grid).T)]).mean() < 2
+
+    seq = int(page.locator(".sam2j-canvas").get_attribute("data-seq"))
+    page.mouse.click(*view.page_xy(32.5, 36.5))
+    lab_.wait_kernel("len(a.session.prompts) == 1")
+    lab_.kernel("a.wait(60)")
+    y, x, positive = json.loads(
+        lab_.kernel(
+            "import json; p = a.session.prompts[0]; print(json.dumps([p.y, p.x, p.positive]))"
+        )
+    )
+    assert abs(y - 32.5) < 0.5
+    assert abs(x - 36.5) < 0.5
+    assert positive is True
+
+    labels = np.array(
+        json.loads(lab_.kernel("print(json.dumps(a.session.label_frame(0).tolist()))")), np.uint16
+    )
+    assert labels.any()
+    page.wait_for_function(
+        f"document.querySelector('.sam2j-canvas').dataset.seq > {seq} && "
+        f"document.querySelector('.sam2j-canvas').dataset.labelled == {int((labels > 0).sum())}",
+        timeout=30_000,
+    )
+    after = samples(page, view, grid)
+    lab_at = labels[tuple(np.array(grid).T)]
+    alpha = 128 / 255
+    colours = np.array([label_color(int(v)) for v in lab_at], float)
+    expected = np.where(lab_at[:, None] > 0, (1 - alpha) * before + alpha * colours, before)
+    assert np.abs(after - expected).max() < 4
+    assert (lab_at > 0).sum() > 10
+
+    # Right click: a negative point, and no context menu (JupyterLab's or the browser's).
+    page.mouse.click(*view.page_xy(80.5, 20.5), button="right")
+    lab_.wait_kernel("len(a.session.prompts) == 2")
+    lab_.kernel("a.wait(60)")
+    assert lab_.kernel("print(a.session.prompts[1].positive)").strip() == "False"
+    assert page.locator(".lm-Menu").count() == 0
+    markers = json.loads(lab_.kernel("print(json.dumps(a.canvas.prompts))"))
+    assert [m["positive"] for m in markers] == [True, False]
+
+
+def test_keys_act_only_with_focus(lab):
+    lab_, page = lab
+    lab_.kernel("a.canvas.label = 1; a.canvas.frame = 0")
+    page.locator(".sam2j-canvas").focus()
+    page.keyboard.press("+")
+    lab_.wait_kernel("a.canvas.label == 2")
+    page.keyboard.press("ArrowRight")
+    lab_.wait_kernel("a.canvas.frame == 1")
+    page.keyboard.press("-")
+    lab_.wait_kernel("a.canvas.label == 1")
+    cells = page.locator(".jp-Cell").count()
+    # Focus elsewhere: the same keys no longer reach the widget.
+    page.locator(".jp-Cell").first.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("ArrowRight")
+    time.sleep(0.5)
+    assert lab_.kernel("print(a.canvas.frame)").strip() == "1"
+    assert page.locator(".jp-Cell").count() == cells
+    lab_.kernel("a.canvas.frame = 0")
+
+
+def test_propagation_streams_masks_and_cancels(lab):
+    lab_, page = lab
+    lab_.wait_kernel("len(a.session.prompts) >= 1")
+    page.get_by_role("button", name="Propagate", exact=True).click()
+    seen = set()
+    deadline = time.time() + 120
+    while time.time() < deadline and len(seen) < 4:
+        frame = page.locator(".sam2j-canvas").get_attribute("data-frame")
+        labelled = int(page.locator(".sam2j-canvas").get_attribute("data-labelled") or 0)
+        if frame is not None and int(frame) > 0 and labelled > 0:
+            seen.add(int(frame))
+        time.sleep(0.02)
+    assert len(seen) >= 4, seen  # masks arrived in the browser while it ran
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    lab_.wait_kernel("not a.canvas.busy", timeout=60)
+    done = int(
+        lab_.kernel("print(sum(a.session.label_frame(t).any() for t in range(a.session.n_frames)))")
+    )
+    assert done < N_FRAMES
+    assert "cancelled" in lab_.kernel("print(a.canvas.status)")
+    assert max(seen) < done + 1
