@@ -41,6 +41,7 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_browser.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache sam2_jupyter/static js/node_modules

@@ -32,8 +32,9 @@ SAMPLE_JS = """([ys, xs]) => {
   const ctx = c.getContext('2d');
   const img = ctx.getImageData(0, 0, c.width, c.height).data;
   const out = [];
+  const dpr = c.width / c.getBoundingClientRect().width;
   for (let k = 0; k < ys.length; k++) {
-    const o = (Math.round(ys[k]) * c.width + Math.round(xs[k])) * 4;
+    const o = (Math.floor(ys[k] * dpr) * c.width + Math.floor(xs[k] * dpr)) * 4;
     out.push([img[o], img[o + 1], img[o + 2]]);
   }
   return out;
@@ -56,11 +57,14 @@ class View:
         return self.ty + y * self.scale, self.tx + x * self.scale
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+@pytest.fixture(scope="module", params=[1.0, 2.0], ids=["dpr1", "dpr2"])
+def lab(request, tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     np.save(root / "video.npy", moving_discs(N_FRAMES, seed=5))
-    with lab_page(root, "annotate.ipynb", CELLS) as (lab, page):
+    with lab_page(root, "annotate.ipynb", CELLS, device_scale_factor=request.param) as (
+        lab,
+        page,
+    ):
         yield lab, page
 
 
@@ -126,6 +130,47 @@ def test_clicks_reach_the_kernel_and_masks_are_painted(lab):
     assert [m["positive"] for m in markers] == [True, False]
 
 
+def test_clicks_land_on_the_right_pixel_after_zoom_and_pan(lab):
+    lab_, page = lab
+    lab_.kernel("a.wait(60); a.canvas.frame = 2")
+    h, w = moving_discs(N_FRAMES, seed=5).shape[1:3]
+    view = View(page, h, w)
+    px, py = view.page_xy(50.25, 70.75)
+    page.mouse.move(px, py)
+    for _ in range(3):
+        page.mouse.wheel(0, -300)  # zoom in, keeping the pixel under the pointer fixed
+    page.mouse.click(px, py)
+    lab_.wait_kernel("any(p.frame == 2 for p in a.session.prompts)")
+    lab_.kernel("a.wait(60)")
+    p = json.loads(
+        lab_.kernel(
+            "p = [p for p in a.session.prompts if p.frame == 2][-1]; print(json.dumps([p.y, p.x]))"
+        )
+    )
+    # Browsers report mouse positions in whole CSS pixels: one pixel of slack.
+    tol = 1.0 / view.scale
+    assert abs(p[0] - 50.25) < tol
+    assert abs(p[1] - 70.75) < tol
+    # Drag to pan by (dx, dy): the image point that was under the pointer moves with it.
+    page.mouse.move(px, py)
+    page.mouse.down()
+    page.mouse.move(px + 40, py + 25, steps=5)
+    page.mouse.up()
+    page.mouse.click(px + 40, py + 25, button="right")
+    lab_.wait_kernel("sum(p.frame == 2 for p in a.session.prompts) == 2")
+    lab_.kernel("a.wait(60)")
+    q = json.loads(
+        lab_.kernel(
+            "p = [p for p in a.session.prompts if p.frame == 2][-1]; print(json.dumps([p.y, p.x]))"
+        )
+    )
+    assert abs(q[0] - 50.25) < tol
+    assert abs(q[1] - 70.75) < tol
+    page.locator(".sam2j-canvas").focus()
+    page.keyboard.press("0")  # fit again for the next tests
+    lab_.kernel("a.canvas.frame = 0")
+
+
 def test_keys_act_only_with_focus(lab):
     lab_, page = lab
     lab_.kernel("a.canvas.label = 1; a.canvas.frame = 0")
@@ -168,3 +213,35 @@ def test_propagation_streams_masks_and_cancels(lab):
     assert done < N_FRAMES
     assert "cancelled" in lab_.kernel("print(a.canvas.status)")
     assert max(seen) < done + 1
+
+
+def test_two_views_stay_in_sync(lab):
+    lab_, page = lab
+    lab_.kernel("a.wait(60); a.canvas.frame = 0")
+    # A second view of the same canvas widget, in a new cell.
+    page.locator(".jp-Cell .jp-InputArea-editor").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type("a.canvas")
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function(
+        "document.querySelectorAll('.sam2j-canvas[data-seq]').length == 2", timeout=60_000
+    )
+    first, second = page.locator(".sam2j-canvas").nth(0), page.locator(".sam2j-canvas").nth(1)
+    second.scroll_into_view_if_needed()
+    second.focus()
+    page.keyboard.press("ArrowRight")
+    lab_.wait_kernel("a.canvas.frame == 1")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.sam2j-canvas')].every(c => c.dataset.frame === '1')",
+        timeout=30_000,
+    )
+    lab_.kernel("a.session.add_point(1, 40.5, 60.5, 3); a.controller.refresh_overlay()")
+    expected = int(lab_.kernel("print(int((a.session.label_frame(1) > 0).sum()))"))
+    page.wait_for_function(
+        "[...document.querySelectorAll('.sam2j-canvas')]"
+        f".every(c => c.dataset.labelled === '{expected}')",
+        timeout=30_000,
+    )
+    assert first.get_attribute("data-labelled") == second.get_attribute("data-labelled")

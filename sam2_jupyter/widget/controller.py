@@ -103,7 +103,8 @@ class Controller:
         self._in_flight: dict[int, float] = {}
         self._queued: OrderedDict[str, tuple[dict[str, Any], list[bytes]]] = OrderedDict()
         self._idle_timer: threading.Timer | None = None
-        self.sent_bytes: list[tuple[str, int]] = []
+        self.sent_bytes: list[tuple[str, int]] = []  # (kind, bytes) of each message sent
+        self.last_model_seconds = 0.0  # time the last edit spent in the Session
         canvas.on_msg(self._on_msg)
         canvas.observe(self._on_frame, names="frame")
         canvas.observe(self._on_label, names="label")
@@ -175,12 +176,8 @@ class Controller:
         elif isinstance(msg, Redo):
             self.submit_edit(None, lambda s: s.redo())
         elif isinstance(msg, NextLabel):
-            ids = (
-                self.sessions[self.other_index].label_ids
-                if self.other_index in self.sessions
-                else []
-            )
-            self.canvas.label = max([*ids, self.canvas.label - 1]) + 1 if ids else 1
+            session = self.sessions.get(self.other_index)
+            self.canvas.label = session.next_unused_label() if session else 1
 
     # -- jobs -----------------------------------------------------------------------
     def submit_edit(self, frame: int | None, edit: Any) -> Any:
@@ -309,7 +306,8 @@ class Controller:
             self._seq += 1
             content = {**content, "seq": self._seq}
             self._in_flight[self._seq] = now
-            self.sent_bytes.append((content["type"], sum(len(b) for b in buffers)))
+            kind = content.get("mime", content["type"])
+            self.sent_bytes.append((kind, sum(len(b) for b in buffers)))
             self.canvas.send(content, buffers)
 
     def _acked(self, seq: int) -> None:
