@@ -55,7 +55,7 @@ CLICK_JS = """async ([x, y, right]) => {
   while (!window.__draws.some((d) => d.seq > seq && d.t > t0)) {
     await new Promise((res) => setTimeout(res, 1));
   }
-  return window.__draws.find((d) => d.seq > seq && d.t > t0).t - t0;
+  return [window.__draws.find((d) => d.seq > seq && d.t > t0).t - t0, +c.dataset.drawMs];
 }"""
 
 SWITCH_JS = """async (target) => {
@@ -66,7 +66,7 @@ SWITCH_JS = """async (target) => {
   while (!window.__draws.some((d) => d.frame === target && d.t > t0)) {
     await new Promise((res) => setTimeout(res, 1));
   }
-  return window.__draws.find((d) => d.frame === target && d.t > t0).t - t0;
+  return [window.__draws.find((d) => d.frame === target && d.t > t0).t - t0, +c.dataset.drawMs];
 }"""
 
 
@@ -98,19 +98,46 @@ def main() -> None:
         tx = (box["width"] - SIZE * scale) / 2
         ty = (box["height"] - SIZE * scale) / 2
         rng = np.random.default_rng(1)
-        totals, models, overheads = [], [], []
+        totals, models, overheads, draws, kernel_other = [], [], [], [], []
         for k in range(args.clicks):
             y, x = rng.uniform(100, SIZE - 100, 2)
-            total = page.evaluate(CLICK_JS, [tx + x * scale, ty + y * scale, k % 3 == 2])
+            total, draw_ms = page.evaluate(CLICK_JS, [tx + x * scale, ty + y * scale, k % 3 == 2])
             lab.kernel("a.wait(60)")
-            model_s = float(lab.kernel("print(a.controller.last_model_seconds)"))
+            timing = json.loads(
+                lab.kernel("import json; print(json.dumps(a.controller.last_edit_timing))")
+            )
+            model_s = timing["model_s"]
+            draws.append(draw_ms)
+            kernel_other.append((timing["queued_s"] + timing["send_s"]) * 1000)
             totals.append(total)
             models.append(model_s * 1000)
             overheads.append(total - model_s * 1000)
-        switches = []
+        switches, switch_draws = [], []
         for target in range(1, args.switches + 1):
-            switches.append(page.evaluate(SWITCH_JS, target))
+            total, draw_ms = page.evaluate(SWITCH_JS, target)
+            switches.append(total)
+            switch_draws.append(draw_ms)
             time.sleep(0.05)
+        # The untrained model's masks may be empty; time decoding and drawing a real
+        # mask (three large objects) by sending it through the same channel.
+        lab.kernel(
+            "import numpy as np\nfrom sam2_jupyter.widget.codec import encode_labels\n"
+            f"yy, xx = np.mgrid[0:{SIZE}, 0:{SIZE}]\n"
+            f"_lab = np.zeros(({SIZE}, {SIZE}), np.uint16)\n"
+            "for _i, (_cy, _cx) in enumerate([(300, 300), (600, 700), (800, 250)]):\n"
+            "    _lab[(yy - _cy) ** 2 + (xx - _cx) ** 2 < 180 ** 2] = _i + 1\n"
+            "_payload = encode_labels(_lab)"
+        )
+        mask_draws = []
+        for _ in range(10):
+            seq = int(page.locator(".sam2j-canvas").get_attribute("data-seq"))
+            lab.kernel(
+                "a.controller._post('labels', {'type': 'labels', "
+                "'frame': a.canvas.frame, **a.controller._shape()}, [_payload])"
+            )
+            page.wait_for_function(f"+document.querySelector('.sam2j-canvas').dataset.seq > {seq}")
+            mask_draws.append(float(page.locator(".sam2j-canvas").get_attribute("data-draw-ms")))
+        mask_bytes = int(lab.kernel("print(len(_payload))"))
         sent = json.loads(lab.kernel("import json; print(json.dumps(a.controller.sent_bytes))"))
     by_kind: dict[str, list[int]] = {}
     for kind, n in sent:
@@ -129,7 +156,11 @@ def main() -> None:
     row(f"click-to-paint, total ({args.clicks} clicks)", totals, "")
     row("kernel model time per click", models, "")
     row("click-to-paint minus model time", overheads, "<= 30")
+    row("  of which: kernel queue + encode + send", kernel_other, "")
+    row("  of which: browser decode + draw", draws, "")
+    row(f"labels with 3 large objects: decode + draw ({mask_bytes} bytes)", mask_draws, "")
     row(f"frame switch ({args.switches} switches)", switches, "<= 50")
+    row("  of which: browser decode + draw", switch_draws, "")
     print("\n| message | count | median bytes |")
     print("|---|---|---|")
     for kind, sizes in sorted(by_kind.items()):

@@ -35,6 +35,13 @@ function render({ model, el }) {
     const dpr = window.devicePixelRatio || 1;
     const refit = !view || r.state.cssW !== cssW || r.state.cssH !== cssH;
     r.resize(cssW, cssH, dpr);
+    // Device pixels the fitted image spans along its longer side.
+    const fit = Math.min(canvas.width / imageW(), canvas.height / imageH());
+    const pixels = Math.round(fit * Math.max(imageW(), imageH()));
+    if (model.get("view_pixels") !== pixels) {
+      model.set("view_pixels", pixels);
+      model.save_changes();
+    }
     if (refit) view = fitView(imageW(), imageH(), cssW, cssH);
     r.setView(view);
     r.draw();
@@ -96,6 +103,7 @@ function render({ model, el }) {
   // Frames arrive in order; each is acknowledged once drawn (flow control).
   let chain = Promise.resolve();
   const onMessage = (msg, buffers) => {
+    const received = performance.now();
     chain = chain.then(async () => {
       if (disposed) return;
       if (msg.type === "frame") {
@@ -114,6 +122,7 @@ function render({ model, el }) {
       if (labels) for (let i = 0; i < labels.length; i++) labelled += labels[i] !== 0;
       canvas.dataset.labelled = String(labelled);
       canvas.dataset.frame = String(msg.frame);
+      canvas.dataset.drawMs = (performance.now() - received).toFixed(2);
       canvas.dataset.seq = String(msg.seq);
       canvas.dataset.lossless = String(Boolean(msg.lossless));
       model.send({ type: "ack", seq: msg.seq });

@@ -41,6 +41,9 @@ class AnnotatorCanvas(anywidget.AnyWidget):
     busy = traitlets.Bool(False).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)
     view_height = traitlets.Int(480).tag(sync=True)
+    # Device pixels along the canvas' longer side, reported by the browser: frames
+    # sent while moving need no more resolution than this.
+    view_pixels = traitlets.Int(0).tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         _static("widget.js")

@@ -16,10 +16,16 @@ from PIL import Image
 RLE_DTYPE = np.dtype([("value", "<u2"), ("run", "<u4")])
 
 
-def encode_image(rgb: np.ndarray, lossless: bool, quality: int = 90) -> tuple[bytes, str]:
-    """uint8 RGB (Y, X, 3) to (bytes, mime type)."""
+def encode_image(
+    rgb: np.ndarray, lossless: bool, quality: int = 90, scale: float = 1.0
+) -> tuple[bytes, str]:
+    """uint8 RGB (Y, X, 3) to (bytes, mime type); ``scale`` < 1 shrinks it first, for
+    previews sent at screen resolution (the browser stretches them to full size)."""
     buf = io.BytesIO()
     image = Image.fromarray(np.ascontiguousarray(rgb))
+    if scale < 1.0:
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
     if lossless:
         image.save(buf, format="PNG", compress_level=1)
         return buf.getvalue(), "image/png"

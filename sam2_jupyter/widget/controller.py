@@ -38,6 +38,7 @@ from .messages import (
     Undo,
     parse_message,
 )
+from .prefetch import EncodedFrames
 from .worker import Worker
 
 log = logging.getLogger(__name__)
@@ -103,8 +104,10 @@ class Controller:
         self._in_flight: dict[int, float] = {}
         self._queued: OrderedDict[str, tuple[dict[str, Any], list[bytes]]] = OrderedDict()
         self._idle_timer: threading.Timer | None = None
+        self._encoded = EncodedFrames()
         self.sent_bytes: list[tuple[str, int]] = []  # (kind, bytes) of each message sent
         self.last_model_seconds = 0.0  # time the last edit spent in the Session
+        self.last_edit_timing: dict[str, float] = {}
         canvas.on_msg(self._on_msg)
         canvas.observe(self._on_frame, names="frame")
         canvas.observe(self._on_label, names="label")
@@ -183,13 +186,22 @@ class Controller:
     def submit_edit(self, frame: int | None, edit: Any) -> Any:
         """Queue a prompt edit; afterwards redraw the frame in view."""
 
+        queued = time.perf_counter()
+
         def job() -> None:
             session = self.session
             t0 = time.perf_counter()
             edit(session)
-            self.last_model_seconds = time.perf_counter() - t0
+            t1 = time.perf_counter()
             self.refresh_overlay()
-            self.status("")
+            self.last_model_seconds = t1 - t0
+            self.last_edit_timing = {
+                "queued_s": t0 - queued,
+                "model_s": t1 - t0,
+                "send_s": time.perf_counter() - t1,
+            }
+            if self.canvas.status:
+                self.status("")
 
         return self.worker.submit(job)
 
@@ -260,7 +272,14 @@ class Controller:
         """Send frame ``t``'s image and labels (JPEG now, PNG when idle)."""
         if not 0 <= t < self.stack.n_frames:
             return
-        image, mime = encode_image(self.view_stack.display_frame(t), lossless)
+        if lossless:
+            image, mime = encode_image(self.view_stack.display_frame(t), True)
+        else:
+            k = self._preview_factor()
+            image, mime = self._encoded.get((self.other_index, t, k), self._jpeg(t, k))
+            for near in (t + 1, t - 1):
+                if 0 <= near < self.stack.n_frames:
+                    self._encoded.prefetch((self.other_index, near, k), self._jpeg(near, k))
         session = self.sessions.get(self.other_index)
         labels = session.label_frame(t) if session is not None else None
         content = {
@@ -276,6 +295,19 @@ class Controller:
         self.canvas.prompts = markers(session, t) if session is not None else []
         if not lossless:
             self._schedule_lossless(t)
+
+    def _preview_factor(self) -> float:
+        """Scale of frames sent while moving: no finer than the screen shows them
+        (1.0 when the screen shows every pixel; the idle PNG is always full size)."""
+        shown = self.canvas.view_pixels
+        longest = max(self.stack.frame_shape)
+        if shown <= 0 or shown >= 0.8 * longest:
+            return 1.0
+        return round(shown / longest, 3)
+
+    def _jpeg(self, t: int, scale: float) -> Any:
+        stack = self.view_stack
+        return lambda: encode_image(stack.display_frame(t), False, scale=scale)
 
     def _schedule_lossless(self, t: int) -> None:
         if self._idle_timer is not None:
@@ -467,4 +499,5 @@ class Controller:
         self.cancel()
         if self._idle_timer is not None:
             self._idle_timer.cancel()
+        self._encoded.close()
         self.worker.close()

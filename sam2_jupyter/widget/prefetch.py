@@ -1,0 +1,62 @@
+"""Encoded frames for the view, with the neighbours of the frame in view prepared
+ahead in a background thread, so stepping through frames pays no encoding time."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+
+Encoded = tuple[bytes, str]
+
+
+class EncodedFrames:
+    """A small LRU of encoded frames keyed by anything hashable."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._cache: OrderedDict[Hashable, Encoded] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sam2j-prefetch")
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, make: Callable[[], Encoded]) -> Encoded:
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        value = make()
+        self._put(key, value)
+        return value
+
+    def _put(self, key: Hashable, value: Encoded) -> None:
+        with self._lock:
+            self._cache[key] = value
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+
+    def prefetch(self, key: Hashable, make: Callable[[], Encoded]) -> None:
+        """Encode ``key`` in the background unless it is cached already."""
+        with self._lock:
+            if key in self._cache:
+                return
+
+        def job() -> None:
+            with self._lock:
+                if key in self._cache:
+                    return
+            # A failed prefetch is not an error: the foreground read retries and reports.
+            with contextlib.suppress(Exception):
+                self._put(key, make())
+
+        self._pool.submit(job)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
