@@ -171,14 +171,52 @@ def test_clicks_land_on_the_right_pixel_after_zoom_and_pan(lab):
     lab_.kernel("a.canvas.frame = 0")
 
 
+def test_shift_drag_box_and_alt_click_remove(lab):
+    lab_, page = lab
+    lab_.kernel("a.wait(60); a.canvas.frame = 3")
+    page.wait_for_function(
+        "document.querySelector('.sam2j-canvas').dataset.frame === '3'", timeout=10_000
+    )
+    h, w = moving_discs(N_FRAMES, seed=5).shape[1:3]
+    view = View(page, h, w)
+    x0, y0 = view.page_xy(20.5, 30.5)
+    x1, y1 = view.page_xy(60.5, 90.5)
+    page.keyboard.down("Shift")
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=8)
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    lab_.wait_kernel("any(p.frame == 3 and p.kind == 'box' for p in a.session.prompts)")
+    lab_.kernel("a.wait(60)")
+    box = json.loads(
+        lab_.kernel(
+            "import json\np = [p for p in a.session.prompts if p.frame == 3][0]\n"
+            "print(json.dumps([p.y0, p.x0, p.y1, p.x1]))"
+        )
+    )
+    tol = 1.0 / view.scale
+    assert np.allclose(box, [20.5, 30.5, 60.5, 90.5], atol=tol)
+    # Alt-click on a box corner removes the prompt.
+    canvas_box = page.locator(".sam2j-canvas").bounding_box()
+    page.locator(".sam2j-canvas").click(
+        position={"x": x1 - canvas_box["x"], "y": y1 - canvas_box["y"]}, modifiers=["Alt"]
+    )
+    lab_.wait_kernel("not any(p.frame == 3 for p in a.session.prompts)")
+    lab_.kernel("a.wait(60); a.canvas.frame = 0")
+
+
 def test_keys_act_only_with_focus(lab):
     lab_, page = lab
     lab_.kernel("a.canvas.label = 1; a.canvas.frame = 0")
+    page.wait_for_function(
+        "document.querySelector('.sam2j-canvas').dataset.frame === '0'", timeout=10_000
+    )
     page.locator(".sam2j-canvas").focus()
     page.keyboard.press("+")
     lab_.wait_kernel("a.canvas.label == 2")
     page.keyboard.press("ArrowRight")
-    lab_.wait_kernel("a.canvas.frame == 1")
+    lab_.wait_kernel("a.canvas.frame == 1 and a.controls.frame.value == 1")
     page.keyboard.press("-")
     lab_.wait_kernel("a.canvas.label == 1")
     cells = page.locator(".jp-Cell").count()

@@ -331,3 +331,55 @@ def test_model_from_controls_reports_failure_as_sentence(video, tmp_path, monkey
         assert "cannot download" in a.canvas.status
     finally:
         a.close()
+
+
+def test_second_slider_switches_the_4d_sequence(model):
+    from conftest import moving_discs
+
+    data = np.stack([moving_discs(4, seed=0), moving_discs(4, seed=1)])  # (Z, T, Y, X, C)
+    a = Annotator(data, model=model, axes="ZTYXC", prop_axis="T")
+    try:
+        sent = a.sent = Sent(a.canvas)
+        msg(a, type="ready")
+        a.controller.handle(Point(1, 30.0, 30.0, 1, True))
+        a.wait(30)
+        assert a.controls.other.layout.display == "flex"
+        a.controls.other.value = 1
+        a.wait(30)
+        ack_all(a)
+        assert a.stack.other_index == 1
+        assert not a.session.prompts  # the other sequence has its own session
+        a.controller.handle(Point(2, 40.0, 40.0, 5, True))
+        a.wait(30)
+        assert [p.label for p in a.session.prompts] == [5]
+        assert [p.label for p in a.controller.sessions[0].prompts] == [1]
+        assert any(c["type"] == "frame" for c, _ in sent.messages)
+    finally:
+        a.close()
+
+
+def test_load_model_button_reports_download_progress(model, video, monkeypatch):
+    import sam2_jupyter.widget.controller as ctl
+
+    def fake_load(name, model_dir=None, progress=None):
+        progress(30, 120)
+        progress(120, 120)
+        return model
+
+    a = Annotator(video, model=model)
+    try:
+        Sent(a.canvas)
+        msg(a, type="ready")
+        a.controller.handle(Point(1, 30.0, 30.0, 2, True))
+        a.wait(30)
+        monkeypatch.setattr(ctl, "load_model", fake_load)
+        a.controls.memory_mode.value = "low"
+        a.controls.load_model.click()
+        a.wait(30)
+        assert a.controls.download.max == 120
+        assert a.controls.download.value == 120
+        assert a.session.memory_mode.name == "low"
+        assert [p.label for p in a.session.prompts] == [2]  # re-applied to the new session
+        assert "Loaded" in a.canvas.status
+    finally:
+        a.close()

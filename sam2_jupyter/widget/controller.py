@@ -375,7 +375,9 @@ class Controller:
         c = self.controls
         import ipywidgets as w
 
-        w.jslink((c.frame, "value"), (self.canvas, "frame"))
+        # Kernel-side link: the kernel also moves the frame (follow propagation,
+        # scripts), and a browser-side link can bounce a stale slider value back.
+        w.link((c.frame, "value"), (self.canvas, "frame"))
         w.jslink((c.opacity, "value"), (self.canvas, "opacity"))
         w.link((c.label, "value"), (self.canvas, "label"))
         c.frame.max = max(0, self.stack.n_frames - 1)
