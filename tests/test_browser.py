@@ -68,6 +68,15 @@ def lab(request, tmp_path_factory):
         yield lab, page
 
 
+def show(lab_, page, frame):
+    """Move to ``frame`` from the kernel and wait until the browser has drawn it (the
+    kernel's reply comes back before its widget messages reach the page)."""
+    lab_.kernel(f"a.wait(60); a.canvas.frame = {frame}")
+    page.wait_for_function(
+        f"document.querySelector('.sam2j-canvas').dataset.frame === '{frame}'", timeout=10_000
+    )
+
+
 def samples(page, view, pixels):
     ys, xs = zip(*[view.canvas_xy(i + 0.5, j + 0.5) for i, j in pixels], strict=True)
     return np.array(page.evaluate(SAMPLE_JS, [list(ys), list(xs)]), float)
@@ -132,7 +141,7 @@ def test_clicks_reach_the_kernel_and_masks_are_painted(lab):
 
 def test_clicks_land_on_the_right_pixel_after_zoom_and_pan(lab):
     lab_, page = lab
-    lab_.kernel("a.wait(60); a.canvas.frame = 2")
+    show(lab_, page, 2)
     h, w = moving_discs(N_FRAMES, seed=5).shape[1:3]
     view = View(page, h, w)
     px, py = view.page_xy(50.25, 70.75)
@@ -168,15 +177,12 @@ def test_clicks_land_on_the_right_pixel_after_zoom_and_pan(lab):
     assert abs(q[1] - 70.75) < tol
     page.locator(".sam2j-canvas").focus()
     page.keyboard.press("0")  # fit again for the next tests
-    lab_.kernel("a.canvas.frame = 0")
+    show(lab_, page, 0)
 
 
 def test_shift_drag_box_and_alt_click_remove(lab):
     lab_, page = lab
-    lab_.kernel("a.wait(60); a.canvas.frame = 3")
-    page.wait_for_function(
-        "document.querySelector('.sam2j-canvas').dataset.frame === '3'", timeout=10_000
-    )
+    show(lab_, page, 3)
     h, w = moving_discs(N_FRAMES, seed=5).shape[1:3]
     view = View(page, h, w)
     x0, y0 = view.page_xy(20.5, 30.5)
@@ -203,15 +209,13 @@ def test_shift_drag_box_and_alt_click_remove(lab):
         position={"x": x1 - canvas_box["x"], "y": y1 - canvas_box["y"]}, modifiers=["Alt"]
     )
     lab_.wait_kernel("not any(p.frame == 3 for p in a.session.prompts)")
-    lab_.kernel("a.wait(60); a.canvas.frame = 0")
+    show(lab_, page, 0)
 
 
 def test_keys_act_only_with_focus(lab):
     lab_, page = lab
-    lab_.kernel("a.canvas.label = 1; a.canvas.frame = 0")
-    page.wait_for_function(
-        "document.querySelector('.sam2j-canvas').dataset.frame === '0'", timeout=10_000
-    )
+    lab_.kernel("a.canvas.label = 1")
+    show(lab_, page, 0)
     page.locator(".sam2j-canvas").focus()
     page.keyboard.press("+")
     lab_.wait_kernel("a.canvas.label == 2")
@@ -255,7 +259,7 @@ def test_propagation_streams_masks_and_cancels(lab):
 
 def test_two_views_stay_in_sync(lab):
     lab_, page = lab
-    lab_.kernel("a.wait(60); a.canvas.frame = 0")
+    show(lab_, page, 0)
     # A second view of the same canvas widget, in a new cell.
     page.locator(".jp-Cell .jp-InputArea-editor").last.click()
     page.keyboard.press("Escape")
