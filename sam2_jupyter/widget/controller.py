@@ -125,14 +125,16 @@ class Controller:
     @property
     def session(self) -> Session:
         """The Session of the sequence in view (built on first use)."""
-        session = self.sessions.get(self.other_index)
+        return self._session_for(self.other_index)
+
+    def _session_for(self, index: int) -> Session:
+        session = self.sessions.get(index)
         if session is None:
             if self.model is None:
                 raise Sam2JupyterError("Load a model first (Load model button).")
-            session = Session(
-                self.view_stack, self.model, self.memory_mode, auto_segment=self.auto_segment
-            )
-            self.sessions[self.other_index] = session
+            stack = self.stack if self.stack.other_axis is None else self.stack.select(index)
+            session = Session(stack, self.model, self.memory_mode, auto_segment=self.auto_segment)
+            self.sessions[index] = session
         return session
 
     def status(self, text: str, level: str = "info") -> None:
@@ -492,9 +494,7 @@ class Controller:
         self.sessions = {}
         for index, session in old.items():
             if session.prompts or session.pending:
-                self.other_index, keep = index, self.other_index
-                self.session.add_prompts([*session.prompts, *session.pending])
-                self.other_index = keep
+                self._session_for(index).add_prompts([*session.prompts, *session.pending])
         self.refresh_overlay()
 
     def close(self) -> None:
