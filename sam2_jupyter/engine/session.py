@@ -29,6 +29,7 @@ from ..errors import PromptError, SessionBusyError
 from ..exports import tracks_table, write_label_tiff, write_overlay_mp4, write_tracks_csv
 from ..io import Stack, open_stack
 from ..models import Model, inference
+from .features import FeatureCache, default_budget
 from .frames import SamFrames
 from .labels import LabelStore, composite
 from .memory import MemoryMode, memory_window, release_outside_window
@@ -70,6 +71,11 @@ class Session:
         :meth:`segment`, which sends each object's prompts on a frame together.
     history
         How many edits :meth:`undo` can take back.
+    feature_cache
+        Bytes of image-encoder outputs to keep, so that clicks on visited frames and
+        re-propagation skip the image encoder (masks are identical). Default: a
+        quarter of the free memory where the model runs (at most 8 GiB) in normal
+        mode; in the low modes only the last frame, as sam2 does. 0 or None: off.
     """
 
     def __init__(
@@ -80,6 +86,7 @@ class Session:
         *,
         auto_segment: bool = True,
         history: int = 100,
+        feature_cache: int | None = -1,
     ) -> None:
         self.stack: Stack = open_stack(stack)
         self.model = model
@@ -92,7 +99,12 @@ class Session:
             self.stack, model.image_size, model.device, mode.frame_cache, cache_device
         )
         h, w = self.stack.frame_shape
-        self._state = new_inference_state(self._frames, h, w, model.device, low, mode.offload_state)
+        if feature_cache == -1:
+            feature_cache = None if low else default_budget(model.device)
+        self.features = FeatureCache(feature_cache) if feature_cache else None
+        self._state = new_inference_state(
+            self._frames, h, w, model.device, low, mode.offload_state, self.features
+        )
         self._labels = LabelStore(self.stack.n_frames, (h, w))
         self._prompts: list[Prompt] = []
         self._pending: list[Prompt] = []

@@ -11,6 +11,8 @@ from typing import Any
 
 import torch
 
+from .features import FeatureCache, SamState
+
 # Everything a prompt edit or a propagation changes; the rest (frames, feature
 # cache, constants) is derived and left alone by undo.
 EDITABLE_KEYS = (
@@ -32,27 +34,31 @@ def new_inference_state(
     device: torch.device,
     offload_video: bool,
     offload_state: bool,
+    features: FeatureCache | None = None,
 ) -> dict[str, Any]:
-    return {
-        "images": images,
-        "num_frames": len(images),
-        "offload_video_to_cpu": offload_video,
-        "offload_state_to_cpu": offload_state,
-        "video_height": height,
-        "video_width": width,
-        "device": device,
-        "storage_device": torch.device("cpu") if offload_state else device,
-        "point_inputs_per_obj": {},
-        "mask_inputs_per_obj": {},
-        "cached_features": {},
-        "constants": {},
-        "obj_id_to_idx": OrderedDict(),
-        "obj_idx_to_id": OrderedDict(),
-        "obj_ids": [],
-        "output_dict_per_obj": {},
-        "temp_output_dict_per_obj": {},
-        "frames_tracked_per_obj": {},
-    }
+    """``features``: keep the image features of many frames (else sam2's one frame)."""
+    return SamState(
+        {
+            "images": images,
+            "num_frames": len(images),
+            "offload_video_to_cpu": offload_video,
+            "offload_state_to_cpu": offload_state,
+            "video_height": height,
+            "video_width": width,
+            "device": device,
+            "storage_device": torch.device("cpu") if offload_state else device,
+            "point_inputs_per_obj": {},
+            "mask_inputs_per_obj": {},
+            "cached_features": features if features is not None else {},
+            "constants": {},
+            "obj_id_to_idx": OrderedDict(),
+            "obj_idx_to_id": OrderedDict(),
+            "obj_ids": [],
+            "output_dict_per_obj": {},
+            "temp_output_dict_per_obj": {},
+            "frames_tracked_per_obj": {},
+        }
+    )
 
 
 def _copy_tree(value: Any) -> Any:

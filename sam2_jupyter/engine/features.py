@@ -1,0 +1,139 @@
+"""A per-frame cache of SAM2 image-encoder outputs within a byte budget.
+
+sam2's video predictor keeps the image features of only the last frame it visited,
+so a click on another frame and every frame of every propagation pay a full
+image-encoder pass. Users prompt, propagate, re-prompt and re-propagate the same
+frames many times; keeping features lets those passes be skipped. The features are
+exactly what sam2 computes (the same call on the same input), so masks do not
+change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import torch
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, torch.Tensor):
+        return value.numel() * value.element_size()
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_nbytes(v) for v in value)
+    return 0
+
+
+def _holds(value: Any, tensor: torch.Tensor) -> bool:
+    """Whether ``tensor`` (the very object) is among the position encodings."""
+    try:
+        return any(p is tensor for p in value[1]["vision_pos_enc"])
+    except (TypeError, IndexError, KeyError):
+        return False
+
+
+def default_budget(device: torch.device) -> int:
+    """A quarter of what is free where the features live, at most 8 GiB."""
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+    else:
+        import psutil
+
+        free = psutil.virtual_memory().available
+    return int(min(free // 4, 8 << 30))
+
+
+class FeatureCache:
+    """LRU of ``frame -> (image, backbone_out)`` entries, as sam2 stores them.
+
+    It answers ``get(frame, default)`` like the dict sam2 keeps in its inference
+    state; :class:`SamState` routes sam2's writes into :meth:`put`.
+    """
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget_bytes = int(budget_bytes)
+        self._entries: OrderedDict[int, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._positions: dict[Any, torch.Tensor] = {}
+        self.nbytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, frame: int, default: Any = None) -> Any:
+        with self._lock:
+            entry = self._entries.get(frame)
+            if entry is None:
+                self.misses += 1
+                return default
+            self._entries.move_to_end(frame)
+            self.hits += 1
+            return entry[0]
+
+    def _share_positions(self, value: Any) -> Any:
+        """Position encodings depend only on the feature-map size, yet sam2 builds
+        a copy for every frame (half of the bytes). Equal ones are replaced by one
+        shared tensor, so each frame stores only its own features."""
+        try:
+            image, backbone_out = value
+            encodings = backbone_out["vision_pos_enc"]
+        except (TypeError, ValueError, KeyError):
+            return value
+        shared = []
+        for pos in encodings:
+            key = (tuple(pos.shape), pos.dtype, pos.device)
+            known = self._positions.get(key)
+            if known is not None and torch.equal(known, pos):
+                shared.append(known)
+            else:
+                self._positions.setdefault(key, pos)
+                shared.append(pos)
+        return image, {**backbone_out, "vision_pos_enc": shared}
+
+    def put(self, frame: int, value: Any) -> None:
+        value = self._share_positions(value)
+        # Shared position encodings are not this frame's bytes.
+        size = _nbytes(value) - sum(
+            _nbytes(p) for p in self._positions.values() if _holds(value, p)
+        )
+        with self._lock:
+            old = self._entries.pop(frame, None)
+            if old is not None:
+                self.nbytes -= old[1]
+            self._entries[frame] = (value, size)
+            self.nbytes += size
+            # Evict least recently used frames, but always keep the newest one:
+            # sam2 reads it right after writing it.
+            while self.nbytes > self.budget_bytes and len(self._entries) > 1:
+                _, (_, freed) = self._entries.popitem(last=False)
+                self.nbytes -= freed
+
+    def __contains__(self, frame: object) -> bool:
+        return frame in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def items(self) -> list[tuple[int, Any]]:
+        with self._lock:
+            return [(k, v[0]) for k, v in self._entries.items()]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.nbytes = 0
+
+
+class SamState(dict):
+    """sam2's inference-state dict, except that sam2 replacing its one-frame feature
+    cache (``state["cached_features"] = {frame: features}``) adds to ours instead."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        current = self.get(key) if key == "cached_features" else None
+        if isinstance(current, FeatureCache) and not isinstance(value, FeatureCache):
+            for frame, features in value.items():
+                current.put(frame, features)
+            return
+        super().__setitem__(key, value)

@@ -1,0 +1,73 @@
+"""The image-feature cache: re-propagation and clicks on visited frames skip the
+image encoder, within a byte budget, and masks stay bit-identical."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from parity import assert_same_outputs, ref_click, ref_propagate, reference_state
+
+from sam2_jupyter import Session
+
+
+@pytest.fixture
+def encoder_calls(model, monkeypatch):
+    calls = []
+    original = model.predictor.forward_image
+
+    def counted(img_batch):
+        calls.append(img_batch.shape[0])
+        return original(img_batch)
+
+    monkeypatch.setattr(model.predictor, "forward_image", counted)
+    return calls
+
+
+def test_repropagation_skips_the_encoder_and_matches_sam2(model, jpeg_folder, encoder_calls):
+    s = Session(jpeg_folder, model)
+    ref = reference_state(model, jpeg_folder)
+    assert s.features is not None
+    s.add_point(0, 32, 36, 1)
+    ref_click(model, ref, 0, 32, 36, 1)
+    s.run_propagation()
+    ref_propagate(model, ref)
+    n = s.n_frames
+    assert len(s.features) == n
+    encoder_calls.clear()
+    # Re-prompt on a visited frame, then re-propagate: no image-encoder pass at all.
+    ours = s.add_point(4, 60, 90, 2)
+    assert encoder_calls == []
+    assert np.array_equal(ours, ref_click(model, ref, 4, 60, 90, 2))
+    encoder_calls.clear()
+    again = dict(s.propagate())
+    assert encoder_calls == []
+    expected = ref_propagate(model, ref)
+    for t in expected:
+        assert np.array_equal(again[t], expected[t])
+    assert_same_outputs(s._state, ref)
+
+
+def test_budget_bounds_the_cache(model, jpeg_folder, encoder_calls):
+    probe = Session(jpeg_folder, model)
+    probe.add_point(0, 32, 36, 1)
+    per_frame = probe.features.nbytes
+    s = Session(jpeg_folder, model, feature_cache=int(per_frame * 2.5))
+    s.add_point(0, 32, 36, 1)
+    s.run_propagation()
+    assert len(s.features) == 2
+    assert s.features.nbytes <= per_frame * 2.5
+    # The two most recent frames are kept: clicking there needs no encoder pass.
+    encoder_calls.clear()
+    s.add_point(s.n_frames - 1, 40, 40, 1)
+    assert encoder_calls == []
+    s.add_point(0, 40, 40, 1)
+    assert encoder_calls == [1]
+
+
+def test_cache_off_and_low_modes_keep_one_frame(model, jpeg_folder):
+    assert Session(jpeg_folder, model, feature_cache=None).features is None
+    assert Session(jpeg_folder, model, memory_mode="low").features is None
+    s = Session(jpeg_folder, model, memory_mode="low", feature_cache=10**9)
+    s.add_point(0, 32, 36, 1)
+    s.run_propagation()
+    assert len(s.features) == s.n_frames
