@@ -383,3 +383,16 @@ def test_load_model_button_reports_download_progress(model, video, monkeypatch):
         assert "Loaded" in a.canvas.status
     finally:
         a.close()
+
+
+def test_remove_uses_the_browser_tolerance(annotator):
+    a = annotator
+    msg(a, type="point", frame=1, y=30.0, x=30.0, label=1)
+    a.wait(30)
+    msg(a, type="remove", frame=1, y=33.0, x=30.0, tolerance=2.0)
+    a.wait(30)
+    assert "no prompt within 2 px" in a.canvas.status
+    assert len(a.session.prompts) == 1
+    msg(a, type="remove", frame=1, y=33.0, x=30.0, tolerance=5.0)
+    a.wait(30)
+    assert not a.session.prompts

@@ -70,7 +70,8 @@ function render({ model, el }) {
       const cy = (v) => Math.min(imageH(), Math.max(0, v));
       model.send({ type: "box", frame: model.get("frame"), y0: cy(y0), x0: cx(x0), y1: cy(y1), x1: cx(x1), label: model.get("label") });
     },
-    remove: (x, y) => model.send({ type: "remove", frame: model.get("frame"), y, x }),
+    // 8 screen pixels around the pointer, whatever the zoom.
+    remove: (x, y) => model.send({ type: "remove", frame: model.get("frame"), y, x, tolerance: 8 / view.scale }),
     zoom: (factor, x, y) => {
       view = zoomAt(view, factor, x, y);
       r.setView(view);

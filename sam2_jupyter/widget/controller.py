@@ -175,7 +175,10 @@ class Controller:
                 msg.frame, lambda s: s.add_box(msg.frame, msg.y0, msg.x0, msg.y1, msg.x1, msg.label)
             )
         elif isinstance(msg, Remove):
-            self.submit_edit(msg.frame, lambda s: s.remove_point(msg.frame, msg.y, msg.x))
+            self.submit_edit(
+                msg.frame,
+                lambda s: s.remove_point(msg.frame, msg.y, msg.x, tolerance=msg.tolerance),
+            )
         elif isinstance(msg, Undo):
             self.submit_edit(None, lambda s: s.undo())
         elif isinstance(msg, Redo):

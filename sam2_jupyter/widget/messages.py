@@ -42,10 +42,14 @@ class Box:
 
 @dataclass(frozen=True)
 class Remove:
+    """Remove the prompt nearest to (y, x) within ``tolerance`` image pixels (the
+    browser sends a few screen pixels' worth at the current zoom)."""
+
     type: ClassVar[str] = "remove"
     frame: int
     y: float
     x: float
+    tolerance: float = 10.0
 
 
 @dataclass(frozen=True)
