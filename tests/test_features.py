@@ -71,3 +71,35 @@ def test_cache_off_and_low_modes_keep_one_frame(model, jpeg_folder):
     s.add_point(0, 32, 36, 1)
     s.run_propagation()
     assert len(s.features) == s.n_frames
+
+
+def test_precomputed_features_equal_sam2s_and_serve_propagation(model, jpeg_folder, encoder_calls):
+    s = Session(jpeg_folder, model)
+    order = s.precompute_order(center=4)
+    assert order[:3] == [4, 3, 5]
+    assert sorted(order) == list(range(s.n_frames))
+    for t in order:
+        assert s.precompute_frame(t)
+    assert not s.precompute_frame(4)  # already cached
+    assert s.precompute_order() == []
+    ref = reference_state(model, jpeg_folder)  # sam2 encodes frame 0 here
+    encoder_calls.clear()
+    ours = s.add_point(2, 32, 36, 1)
+    ours_frames = dict(s.propagate())
+    calls_ours = len(encoder_calls)
+    assert np.array_equal(ours, ref_click(model, ref, 2, 32, 36, 1))
+    expected = ref_propagate(model, ref)
+    for t in expected:
+        assert np.array_equal(ours_frames[t], expected[t])
+    assert_same_outputs(s._state, ref)
+    assert calls_ours == 0
+
+
+def test_precompute_stops_at_the_budget(model, jpeg_folder):
+    probe = Session(jpeg_folder, model)
+    probe.precompute_frame(0)
+    per_frame = probe.features.nbytes
+    s = Session(jpeg_folder, model, feature_cache=int(per_frame * 3.5))
+    done = [t for t in s.precompute_order(center=5) if s.precompute_frame(t)]
+    assert done == [5, 4, 6]
+    assert len(s.features) == 3

@@ -396,3 +396,33 @@ def test_remove_uses_the_browser_tolerance(annotator):
     msg(a, type="remove", frame=1, y=33.0, x=30.0, tolerance=5.0)
     a.wait(30)
     assert not a.session.prompts
+
+
+def test_features_are_precomputed_in_the_background(model, video):
+    a = Annotator(video, model=model)
+    try:
+        Sent(a.canvas)
+        msg(a, type="ready")
+        deadline = time.time() + 60
+        while time.time() < deadline and "all" not in a.controls.embeddings.value:
+            time.sleep(0.05)
+        assert a.controls.embeddings.value == f"Embeddings: all {len(video)} frames ready"
+        assert len(a.session.features) == len(video)
+    finally:
+        a.close()
+
+
+def test_a_click_waits_for_at_most_one_precompute_step(model, video):
+    a = Annotator(np.concatenate([video] * 4), model=model)
+    try:
+        Sent(a.canvas)
+        msg(a, type="ready")
+        time.sleep(0.2)  # precompute is under way
+        t0 = time.time()
+        a.controller.handle(Point(0, 30.0, 30.0, 1, True))
+        a.wait(60)
+        assert a.session.prompts
+        assert len(a.session.features) < 4 * len(video)  # the click did not wait for all
+        assert time.time() - t0 < 5
+    finally:
+        a.close()

@@ -542,6 +542,32 @@ class Session:
         """Stop a running propagation before its next frame (safe from any thread)."""
         self._cancel.set()
 
+    # -- image features -------------------------------------------------------------
+    def precompute_order(self, center: int = 0) -> list[int]:
+        """Frames without cached features, nearest to ``center`` first."""
+        if self.features is None:
+            return []
+        todo = [t for t in range(self.n_frames) if t not in self.features]
+        return sorted(todo, key=lambda t: (abs(t - center), t))
+
+    def precompute_frame(self, t: int) -> bool:
+        """Compute and cache frame ``t``'s image features, exactly as sam2 would on
+        its first visit. Returns False (and computes nothing) when there is no cache,
+        it is busy propagating, or the next frame would not fit in the budget
+        without evicting a frame nearer to where the user works."""
+        t = check_frame(t, self.n_frames)
+        with self._lock:
+            if self.features is None or self._busy or t in self.features:
+                return False
+            per_frame = self.features.nbytes / max(1, len(self.features))
+            if len(self.features) and self.features.nbytes + per_frame > self.features.budget_bytes:
+                return False
+            with inference(self.model):
+                image = self._state["images"][t].to(self.model.device).float().unsqueeze(0)
+                backbone_out = self.predictor.forward_image(image)
+            self.features.put(t, (image, backbone_out))
+            return True
+
     # -- prompts on disk --------------------------------------------------------------
     def save_prompts(self, path: str | Path, overwrite: bool = True) -> Path:
         """All prompts (sent and pending) as CSV, one row each, in order."""

@@ -114,6 +114,8 @@ class Controller:
         self._wire_controls()
         self._update_swatch()
         self.show_frame(canvas.frame)
+        if model is not None:
+            self.start_precompute()
 
     # -- state ----------------------------------------------------------------------
     @property
@@ -262,6 +264,35 @@ class Controller:
 
         self.status("Propagating…")
         return self.worker.submit(job)
+
+    def start_precompute(self) -> None:
+        """Compute image features in the background, nearest to the frame in view
+        first, one frame per job so that a click waits for at most one frame."""
+        self.worker.submit(self._precompute_step)
+
+    def _precompute_step(self) -> None:
+        if self.worker.closed:
+            return
+        session = self._session_for(self.other_index)
+        if session.features is None:
+            return
+        order = session.precompute_order(center=self.canvas.frame)
+        cached = len(session.features)
+        if not order:
+            self.controls.embeddings.value = f"Embeddings: all {cached} frames ready"
+            return
+        if self.worker.pending:  # the user is waiting for something: go after it
+            self.worker.submit(self._precompute_step)
+            return
+        if session.precompute_frame(order[0]):
+            self.controls.embeddings.value = (
+                f"Embeddings: {cached + 1}/{session.n_frames} frames ready"
+            )
+            self.worker.submit(self._precompute_step)
+        else:
+            self.controls.embeddings.value = (
+                f"Embeddings: {cached}/{session.n_frames} frames (memory budget reached)"
+            )
 
     def cancel(self) -> None:
         """Stop a running propagation now (not queued behind it)."""
@@ -469,6 +500,8 @@ class Controller:
         def job() -> None:
             self.other_index = index
             self.show_frame(self.canvas.frame)
+            if self.model is not None:
+                self.start_precompute()
 
         self.worker.submit(job)
 
@@ -486,6 +519,7 @@ class Controller:
             model = load_model(name, model_dir=folder, progress=progress)
             self.set_model(model, mode)
             self.status(f"Loaded {model.spec.label} on {model.device}.", "ok")
+            self.start_precompute()
 
         return self.worker.submit(job)
 

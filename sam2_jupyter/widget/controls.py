@@ -34,6 +34,8 @@ class Controls:
     follow: w.Checkbox
     progress: w.IntProgress
     progress_text: w.Label
+    embeddings: w.Label
+    embeddings: w.Label
     prompts_path: w.Text
     store_prompts: w.Button
     load_prompts: w.Button
@@ -90,6 +92,8 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
     follow = w.Checkbox(True, description="Follow propagation", indent=False)
     progress = w.IntProgress(value=0, min=0, max=1, description="Progress")
     progress_text = w.Label("")
+    embeddings = w.Label("")  # image features computed in the background
+    embeddings = w.Label("", tooltip="Image features computed in the background")
     prompts_path = w.Text("prompts.csv", description="Prompts")
     store_prompts = button("Store", "Save prompts as CSV")
     load_prompts = button("Load", "Load prompts from CSV (batched per object)")
@@ -117,6 +121,8 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
             row([propagate, reverse, cancel]),
             follow,
             row([progress, progress_text]),
+            embeddings,
+            embeddings,
             row([prompts_path, store_prompts, load_prompts]),
             row([export_path, overwrite]),
             fps,
@@ -146,6 +152,7 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
         follow,
         progress,
         progress_text,
+        embeddings,
         prompts_path,
         store_prompts,
         load_prompts,

@@ -9,9 +9,11 @@ never lost), and a failing job reports its error instead of killing the thread.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -32,6 +34,7 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._closed = False
         self._thread.start()
+        _WORKERS.add(self)
 
     def submit(self, job: Callable[[], Any]) -> Future[Any]:
         """Queue ``job``; its result or exception lands in the returned Future."""
@@ -69,8 +72,35 @@ class Worker:
         self._queue.put((done.set, Future()))
         done.wait(timeout)
 
-    def close(self) -> None:
-        """Finish queued jobs, then stop the thread."""
-        if not self._closed:
-            self._closed = True
-            self._queue.put(None)
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self, timeout: float | None = 30.0) -> None:
+        """Drop queued jobs, let the running one finish, and stop the thread.
+
+        Waiting matters: a thread killed inside a PyTorch call at interpreter exit
+        aborts the whole process.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item[1].cancel()
+        self._queue.put(None)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+
+_WORKERS: weakref.WeakSet[Worker] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for worker in list(_WORKERS):
+        worker.close(timeout=10.0)
