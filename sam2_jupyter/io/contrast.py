@@ -76,7 +76,8 @@ def to_uint8(frame: np.ndarray, limits: tuple[float, float]) -> np.ndarray:
     # float32 holds integers exactly only up to 2**24: wider data (uint32, int64,
     # float64) is offset in float64, else a narrow range far from zero collapses.
     work = np.float32 if frame.dtype.itemsize <= 2 or frame.dtype == np.float32 else np.float64
-    scale = work(255.0 / (hi - lo))
+    # Limits closer than float32 can resolve (denormal data) would overflow the scale.
+    scale = work(min(255.0 / (hi - lo), float(np.finfo(work).max)))
     out = (frame.astype(work) - work(lo)) * scale
     np.nan_to_num(out, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
     np.clip(out, 0.0, 255.0, out=out)
