@@ -26,8 +26,11 @@ $(STAMP): pyproject.toml Makefile js/package.json
 
 install: $(STAMP)
 
+# JupyterLab refuses to run as root without --allow-root (containers, CI machines).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 demo: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb --ip=127.0.0.1
+	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb --ip=127.0.0.1 $(ALLOW_ROOT)
 
 js: $(STAMP)
 	npm --prefix js run build
