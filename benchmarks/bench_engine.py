@@ -141,6 +141,50 @@ def bench_speed(n_frames: int, repeats: int) -> dict[str, float]:
     }
 
 
+def bench_clicks(n_frames: int = 12) -> dict[str, float]:
+    """Median click latency (prompt -> mask, in the kernel) on frames whose image
+    features are cached vs not, next to sam2 direct (which re-encodes on every
+    change of frame)."""
+    import imageio.v3 as iio
+
+    from sam2_jupyter import Session
+
+    _quiet_tqdm()
+    model = _model()
+    video = SyntheticVideo(n_frames)
+    folder = Path(tempfile.mkdtemp(prefix="bench_clicks_"))
+    for t in range(n_frames):
+        iio.imwrite(folder / f"{t}.jpg", video.frame(t), quality=95)
+
+    def timed(fn) -> float:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+
+    p = model.predictor
+    state = p.init_state(video_path=str(folder))
+    direct = [
+        timed(
+            lambda t=t: p.add_new_points_or_box(
+                state, frame_idx=t, obj_id=1, points=[[128.0, 128.0]], labels=[1]
+            )
+        )
+        for t in range(1, n_frames)
+    ]
+    uncached = Session(folder, model, feature_cache=None)
+    cold = [timed(lambda t=t: uncached.add_point(t, 128.0, 128.0, 1)) for t in range(1, n_frames)]
+    cached = Session(folder, model)
+    for t in cached.precompute_order():
+        cached.precompute_frame(t)
+    warm = [timed(lambda t=t: cached.add_point(t, 128.0, 128.0, 1)) for t in range(1, n_frames)]
+    return {
+        "direct_ms": statistics.median(direct) * 1000,
+        "uncached_ms": statistics.median(cold) * 1000,
+        "cached_ms": statistics.median(warm) * 1000,
+        "clicks": n_frames - 1,
+    }
+
+
 def memory_run(mode: str, n_frames: int) -> dict[str, float]:
     """In this (fresh) process: RSS before and at its peak during propagation."""
     import psutil
@@ -218,6 +262,23 @@ def main() -> None:
         f"| re-prompt + re-propagate | {speed['direct_repropagate_s']:.2f} | "
         f"{speed['ours_repropagate_s']:.2f} | {speed['repropagate_speedup']:.2f}× faster "
         "| >= 1.8× faster |"
+    )
+
+    clicks = bench_clicks()
+    print(
+        f"\n## Click latency, prompt to mask in the kernel (median of {clicks['clicks']} "
+        "clicks, each on another frame)"
+    )
+    print("| measure | ms | ratio to sam2 direct |")
+    print("|---|---|---|")
+    print(f"| sam2 direct (re-encodes the frame) | {clicks['direct_ms']:.1f} | 1.00 |")
+    print(
+        f"| Session, frame not cached | {clicks['uncached_ms']:.1f} | "
+        f"{clicks['uncached_ms'] / clicks['direct_ms']:.2f} |"
+    )
+    print(
+        f"| Session, frame cached | {clicks['cached_ms']:.1f} | "
+        f"{clicks['cached_ms'] / clicks['direct_ms']:.2f} |"
     )
 
     rows = bench_memory(counts)
