@@ -56,6 +56,17 @@ class SyntheticVideo:
         return self.frame(int(key[0]))[key[1:]] if len(key) > 1 else self.frame(int(key[0]))
 
 
+def jpeg_folder(n_frames: int) -> Path:
+    """The synthetic video as <index>.jpg files: the input sam2's own loader takes."""
+    import imageio.v3 as iio
+
+    video = SyntheticVideo(n_frames)
+    folder = Path(tempfile.mkdtemp(prefix="bench_jpeg_"))
+    for t in range(n_frames):
+        iio.imwrite(folder / f"{t}.jpg", video.frame(t), quality=95)
+    return folder
+
+
 def _model():
     from sam2_jupyter.models import UntrainedModelWarning, load_model
 
@@ -77,16 +88,11 @@ def _quiet_tqdm() -> None:
 
 
 def bench_speed(n_frames: int, repeats: int) -> dict[str, float]:
-    import imageio.v3 as iio
-
     from sam2_jupyter import Session
 
     _quiet_tqdm()
     model = _model()
-    video = SyntheticVideo(n_frames)
-    folder = Path(tempfile.mkdtemp(prefix="bench_jpeg_"))
-    for t in range(n_frames):
-        iio.imwrite(folder / f"{t}.jpg", video.frame(t), quality=95)
+    folder = jpeg_folder(n_frames)
     click = {"points": [[128.0, 128.0]], "labels": [1]}
 
     recl = {"points": [[60.0, 60.0]], "labels": [0]}
@@ -145,16 +151,11 @@ def bench_clicks(n_frames: int = 12) -> dict[str, float]:
     """Median click latency (prompt -> mask, in the kernel) on frames whose image
     features are cached vs not, next to sam2 direct (which re-encodes on every
     change of frame)."""
-    import imageio.v3 as iio
-
     from sam2_jupyter import Session
 
     _quiet_tqdm()
     model = _model()
-    video = SyntheticVideo(n_frames)
-    folder = Path(tempfile.mkdtemp(prefix="bench_clicks_"))
-    for t in range(n_frames):
-        iio.imwrite(folder / f"{t}.jpg", video.frame(t), quality=95)
+    folder = jpeg_folder(n_frames)
 
     def timed(fn) -> float:
         t0 = time.perf_counter()
