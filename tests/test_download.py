@@ -445,3 +445,8 @@ def test_pick_device_cuda_without_cuda_is_a_model_error() -> None:
         pick_device("cuda")
     with pytest.raises(ModelError, match="CUDA"):
         load_model("tiny", untrained=True, device="cuda:0")
+
+
+def test_compile_without_cuda_is_a_clear_error() -> None:
+    with pytest.raises(ModelError, match=r"compile=True needs a CUDA GPU.*cpu"):
+        load_model("tiny", untrained=True, device="cpu", compile=True)

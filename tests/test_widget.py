@@ -426,3 +426,36 @@ def test_a_click_waits_for_at_most_one_precompute_step(model, video):
         assert time.time() - t0 < 5
     finally:
         a.close()
+
+
+def _wait_all_ready(a, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline and "all" not in a.controls.embeddings.value:
+        time.sleep(0.05)
+
+
+def test_reopened_annotator_reads_features_from_disk(model, video, tmp_path):
+    first = Annotator(video, model=model, feature_dir=tmp_path)
+    try:
+        Sent(first.canvas)
+        msg(first, type="ready")
+        _wait_all_ready(first)
+        first.session.flush_features()
+    finally:
+        first.close()
+    again = Annotator(video, model=model, feature_dir=tmp_path, feature_cache=0)
+    try:
+        Sent(again.canvas)
+        msg(again, type="ready")
+        _wait_all_ready(again)
+        assert again.controls.embeddings.value == f"Embeddings: all {len(video)} frames ready"
+        store = again.session.features.store
+        assert store.saved == 0  # nothing computed again
+        assert len(again.session.features) == 0  # memory budget 0: found on disk, not loaded
+        again.controller.handle(Point(3, 30.0, 30.0, 1, True))
+        again.wait(60)
+        assert store.loaded == 1
+        assert store.saved == 0
+        assert again.session.prompts
+    finally:
+        again.close()

@@ -16,6 +16,8 @@ from typing import Any
 
 import torch
 
+from .feature_store import FeatureStore
+
 
 def _nbytes(value: Any) -> int:
     if isinstance(value, torch.Tensor):
@@ -53,8 +55,9 @@ class FeatureCache:
     state; :class:`SamState` routes sam2's writes into :meth:`put`.
     """
 
-    def __init__(self, budget_bytes: int) -> None:
+    def __init__(self, budget_bytes: int, store: FeatureStore | None = None) -> None:
         self.budget_bytes = int(budget_bytes)
+        self.store = store
         self._entries: OrderedDict[int, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
         self._positions: dict[Any, torch.Tensor] = {}
@@ -65,12 +68,23 @@ class FeatureCache:
     def get(self, frame: int, default: Any = None) -> Any:
         with self._lock:
             entry = self._entries.get(frame)
-            if entry is None:
+            if entry is not None:
+                self._entries.move_to_end(frame)
+                self.hits += 1
+                return entry[0]
+        value = self.store.load(frame) if self.store is not None else None
+        if value is None:
+            with self._lock:
                 self.misses += 1
-                return default
-            self._entries.move_to_end(frame)
+            return default
+        self._keep(frame, value)
+        with self._lock:
             self.hits += 1
-            return entry[0]
+        return value
+
+    def known(self, frame: int) -> bool:
+        """In memory or on disk."""
+        return frame in self or (self.store is not None and frame in self.store)
 
     def _share_positions(self, value: Any) -> Any:
         """Position encodings depend only on the feature-map size, yet sam2 builds
@@ -92,7 +106,23 @@ class FeatureCache:
                 shared.append(pos)
         return image, {**backbone_out, "vision_pos_enc": shared}
 
-    def put(self, frame: int, value: Any) -> None:
+    def put(self, frame: int, value: Any, keep: bool = True) -> None:
+        """Keep freshly computed features (and queue them for disk, if any).
+        ``keep=False``: to disk only, for frames that would not fit in memory."""
+        if self.store is not None:
+            self.store.save(frame, value)
+        if keep:
+            self._keep(frame, value)
+
+    @property
+    def full(self) -> bool:
+        """One more frame (of the average size so far) would exceed the budget."""
+        if not self._entries:
+            return self.budget_bytes <= 0
+        per_frame = self.nbytes / len(self._entries)
+        return self.nbytes + per_frame > self.budget_bytes
+
+    def _keep(self, frame: int, value: Any) -> None:
         value = self._share_positions(value)
         # Shared position encodings are not this frame's bytes.
         size = _nbytes(value) - sum(

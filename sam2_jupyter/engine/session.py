@@ -29,6 +29,7 @@ from ..errors import PromptError, SessionBusyError
 from ..exports import tracks_table, write_label_tiff, write_overlay_mp4, write_tracks_csv
 from ..io import Stack, open_stack
 from ..models import Model, inference
+from .feature_store import FeatureStore, default_feature_dir, model_key
 from .features import FeatureCache, default_budget
 from .frames import SamFrames
 from .labels import LabelStore, composite
@@ -76,6 +77,12 @@ class Session:
         re-propagation skip the image encoder (masks are identical). Default: a
         quarter of the free memory where the model runs (at most 8 GiB) in normal
         mode; in the low modes only the last frame, as sam2 does. 0 or None: off.
+    feature_dir
+        Also keep image features on disk (Zarr), keyed by the model and each
+        frame's pixels, so that reopening the data, or another session on it,
+        skips the image encoder. True: a per-user cache folder
+        (``$SAM2_JUPYTER_FEATURE_DIR`` overrides). About 17 MB per frame at
+        1024 px, for every model size; trimmed to 50 GiB per model.
     """
 
     def __init__(
@@ -87,6 +94,7 @@ class Session:
         auto_segment: bool = True,
         history: int = 100,
         feature_cache: int | None = -1,
+        feature_dir: str | Path | bool | None = None,
     ) -> None:
         self.stack: Stack = open_stack(stack)
         self.model = model
@@ -101,7 +109,9 @@ class Session:
         h, w = self.stack.frame_shape
         if feature_cache == -1:
             feature_cache = None if low else default_budget(model.device)
-        self.features = FeatureCache(feature_cache) if feature_cache else None
+        store = self._feature_store(feature_dir)
+        self.features = FeatureCache(feature_cache or 0, store) if feature_cache or store else None
+        self._on_disk: set[int] = set()  # frames found or written on disk
         self._state = new_inference_state(
             self._frames, h, w, model.device, low, mode.offload_state, self.features
         )
@@ -115,6 +125,17 @@ class Session:
         self._busy = False
         self._group = 0
         self._window = memory_window(model.predictor)
+
+    def _feature_store(self, feature_dir: str | Path | bool | None) -> FeatureStore | None:
+        if feature_dir is None or feature_dir is False:
+            return None
+        root = default_feature_dir() if feature_dir is True else Path(feature_dir)
+        m = self.model
+        numerics = "bfloat16" if m.device.type == "cuda" else "float32"
+        if m.compiled:
+            numerics += "+compiled"  # other kernels round differently
+        key = model_key(m.predictor, m.image_size, m.device, numerics)
+        return FeatureStore(root, key, self._frames.uint8, self._model_image, m.device)
 
     # -- read-only views ----------------------------------------------------------
     @property
@@ -544,29 +565,57 @@ class Session:
 
     # -- image features -------------------------------------------------------------
     def precompute_order(self, center: int = 0) -> list[int]:
-        """Frames without cached features, nearest to ``center`` first."""
+        """Frames whose features are not ready yet, nearest to ``center`` first."""
         if self.features is None:
             return []
-        todo = [t for t in range(self.n_frames) if t not in self.features]
+        ready = self._on_disk
+        todo = [t for t in range(self.n_frames) if t not in self.features and t not in ready]
         return sorted(todo, key=lambda t: (abs(t - center), t))
 
+    def features_ready(self) -> int:
+        """Frames whose features are in memory or on disk (as far as checked)."""
+        if self.features is None:
+            return 0
+        return len(self._on_disk.union(t for t, _ in self.features.items()))
+
     def precompute_frame(self, t: int) -> bool:
-        """Compute and cache frame ``t``'s image features, exactly as sam2 would on
-        its first visit. Returns False (and computes nothing) when there is no cache,
-        it is busy propagating, or the next frame would not fit in the budget
-        without evicting a frame nearer to where the user works."""
+        """Make frame ``t``'s image features ready, exactly as sam2 computes them on
+        its first visit: loaded from the disk store when there, else computed.
+
+        Memory holds frames up to its budget; beyond it, with a disk store, frames
+        are computed to disk only, so nothing nearer to where the user works is
+        evicted. Returns False (and does nothing) when there is no cache, it is busy
+        propagating, or the memory budget is reached and there is no disk store.
+        """
         t = check_frame(t, self.n_frames)
         with self._lock:
-            if self.features is None or self._busy or t in self.features:
+            cache = self.features
+            if cache is None or self._busy or t in cache:
                 return False
-            per_frame = self.features.nbytes / max(1, len(self.features))
-            if len(self.features) and self.features.nbytes + per_frame > self.features.budget_bytes:
+            room = not cache.full
+            if cache.store is not None and t in cache.store:
+                if room:
+                    cache.get(t)
+                self._on_disk.add(t)
+                return True
+            if not room and cache.store is None:
                 return False
             with inference(self.model):
-                image = self._state["images"][t].to(self.model.device).float().unsqueeze(0)
+                image = self._model_image(t)
                 backbone_out = self.predictor.forward_image(image)
-            self.features.put(t, (image, backbone_out))
+            cache.put(t, (image, backbone_out), keep=room)
+            if cache.store is not None:
+                self._on_disk.add(t)
             return True
+
+    def _model_image(self, t: int) -> torch.Tensor:
+        # As sam2's _get_image_feature builds it.
+        return self._state["images"][t].to(self.model.device).float().unsqueeze(0)
+
+    def flush_features(self) -> None:
+        """Wait until computed features are written to the disk store (if any)."""
+        if self.features is not None and self.features.store is not None:
+            self.features.store.flush()
 
     # -- prompts on disk --------------------------------------------------------------
     def save_prompts(self, path: str | Path, overwrite: bool = True) -> Path:

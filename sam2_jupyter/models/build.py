@@ -49,6 +49,7 @@ class Model:
     device: torch.device
     checkpoint: Path | None
     untrained: bool
+    compiled: bool = False
 
     @property
     def image_size(self) -> int:
@@ -64,12 +65,18 @@ class Model:
         return f"Model({self.spec.label}, {self.image_size}px, {self.device}, {src})"
 
 
-def _build(spec: ModelSpec, device: torch.device, image_size: int | None) -> Any:
+def _build(
+    spec: ModelSpec, device: torch.device, image_size: int | None, compiled: bool = False
+) -> Any:
     from sam2.build_sam import build_sam2_video_predictor
 
     extra = [f"++model.image_size={int(image_size)}"] if image_size else []
     return build_sam2_video_predictor(
-        spec.config, ckpt_path=None, device="cpu", hydra_overrides_extra=extra
+        spec.config,
+        ckpt_path=None,
+        device="cpu",
+        hydra_overrides_extra=extra,
+        vos_optimized=compiled,
     )
 
 
@@ -127,6 +134,7 @@ def load_model(
     seed: int = 0,
     url: str | None = None,
     progress: Progress = True,
+    compile: bool = False,
 ) -> Model:
     """Load a SAM2 video predictor.
 
@@ -151,9 +159,19 @@ def load_model(
     progress
         True for a progress bar, False for none, or a callable taking
         (bytes done, total bytes or None), e.g. to drive a widget.
+    compile
+        CUDA only: sam2's ``vos_optimized`` predictor, whose image encoder, memory
+        attention/encoder and heads go through ``torch.compile``. The first frames
+        are slow (minutes of compilation), later ones faster; masks agree with the
+        plain model to rounding, not bit for bit.
     """
     spec = get_spec(name, version)
     dev = pick_device(device)
+    if compile and dev.type != "cuda":
+        raise ModelError(
+            f"compile=True needs a CUDA GPU (sam2's compiled predictor is built for CUDA "
+            f"kernels); the model would run on {dev.type}: use compile=False there"
+        )
     if image_size is not None and (int(image_size) < 64 or int(image_size) % 32):
         raise ModelError(f"image_size must be a multiple of 32 and at least 64, got {image_size}")
     path: Path | None = None
@@ -166,7 +184,7 @@ def load_model(
             path = ensure_checkpoint(spec, model_dir, url=url, progress=progress)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        predictor = _build(spec, dev, image_size)
+        predictor = _build(spec, dev, image_size, compiled=bool(compile))
     if path is not None:
         _load_weights(predictor, path)
     else:
@@ -179,7 +197,7 @@ def load_model(
     predictor = predictor.to(dev).eval()
     if dev.type != "cuda":
         _fix_cpu_memory_dtype(predictor)
-    return Model(predictor, spec, dev, path, untrained)
+    return Model(predictor, spec, dev, path, untrained, bool(compile))
 
 
 @contextlib.contextmanager

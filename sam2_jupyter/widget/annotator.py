@@ -8,6 +8,7 @@ in one notebook share nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -39,6 +40,9 @@ class Annotator(w.HBox):
         Height of the canvas in CSS pixels.
     axes, prop_axis, other_index, channel, contrast_limits
         Passed to :func:`~sam2_jupyter.open_stack`.
+    feature_cache, feature_dir
+        Passed to :class:`~sam2_jupyter.Session`: image features kept in memory
+        (bytes) and on disk (a folder, or True for the per-user cache).
     """
 
     def __init__(
@@ -54,6 +58,8 @@ class Annotator(w.HBox):
         other_index: int = 0,
         channel: int = 0,
         contrast_limits: tuple[float, float] | None = None,
+        feature_cache: int | None = -1,
+        feature_dir: str | Path | bool | None = None,
     ) -> None:
         stack = open_stack(
             source,
@@ -74,7 +80,13 @@ class Annotator(w.HBox):
             [self.canvas, self.controls.box], layout=w.Layout(align_items="flex-start")
         )
         self.controller = Controller(
-            self.canvas, self.controls, stack, model, memory_mode, auto_segment
+            self.canvas,
+            self.controls,
+            stack,
+            model,
+            memory_mode,
+            auto_segment,
+            session_options={"feature_cache": feature_cache, "feature_dir": feature_dir},
         )
 
     @property

@@ -89,8 +89,10 @@ class Controller:
         model: Model | None,
         memory_mode: str,
         auto_segment: bool,
+        session_options: dict[str, Any] | None = None,
     ) -> None:
         self.canvas = canvas
+        self.session_options = dict(session_options or {})
         self.controls = controls
         self.stack = stack
         self.model = model
@@ -135,7 +137,13 @@ class Controller:
             if self.model is None:
                 raise Sam2JupyterError("Load a model first (Load model button).")
             stack = self.stack if self.stack.other_axis is None else self.stack.select(index)
-            session = Session(stack, self.model, self.memory_mode, auto_segment=self.auto_segment)
+            session = Session(
+                stack,
+                self.model,
+                self.memory_mode,
+                auto_segment=self.auto_segment,
+                **self.session_options,
+            )
             self.sessions[index] = session
         return session
 
@@ -277,21 +285,21 @@ class Controller:
         if session.features is None:
             return
         order = session.precompute_order(center=self.canvas.frame)
-        cached = len(session.features)
         if not order:
-            self.controls.embeddings.value = f"Embeddings: all {cached} frames ready"
+            ready = session.features_ready()
+            self.controls.embeddings.value = f"Embeddings: all {ready} frames ready"
             return
         if self.worker.pending:  # the user is waiting for something: go after it
             self.worker.submit(self._precompute_step)
             return
         if session.precompute_frame(order[0]):
-            self.controls.embeddings.value = (
-                f"Embeddings: {cached + 1}/{session.n_frames} frames ready"
-            )
+            ready = session.features_ready()
+            self.controls.embeddings.value = f"Embeddings: {ready}/{session.n_frames} frames ready"
             self.worker.submit(self._precompute_step)
         else:
+            ready = session.features_ready()
             self.controls.embeddings.value = (
-                f"Embeddings: {cached}/{session.n_frames} frames (memory budget reached)"
+                f"Embeddings: {ready}/{session.n_frames} frames (memory budget reached)"
             )
 
     def cancel(self) -> None:

@@ -92,7 +92,6 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
     follow = w.Checkbox(True, description="Follow propagation", indent=False)
     progress = w.IntProgress(value=0, min=0, max=1, description="Progress")
     progress_text = w.Label("")
-    embeddings = w.Label("")  # image features computed in the background
     embeddings = w.Label("", tooltip="Image features computed in the background")
     prompts_path = w.Text("prompts.csv", description="Prompts")
     store_prompts = button("Store", "Save prompts as CSV")

@@ -1,0 +1,290 @@
+"""Image-encoder outputs kept on disk (Zarr), so reopening a stack skips the encoder.
+
+The image encoder is most of SAM2's cost, and its output depends only on the model
+input and the model. Entries are therefore keyed by content, not by file name:
+
+* a folder per model, named by a digest of the weights that ``forward_image`` uses,
+  the input size, the device type, the autocast dtype and compilation (features
+  computed on a GPU in bfloat16 differ from CPU float32 ones, so they never mix);
+* inside it, one Zarr group per frame, named by a digest of the frame's resized
+  uint8 pixels, i.e. the exact model input after contrast and resizing.
+
+So the same data opened from a TIFF or from numpy hits the same entries, changing
+the contrast limits misses them, and an edited frame misses only itself. Values are
+stored bit for bit (no lossy compression), so masks equal those of a fresh encode.
+
+Each entry is written to a temporary folder and renamed into place, so a crash
+leaves either a whole entry or none. Writes happen on a background thread: the
+caller only pays the copy to host memory.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import json
+import os
+import queue
+import shutil
+import threading
+import uuid
+import weakref
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import platformdirs
+import torch
+import zarr
+
+ENV_FEATURE_DIR = "SAM2_JUPYTER_FEATURE_DIR"
+FORMAT = 1
+_digests: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def default_feature_dir() -> Path:
+    """Per-user cache folder (``$SAM2_JUPYTER_FEATURE_DIR`` overrides)."""
+    env = os.environ.get(ENV_FEATURE_DIR)
+    return Path(env) if env else Path(platformdirs.user_cache_dir("sam2_jupyter")) / "features"
+
+
+def _tensor_bytes(t: torch.Tensor) -> bytes:
+    return t.detach().contiguous().cpu().view(-1).view(torch.uint8).numpy().tobytes()
+
+
+def weights_digest(predictor: Any) -> str:
+    """Digest of every weight ``forward_image`` uses (image encoder and the high-res
+    projections), computed once per predictor."""
+    known = _digests.get(predictor)
+    if known is not None:
+        return known
+    h = hashlib.blake2b(digest_size=16)
+    modules = [("image_encoder", predictor.image_encoder)]
+    for name in ("conv_s0", "conv_s1"):
+        sub = getattr(predictor.sam_mask_decoder, name, None)
+        if sub is not None:
+            modules.append((name, sub))
+    for prefix, module in modules:
+        for key, value in module.state_dict().items():
+            h.update(f"{prefix}.{key}{tuple(value.shape)}{value.dtype}".encode())
+            h.update(_tensor_bytes(value))
+    digest = h.hexdigest()
+    _digests[predictor] = digest
+    return digest
+
+
+def frame_digest(pixels: torch.Tensor) -> str:
+    """Digest of a model input: the resized uint8 (3, S, S) frame."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{tuple(pixels.shape)}{pixels.dtype}".encode())
+    h.update(_tensor_bytes(pixels))
+    return h.hexdigest()
+
+
+def _to_numpy(t: torch.Tensor) -> tuple[np.ndarray, dict[str, Any]]:
+    """Host copy and what restores it exactly: dtype and strides. bfloat16 (which
+    numpy and Zarr lack) travels as its int16 bits. Strides matter: sam2's features
+    are channels-last, and kernels on another layout round differently."""
+    meta = {"dtype": str(t.dtype).removeprefix("torch."), "stride": list(t.stride())}
+    t = t.detach().contiguous().cpu()
+    if t.dtype == torch.bfloat16:
+        t = t.view(torch.int16)
+    return t.numpy(), meta
+
+
+def _to_tensor(a: np.ndarray, meta: dict[str, Any], device: torch.device) -> torch.Tensor:
+    t = torch.from_numpy(np.ascontiguousarray(a))
+    if meta["dtype"] == "bfloat16":
+        t = t.view(torch.bfloat16)
+    out = torch.empty_strided(t.shape, meta["stride"], dtype=t.dtype, device=device)
+    return out.copy_(t)
+
+
+class FeatureStore:
+    """Image features of frames on disk, for one model and one frame source.
+
+    Parameters
+    ----------
+    root
+        The cache folder (shared by all models and stacks).
+    model_key
+        From :func:`model_key`; entries of other models are never read.
+    pixels
+        ``pixels(t)``: frame ``t``'s resized uint8 model input (its digest is the key).
+    image
+        ``image(t)``: frame ``t`` as the (1, 3, S, S) float tensor sam2 stores
+        beside the features.
+    max_bytes
+        The folder of this model is trimmed to this size, least recently used
+        entries first.
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        model_key: str,
+        pixels: Any,
+        image: Any,
+        device: torch.device,
+        max_bytes: int = 50 << 30,
+    ) -> None:
+        self.dir = Path(root).expanduser() / model_key
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._pixels = pixels
+        self._image = image
+        self.device = device
+        self.max_bytes = int(max_bytes)
+        self._keys: dict[int, str] = {}
+        self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue(maxsize=8)
+        self._writer: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._total: int | None = None
+        self.loaded = 0
+        self.saved = 0
+        self.errors: list[str] = []
+
+    # -- keys -------------------------------------------------------------------
+    def key(self, frame: int) -> str:
+        key = self._keys.get(frame)
+        if key is None:
+            key = frame_digest(self._pixels(frame))
+            self._keys[frame] = key
+        return key
+
+    def _path(self, frame: int) -> Path:
+        return self.dir / f"{self.key(frame)}.zarr"
+
+    def __contains__(self, frame: object) -> bool:
+        return isinstance(frame, int) and self._path(frame).is_dir()
+
+    # -- read -------------------------------------------------------------------
+    def load(self, frame: int) -> tuple[torch.Tensor, dict[str, Any]] | None:
+        """The (image, backbone_out) pair sam2 caches, or None when not on disk.
+
+        An unreadable entry (a disk error, a foreign file) is removed and counts as
+        a miss: the features are simply computed again."""
+        path = self._path(frame)
+        if not path.is_dir():
+            return None
+        try:
+            group = zarr.open_group(path, mode="r")
+            meta = dict(group.attrs)
+            if meta.get("format") != FORMAT:
+                raise ValueError(f"format {meta.get('format')}")
+            layout = meta["layout"]
+            fpn = [
+                _to_tensor(group[f"fpn{i}"][...], layout[f"fpn{i}"], self.device)
+                for i in range(meta["levels"])
+            ]
+            pos = [
+                _to_tensor(group[f"pos{i}"][...], layout[f"pos{i}"], self.device)
+                for i in range(meta["levels"])
+            ]
+        except Exception as exc:  # a damaged entry must never stop a session
+            self.errors.append(f"{path.name}: {exc}")
+            shutil.rmtree(path, ignore_errors=True)
+            return None
+        os.utime(path)  # recently used: trimmed last
+        self.loaded += 1
+        backbone_out = {"vision_features": fpn[-1], "vision_pos_enc": pos, "backbone_fpn": fpn}
+        return self._image(frame), backbone_out
+
+    # -- write ------------------------------------------------------------------
+    def save(self, frame: int, value: tuple[Any, dict[str, Any]]) -> None:
+        """Queue frame ``frame``'s features for writing (no-op if already there)."""
+        path = self._path(frame)
+        if path.is_dir():
+            return
+        _, backbone_out = value
+        arrays: dict[str, Any] = {}
+        for i, t in enumerate(backbone_out["backbone_fpn"]):
+            arrays[f"fpn{i}"] = _to_numpy(t)
+        for i, t in enumerate(backbone_out["vision_pos_enc"]):
+            arrays[f"pos{i}"] = _to_numpy(t)
+        self._start_writer()
+        self._queue.put((path.name, arrays))
+
+    def _start_writer(self) -> None:
+        with self._lock:
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(
+                    target=self._write_loop, name="sam2-feature-store", daemon=True
+                )
+                self._writer.start()
+                atexit.register(self.flush)
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                self._write(*item)
+            except Exception as exc:  # a full disk costs speed later, never the session
+                self.errors.append(f"{item[0] if item else '?'}: {exc}")
+            finally:
+                self._queue.task_done()
+
+    def _write(self, name: str, arrays: dict[str, Any]) -> None:
+        final = self.dir / name
+        if final.is_dir():
+            return
+        tmp = self.dir / f".tmp-{uuid.uuid4().hex}"
+        try:
+            group = zarr.open_group(tmp, mode="w")
+            for key, (a, _) in arrays.items():
+                # Features are dense floats: compression would cost time, not space.
+                group.create_array(key, data=a, chunks=a.shape, compressors=None)
+            levels = sum(k.startswith("fpn") for k in arrays)
+            layout = {k: m for k, (_, m) in arrays.items()}
+            group.attrs.update({"format": FORMAT, "levels": levels, "layout": layout})
+            # Another writer may have got there first: theirs is identical.
+            with contextlib.suppress(OSError):
+                os.rename(tmp, final)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        self.saved += 1
+        if self._total is None:
+            self._total = self.nbytes()
+        else:
+            self._total += _size(final)
+        if self._total > self.max_bytes:
+            self._trim()
+
+    def _trim(self) -> None:
+        """Delete least recently used entries until the folder fits ``max_bytes``."""
+        entries = sorted((p.stat().st_mtime, _size(p), p) for p in self.dir.glob("*.zarr"))
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in entries:
+            if total <= self.max_bytes:
+                break
+            shutil.rmtree(path, ignore_errors=True)
+            total -= size
+        self._total = total
+
+    def flush(self) -> None:
+        """Wait until every queued entry is on disk."""
+        if self._writer is not None and self._writer.is_alive():
+            self._queue.join()
+
+    def nbytes(self) -> int:
+        """Bytes this model's entries take on disk."""
+        return _size(self.dir)
+
+
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def model_key(predictor: Any, image_size: int, device: torch.device, numerics: str) -> str:
+    """Folder name for one model's features. ``numerics`` names what changes the
+    rounding (autocast dtype, compiled kernels)."""
+    parts = {
+        "weights": weights_digest(predictor),
+        "image_size": int(image_size),
+        "device": device.type,
+        "numerics": numerics,
+        "format": FORMAT,
+    }
+    return hashlib.blake2b(json.dumps(parts, sort_keys=True).encode(), digest_size=12).hexdigest()
