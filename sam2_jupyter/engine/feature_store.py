@@ -40,6 +40,7 @@ import zarr
 
 ENV_FEATURE_DIR = "SAM2_JUPYTER_FEATURE_DIR"
 FORMAT = 1
+POSITIONS = "positions"  # the model folder's shared position encodings
 _digests: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
@@ -101,6 +102,15 @@ def _to_tensor(a: np.ndarray, meta: dict[str, Any], device: torch.device) -> tor
     return out.copy_(t)
 
 
+def _read_group(path: Path, device: torch.device) -> list[torch.Tensor]:
+    """The tensors ``a0``, ``a1``, ... of one entry, exactly as they were saved."""
+    group = zarr.open_group(path, mode="r")
+    meta = dict(group.attrs)
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"unknown format {meta.get('format')!r}")
+    return [_to_tensor(group[f"a{i}"][...], m, device) for i, m in enumerate(meta["layout"])]
+
+
 class FeatureStore:
     """Image features of frames on disk, for one model and one frame source.
 
@@ -140,6 +150,8 @@ class FeatureStore:
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
         self._total: int | None = None
+        self._positions: list[torch.Tensor] | None = None
+        self._positions_checked = False
         self.loaded = 0
         self.saved = 0
         self.errors: list[str] = []
@@ -168,19 +180,8 @@ class FeatureStore:
         if not path.is_dir():
             return None
         try:
-            group = zarr.open_group(path, mode="r")
-            meta = dict(group.attrs)
-            if meta.get("format") != FORMAT:
-                raise ValueError(f"format {meta.get('format')}")
-            layout = meta["layout"]
-            fpn = [
-                _to_tensor(group[f"fpn{i}"][...], layout[f"fpn{i}"], self.device)
-                for i in range(meta["levels"])
-            ]
-            pos = [
-                _to_tensor(group[f"pos{i}"][...], layout[f"pos{i}"], self.device)
-                for i in range(meta["levels"])
-            ]
+            pos = self._load_positions()
+            fpn = _read_group(path, self.device)
         except Exception as exc:  # a damaged entry must never stop a session
             self.errors.append(f"{path.name}: {exc}")
             shutil.rmtree(path, ignore_errors=True)
@@ -190,6 +191,13 @@ class FeatureStore:
         backbone_out = {"vision_features": fpn[-1], "vision_pos_enc": pos, "backbone_fpn": fpn}
         return self._image(frame), backbone_out
 
+    def _load_positions(self) -> list[torch.Tensor]:
+        """Position encodings depend only on the input size, so the model folder
+        holds them once (at 1024 px they are 84 MB, five times a frame's features)."""
+        if self._positions is None:
+            self._positions = _read_group(self.dir / POSITIONS, self.device)
+        return self._positions
+
     # -- write ------------------------------------------------------------------
     def save(self, frame: int, value: tuple[Any, dict[str, Any]]) -> None:
         """Queue frame ``frame``'s features for writing (no-op if already there)."""
@@ -197,13 +205,35 @@ class FeatureStore:
         if path.is_dir():
             return
         _, backbone_out = value
-        arrays: dict[str, Any] = {}
-        for i, t in enumerate(backbone_out["backbone_fpn"]):
-            arrays[f"fpn{i}"] = _to_numpy(t)
-        for i, t in enumerate(backbone_out["vision_pos_enc"]):
-            arrays[f"pos{i}"] = _to_numpy(t)
+        if not self._positions_match(backbone_out["vision_pos_enc"]):
+            return
+        arrays = {f"a{i}": _to_numpy(t) for i, t in enumerate(backbone_out["backbone_fpn"])}
         self._start_writer()
         self._queue.put((path.name, arrays))
+
+    def _positions_match(self, pos: list[torch.Tensor]) -> bool:
+        """Write the shared position encodings once; check them once per session."""
+        if self._positions_checked:
+            return True
+        if not (self.dir / POSITIONS).is_dir():
+            self._start_writer()
+            self._queue.put((POSITIONS, {f"a{i}": _to_numpy(t) for i, t in enumerate(pos)}))
+            self.flush()
+        try:
+            on_disk = self._load_positions()
+        except Exception as exc:
+            self.errors.append(f"{POSITIONS}: {exc}")
+            shutil.rmtree(self.dir / POSITIONS, ignore_errors=True)
+            self._positions = None
+            return False
+        same = len(on_disk) == len(pos) and all(
+            torch.equal(a, b.to(a.device)) for a, b in zip(on_disk, pos, strict=True)
+        )
+        if not same:
+            self.errors.append(f"{POSITIONS}: differ from this model's; features not saved")
+            return False
+        self._positions_checked = True
+        return True
 
     def _start_writer(self) -> None:
         with self._lock:
@@ -236,9 +266,8 @@ class FeatureStore:
             for key, (a, _) in arrays.items():
                 # Features are dense floats: compression would cost time, not space.
                 group.create_array(key, data=a, chunks=a.shape, compressors=None)
-            levels = sum(k.startswith("fpn") for k in arrays)
-            layout = {k: m for k, (_, m) in arrays.items()}
-            group.attrs.update({"format": FORMAT, "levels": levels, "layout": layout})
+            layout = [m for _, m in arrays.values()]
+            group.attrs.update({"format": FORMAT, "layout": layout})
             # Another writer may have got there first: theirs is identical.
             with contextlib.suppress(OSError):
                 os.rename(tmp, final)
@@ -255,7 +284,7 @@ class FeatureStore:
     def _trim(self) -> None:
         """Delete least recently used entries until the folder fits ``max_bytes``."""
         entries = sorted((p.stat().st_mtime, _size(p), p) for p in self.dir.glob("*.zarr"))
-        total = sum(size for _, size, _ in entries)
+        total = self.nbytes()  # the shared position encodings count, and stay
         for _, size, path in entries:
             if total <= self.max_bytes:
                 break
