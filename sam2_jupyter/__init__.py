@@ -14,7 +14,10 @@ The headless API::
 
 from .engine import MemoryMode, Prompt, Session
 from .errors import (
+    AutosaveError,
+    AutosaveWarning,
     ModelError,
+    OutOfMemoryError,
     PromptError,
     PromptFileError,
     Sam2JupyterError,
@@ -38,9 +41,12 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "Annotator",
+    "AutosaveError",
+    "AutosaveWarning",
     "MemoryMode",
     "Model",
     "ModelError",
+    "OutOfMemoryError",
     "Prompt",
     "PromptError",
     "PromptFileError",

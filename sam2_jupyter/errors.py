@@ -39,3 +39,17 @@ class PromptFileError(PromptError):
 
 class SessionBusyError(Sam2JupyterError, RuntimeError):
     """The session is propagating; prompt edits wait until it finishes or is cancelled."""
+
+
+class AutosaveError(Sam2JupyterError, OSError):
+    """A session folder cannot be used: not writable, or its save is unreadable."""
+
+
+class AutosaveWarning(UserWarning):
+    """Something happened to saved work that the user should know: a resume, a save
+    set aside because it was made for other data, a damaged frame skipped."""
+
+
+class OutOfMemoryError(Sam2JupyterError, MemoryError):
+    """The model ran out of memory. The session is intact (an edit is undone, a
+    propagation keeps its finished frames); the message says what to switch."""

@@ -18,6 +18,15 @@ from sam2_jupyter.models import Model, UntrainedModelWarning, load_model
 IMAGE_SIZE = 256
 
 
+@pytest.fixture(autouse=True)
+def _private_user_folders(tmp_path_factory, monkeypatch):
+    """Autosaved sessions and disk features go to a fresh folder per test: tests
+    must neither resume each other's work nor write into the real home."""
+    root = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("SAM2_JUPYTER_SESSION_DIR", str(root / "sessions"))
+    monkeypatch.setenv("SAM2_JUPYTER_FEATURE_DIR", str(root / "features"))
+
+
 @pytest.fixture(scope="session")
 def model() -> Model:
     with warnings.catch_warnings():

@@ -81,6 +81,8 @@ class Lab:
             "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
             "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
             "PYTHONUNBUFFERED": "1",
+            "SAM2_JUPYTER_SESSION_DIR": str(home / "sessions"),
+            "SAM2_JUPYTER_FEATURE_DIR": str(home / "features"),
         }
         settings = home / "settings" / "@jupyterlab" / "apputils-extension"
         settings.mkdir(parents=True)

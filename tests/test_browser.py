@@ -24,7 +24,8 @@ CELLS = [
     "import warnings\nwarnings.simplefilter('ignore')\nimport numpy as np\n"
     "import sam2_jupyter as sj\nvideo = np.load('video.npy')\n"
     "model = sj.load_model('tiny', untrained=True, image_size=256, device='cpu')",
-    "a = sj.Annotator(video, model=model, view_height=400)\na",
+    # Each test starts empty: no resume of an earlier test's autosaved work.
+    "a = sj.Annotator(video, model=model, view_height=400, autosave=False)\na",
 ]
 
 SAMPLE_JS = """([ys, xs]) => {

@@ -304,9 +304,24 @@ def test_buttons_export_and_store(annotator, tmp_path):
     assert (tmp_path / "out.tif").exists()
     assert (tmp_path / "out.csv").exists()
     assert (tmp_path / "p.csv").exists()
-    a.controls.export_masks.click()  # exists, overwrite unchecked
+    before = (tmp_path / "out.tif").read_bytes()
+    msg(a, type="point", frame=4, y=60.0, x=90.0, label=2)
     a.wait(30)
-    assert "overwrite=True" in a.canvas.status
+    a.controls.export_masks.click()  # exists: the panel asks, nothing is written yet
+    a.wait(30)
+    assert a.controls.confirm.layout.display == "flex"
+    assert "out.tif" in a.controls.confirm_text.value
+    assert (tmp_path / "out.tif").read_bytes() == before
+    a.controls.keep.click()
+    a.wait(30)
+    assert a.controls.confirm.layout.display == "none"
+    assert (tmp_path / "out.tif").read_bytes() == before
+    assert "Kept" in a.canvas.status
+    a.controls.export_masks.click()
+    a.controls.replace.click()
+    a.wait(30)
+    assert (tmp_path / "out.tif").read_bytes() != before
+    assert not list(tmp_path.glob(".*tmp*"))  # no partial files left beside it
 
 
 def test_model_from_controls_reports_failure_as_sentence(video, tmp_path, monkeypatch):

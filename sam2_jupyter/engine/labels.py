@@ -40,6 +40,10 @@ class LabelStore:
             arr = np.ascontiguousarray(labels, LABEL_DTYPE)
             self._frames[t] = zlib.compress(arr.tobytes(), 1)
 
+    def blob(self, t: int) -> bytes | None:
+        """Frame ``t`` as stored (zlib-compressed uint16), None when empty."""
+        return self._frames.get(t)
+
     def labelled_frames(self) -> list[int]:
         return sorted(self._frames)
 

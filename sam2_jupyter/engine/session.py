@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import warnings
 from collections import OrderedDict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -25,11 +26,19 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..errors import PromptError, SessionBusyError
+from ..errors import AutosaveWarning, OutOfMemoryError, PromptError, SessionBusyError
 from ..exports import tracks_table, write_label_tiff, write_overlay_mp4, write_tracks_csv
 from ..io import Stack, open_stack
 from ..models import Model, inference
-from .feature_store import FeatureStore, default_feature_dir, model_key
+from .autosave import (
+    SAME_SOURCE,
+    Autosave,
+    AutosaveError,
+    SavedSession,
+    default_folder,
+    fingerprint,
+)
+from .feature_store import FeatureStore, default_feature_dir, model_key, weights_digest
 from .features import FeatureCache, default_budget
 from .frames import SamFrames
 from .labels import LabelStore, composite
@@ -44,6 +53,9 @@ from .prompts import (
     write_prompts_csv,
 )
 from .state import has_output, new_inference_state, restore_state, snapshot_state
+
+# Running out of host (MemoryError) or GPU (torch.OutOfMemoryError) memory.
+OUT_OF_MEMORY = (torch.OutOfMemoryError, MemoryError)
 
 
 @dataclass
@@ -83,6 +95,16 @@ class Session:
         skips the image encoder. True: a per-user cache folder
         (``$SAM2_JUPYTER_FEATURE_DIR`` overrides). About 17 MB per frame at
         1024 px, for every model size; trimmed to 50 GiB per model.
+    autosave
+        A session folder (or True for the default: ``<data file>.sam2`` beside the
+        data when writable, else a per-user folder) that always holds the prompts
+        and labels shown, written incrementally and atomically after every edit and
+        every propagated frame. None: off (the Annotator turns it on).
+    resume
+        When the folder holds a session saved for the same data: True restores its
+        prompts and labels (see :attr:`resumed`); False moves it aside (kept as
+        ``<folder>.old-<time>``) and starts empty. A save made for other data is
+        always moved aside, never overwritten. What happened is in :attr:`notes`.
     """
 
     def __init__(
@@ -95,6 +117,8 @@ class Session:
         history: int = 100,
         feature_cache: int | None = -1,
         feature_dir: str | Path | bool | None = None,
+        autosave: str | Path | bool | None = None,
+        resume: bool = True,
     ) -> None:
         self.stack: Stack = open_stack(stack)
         self.model = model
@@ -125,6 +149,11 @@ class Session:
         self._busy = False
         self._group = 0
         self._window = memory_window(model.predictor)
+        self.autosave: Autosave | None = None
+        self.resumed: SavedSession | None = None
+        self.notes: list[str] = []
+        if autosave:
+            self._open_autosave(autosave, resume)
 
     def _feature_store(self, feature_dir: str | Path | bool | None) -> FeatureStore | None:
         if feature_dir is None or feature_dir is False:
@@ -136,6 +165,108 @@ class Session:
             numerics += "+compiled"  # other kernels round differently
         key = model_key(m.predictor, m.image_size, m.device, numerics)
         return FeatureStore(root, key, self._frames.uint8, self._model_image, m.device)
+
+    # -- autosave -----------------------------------------------------------------
+    def _open_autosave(self, where: str | Path | bool, resume: bool) -> None:
+        folder = default_folder(self.stack) if where is True else Path(where).expanduser()
+        source = fingerprint(self.stack)
+        try:
+            saved = Autosave.read(folder, self.frame_shape)
+        except AutosaveError as exc:
+            self._note(f"{exc}; kept as {Autosave.set_aside(folder)}")
+            saved = None
+        if saved is not None:
+            differs = [k for k in SAME_SOURCE if saved.source.get(k) != source.get(k)]
+            if differs:
+                moved = Autosave.set_aside(folder)
+                self._note(
+                    f"the session saved in {folder} was made for other data "
+                    f"({', '.join(differs)} differ); kept as {moved}"
+                )
+                saved = None
+            elif not (saved.prompts or saved.pending or saved.labels):
+                saved = None  # nothing to bring back
+            elif not resume:
+                moved = Autosave.set_aside(folder)
+                self._note(f"started fresh; the saved session is kept as {moved}")
+                saved = None
+        self.autosave = Autosave(folder, source, self._model_id())
+        if saved is not None:
+            self._resume(saved)
+            self.autosave.adopt(saved)
+            self._note(f"resumed from {folder}: {saved.summary()}")
+            for problem in saved.problems:
+                self._note(f"skipped a damaged saved frame: {problem}")
+        self._sync_autosave()
+
+    def _model_id(self) -> str:
+        """Which model made the labels: name, size and a digest of the encoder
+        weights (computed once per loaded model)."""
+        m = self.model
+        return f"{m.spec.label} {m.image_size}px weights {weights_digest(m.predictor)[:12]}"
+
+    def _note(self, text: str) -> None:
+        self.notes.append(text)
+        warnings.warn(text, AutosaveWarning, stacklevel=3)
+
+    def _resume(self, saved: SavedSession) -> None:
+        """Rebuild SAM2's prompt state by sending the saved prompts in their original
+        groups and order, then show exactly the labels that were saved (they also
+        hold propagated frames, which SAM2 would only recompute on propagation)."""
+        with self._lock, inference(self.model):
+            prompts = list(saved.prompts)
+            groups: OrderedDict[int, list[Prompt]] = OrderedDict()
+            for p in prompts:
+                groups.setdefault(p.group, []).append(p)
+            for members in groups.values():
+                frame, label = members[0].key
+                if members[0].batched:
+                    same = [q for q in prompts if q.key == (frame, label)]
+                    upto = same[: max(same.index(p) for p in members) + 1]
+                    self._send(frame, label, upto, batched=True)
+                else:
+                    self._send(frame, label, members, batched=False)
+            self._prompts = prompts
+            self._pending = list(saved.pending)
+            self._group = max((p.group for p in prompts + self._pending), default=0)
+            replayed = self._labels.snapshot()
+            labels = {t: b for t, b in saved.labels.items() if t < self.n_frames}
+            if saved.model != self._model_id():
+                # Another model made the saved labels: prompted frames show this
+                # model's masks; propagated ones stay until propagated again.
+                prompted = {p.frame for p in prompts}
+                labels = {t: b for t, b in labels.items() if t not in prompted}
+                labels.update({t: replayed[t] for t in prompted if t in replayed})
+                if prompted:
+                    self._note(
+                        f"prompted frames were segmented again with {self._model_id()} "
+                        f"(saved with {saved.model or 'another model'}); propagate to update "
+                        "the others"
+                    )
+            self._labels.restore(labels)
+            self.resumed = saved
+
+    def _sync_autosave(self) -> None:
+        if self.autosave is not None:
+            self.autosave.sync(self._labels.snapshot(), self._prompts, self._pending)
+
+    def discard_autosave(self) -> Path | None:
+        """Start fresh: the session folder is moved aside (kept, never deleted) and
+        every prompt and label is removed (one undoable step)."""
+        with self._lock:
+            if self.autosave is None:
+                return None
+            self._check_idle()
+            moved = Autosave.set_aside(self.autosave.folder)
+            self.autosave = Autosave(
+                self.autosave.folder, self.autosave.source, self.autosave.model
+            )
+            with self._edit():
+                for label in self.label_ids:
+                    self._drop_object(label)
+                self._pending = []
+                self._labels.restore({})
+            return moved
 
     # -- read-only views ----------------------------------------------------------
     @property
@@ -228,11 +359,15 @@ class Session:
             try:
                 with inference(self.model):
                     yield
+            except OUT_OF_MEMORY as exc:
+                self._restore(snap)
+                raise self._out_of_memory("during this edit, which was undone") from exc
             except BaseException:
                 self._restore(snap)
                 raise
             self._undo.append(snap)
             self._redo.clear()
+            self._sync_autosave()
 
     def _new_group(self) -> int:
         self._group += 1
@@ -450,6 +585,7 @@ class Session:
                 return False
             self._redo.append(self._snapshot())
             self._restore(self._undo.pop())
+            self._sync_autosave()
             return True
 
     def redo(self) -> bool:
@@ -460,6 +596,7 @@ class Session:
                 return False
             self._undo.append(self._snapshot())
             self._restore(self._redo.pop())
+            self._sync_autosave()
             return True
 
     # -- propagation ------------------------------------------------------------------
@@ -518,6 +655,7 @@ class Session:
             self._busy = True
             snap = self._snapshot()
         pushed = False
+        done: list[int] = []
         try:
             for reverse, count in plan:
                 gen = self.predictor.propagate_in_video(
@@ -538,16 +676,38 @@ class Session:
                                 self._redo.clear()
                                 pushed = True
                             labels = self._store(frame, list(obj_ids), masks)
+                            if self.autosave is not None:  # before anyone sees it
+                                self.autosave.write_frame(frame, self._labels.blob(frame))
                             if self.memory_mode.release_outputs:
                                 release_outside_window(self._state, frame, self._window)
+                        done.append(frame)
                         yield frame, labels
                 finally:
                     gen.close()
                 if self._cancel.is_set():
                     break
+        except OUT_OF_MEMORY as exc:
+            where = f"after frame {done[-1]}" if done else "on the first frame"
+            raise self._out_of_memory(
+                f"while propagating, {where}; the {len(done)} finished frames are kept"
+            ) from exc
         finally:
             with self._lock:
                 self._busy = False
+                self._sync_autosave()
+
+    def _out_of_memory(self, what: str) -> OutOfMemoryError:
+        """The sentence a user needs after running out of memory: what was kept and
+        what to switch to."""
+        if self.model.device.type == "cuda":
+            torch.cuda.empty_cache()
+        advice = {
+            "normal": "switch to memory_mode='low' (or 'super-low')",
+            "low": "switch to memory_mode='super-low'",
+        }.get(self.memory_mode.name, "use a smaller model or image_size")
+        return OutOfMemoryError(
+            f"out of memory on {self.model.device} {what}: {advice}, then try again"
+        )
 
     def run_propagation(
         self,

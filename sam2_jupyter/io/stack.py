@@ -90,6 +90,7 @@ class Stack:
     rgb: bool = False
     contrast_limits: tuple[float, float] = (0.0, 255.0)
     _shape: tuple[int, ...] = field(default=(), repr=False)
+    path: str | None = None  # the file or folder it was read from, if any
 
     # -- geometry ---------------------------------------------------------------
     @property
@@ -250,7 +251,8 @@ def open_stack(
     rgb = "C" in ax and n_c in (3, 4)
     if not rgb and not 0 <= channel < n_c:
         raise StackError(f"{name}: channel {channel} out of range 0..{n_c - 1}")
-    stack = Stack(src.array, ax, name, prop, 0, channel, rgb, (0.0, 255.0), shape)
+    path = str(Path(source).expanduser().resolve()) if isinstance(source, (str, Path)) else None
+    stack = Stack(src.array, ax, name, prop, 0, channel, rgb, (0.0, 255.0), shape, path)
     if stack.other_axis is not None:
         stack = stack.select(other_index)
     elif other_index:

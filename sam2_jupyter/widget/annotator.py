@@ -43,6 +43,12 @@ class Annotator(w.HBox):
     feature_cache, feature_dir
         Passed to :class:`~sam2_jupyter.Session`: image features kept in memory
         (bytes) and on disk (a folder, or True for the per-user cache).
+    autosave, resume
+        Passed to :class:`~sam2_jupyter.Session`. On by default: prompts and labels
+        are saved as you work (beside the data file, else in a per-user folder;
+        4D data gets one subfolder per sequence), and opening the same data again
+        resumes them. The panel says so and offers "Start fresh", which sets the
+        saved session aside (kept on disk). False turns autosave off.
     """
 
     def __init__(
@@ -60,6 +66,8 @@ class Annotator(w.HBox):
         contrast_limits: tuple[float, float] | None = None,
         feature_cache: int | None = -1,
         feature_dir: str | Path | bool | None = None,
+        autosave: str | Path | bool | None = True,
+        resume: bool = True,
     ) -> None:
         stack = open_stack(
             source,
@@ -86,7 +94,12 @@ class Annotator(w.HBox):
             model,
             memory_mode,
             auto_segment,
-            session_options={"feature_cache": feature_cache, "feature_dir": feature_dir},
+            session_options={
+                "feature_cache": feature_cache,
+                "feature_dir": feature_dir,
+                "autosave": autosave,
+                "resume": resume,
+            },
         )
 
     @property

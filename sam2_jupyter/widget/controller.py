@@ -15,7 +15,6 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
 from ..engine import Session
@@ -26,6 +25,7 @@ from ..models import Model, load_model
 from .canvas import AnnotatorCanvas
 from .codec import encode_image, encode_labels
 from .controls import Controls
+from .files import FileActions
 from .messages import (
     Ack,
     Box,
@@ -104,6 +104,7 @@ class Controller:
         self._lock = threading.Lock()
         self._seq = 0
         self._in_flight: dict[int, float] = {}
+        self._propagation_queued = False
         self._queued: OrderedDict[str, tuple[dict[str, Any], list[bytes]]] = OrderedDict()
         self._idle_timer: threading.Timer | None = None
         self._encoded = EncodedFrames()
@@ -145,7 +146,39 @@ class Controller:
                 **self.session_options,
             )
             self.sessions[index] = session
+            self._after_open(session, index)
         return session
+
+    def _after_open(self, session: Session, index: int) -> None:
+        """Tell the user what happened to saved work, and bring back the view."""
+        if session.autosave is not None and session.resumed is None:
+            session.autosave.set_view(self.canvas.frame, self.canvas.label)
+        if session.notes:
+            self.status(" ".join(n[:1].upper() + n[1:] + "." for n in session.notes), "ok")
+        if session.resumed is not None:
+            self.controls.fresh.layout.display = "inline-flex"
+            view = session.resumed.view
+            if index == self.other_index and view:
+                self.canvas.label = max(1, int(view.get("label", self.canvas.label)))
+                frame = int(view.get("frame", self.canvas.frame))
+                if 0 <= frame < session.n_frames:
+                    self.canvas.frame = frame
+
+    def _check_autosave(self, session: Session) -> None:
+        error = session.autosave.error if session.autosave is not None else None
+        if error:
+            self.status(f"{error}. Your work is kept in memory: free space or export it.", "error")
+
+    def start_fresh(self) -> Any:
+        """Set the saved session aside (kept on disk) and clear prompts and labels."""
+
+        def job() -> None:
+            moved = self.session.discard_autosave()
+            self.controls.fresh.layout.display = "none"
+            self.refresh_overlay()
+            self.status(f"Started fresh; the earlier session is kept in {moved}", "ok")
+
+        return self.worker.submit(job)
 
     def status(self, text: str, level: str = "info") -> None:
         colour = {"info": "inherit", "error": "#b00020", "ok": "#1b5e20"}[level]
@@ -217,6 +250,8 @@ class Controller:
             }
             if self.canvas.status:
                 self.status("")
+            self._save_view()
+            self._check_autosave(session)
 
         return self.worker.submit(job)
 
@@ -235,7 +270,22 @@ class Controller:
         )
 
     def propagate(self, reverse: bool = False) -> Any:
+        """Queue a propagation; a second press while one is queued or running is
+        refused with a sentence (impatient clicking must not stack up runs)."""
+        with self._lock:
+            if self._propagation_queued:
+                self.status("A propagation is already running: Cancel it first.")
+                return None
+            self._propagation_queued = True
+
         def job() -> None:
+            try:
+                run()
+            finally:
+                with self._lock:
+                    self._propagation_queued = False
+
+        def run() -> None:
             session = self.session
             total = None
             done = 0
@@ -266,12 +316,17 @@ class Controller:
                         )
             finally:
                 self.canvas.busy = False
+                self._check_autosave(session)
             word = "cancelled after" if total is not None and done < total else "done:"
             self.status(f"Propagation {word} {done} frames.", "ok")
             self.refresh_overlay()
 
         self.status("Propagating…")
-        return self.worker.submit(job)
+        future = self.worker.submit(job)
+        if future.cancelled():  # the annotator was closed
+            with self._lock:
+                self._propagation_queued = False
+        return future
 
     def start_precompute(self) -> None:
         """Compute image features in the background, nearest to the frame in view
@@ -394,9 +449,16 @@ class Controller:
     # -- observers and controls -------------------------------------------------------
     def _on_frame(self, change: dict[str, Any]) -> None:
         self.show_frame(int(change["new"]))
+        self._save_view()
 
     def _on_label(self, _change: dict[str, Any]) -> None:
         self._update_swatch()
+        self._save_view()
+
+    def _save_view(self) -> None:
+        session = self.sessions.get(self.other_index)
+        if session is not None and session.autosave is not None:
+            session.autosave.set_view(self.canvas.frame, self.canvas.label)
 
     def _update_swatch(self) -> None:
         r, g, b = label_color(int(self.canvas.label))
@@ -437,67 +499,8 @@ class Controller:
         c.propagate.on_click(self._safe(lambda: self.propagate(False)))
         c.reverse.on_click(self._safe(lambda: self.propagate(True)))
         c.cancel.on_click(self._safe(self.cancel))
-        c.store_prompts.on_click(
-            self._safe(
-                lambda: self._job(
-                    lambda: self.session.save_prompts(c.prompts_path.value), "Prompts stored"
-                )
-            )
-        )
-        c.load_prompts.on_click(
-            self._safe(
-                lambda: self._job(
-                    lambda: (
-                        self.session.load_prompts(c.prompts_path.value),
-                        self.refresh_overlay(),
-                    ),
-                    "Prompts loaded",
-                )
-            )
-        )
-        c.export_masks.on_click(
-            self._safe(
-                lambda: self._job(
-                    lambda: self.session.export_masks(self._export_path(".tif"), c.overwrite.value),
-                    "Masks exported",
-                )
-            )
-        )
-        c.export_overlay.on_click(
-            self._safe(
-                lambda: self._job(
-                    lambda: self.session.export_overlay(
-                        self._export_path(".mp4"),
-                        self.canvas.opacity,
-                        c.fps.value,
-                        c.overwrite.value,
-                    ),
-                    "Overlay exported",
-                )
-            )
-        )
-        c.export_tracks.on_click(
-            self._safe(
-                lambda: self._job(
-                    lambda: self.session.export_tracks(
-                        self._export_path(".csv"), c.overwrite.value
-                    ),
-                    "Tracks exported",
-                )
-            )
-        )
-
-    def _export_path(self, suffix: str) -> Path:
-        base = Path(self.controls.export_path.value or "labels").expanduser()
-        return base.with_suffix(suffix) if base.suffix != suffix else base
-
-    def _job(self, fn: Any, done: str) -> Any:
-        def job() -> None:
-            result = fn()
-            where = f": {result}" if isinstance(result, Path) else ""
-            self.status(f"{done}{where}", "ok")
-
-        return self.worker.submit(job)
+        c.fresh.on_click(self._safe(self.start_fresh))
+        self.files = FileActions(self)
 
     def _set_auto(self, value: bool) -> None:
         self.auto_segment = value
@@ -532,14 +535,18 @@ class Controller:
         return self.worker.submit(job)
 
     def set_model(self, model: Model, memory_mode: str | None = None) -> None:
-        """Use another model (or memory mode); prompts are re-applied, batched."""
+        """Use another model (or memory mode). With autosave the new session resumes
+        the saved one (prompts replayed in their original grouping, propagated
+        labels kept); without, prompts are re-applied, batched."""
         old = self.sessions
         self.model = model
         self.memory_mode = memory_mode or self.memory_mode
         self.sessions = {}
         for index, session in old.items():
             if session.prompts or session.pending:
-                self._session_for(index).add_prompts([*session.prompts, *session.pending])
+                new = self._session_for(index)
+                if new.resumed is None:
+                    new.add_prompts([*session.prompts, *session.pending])
         self.refresh_overlay()
 
     def close(self) -> None:

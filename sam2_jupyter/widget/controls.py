@@ -35,16 +35,19 @@ class Controls:
     progress: w.IntProgress
     progress_text: w.Label
     embeddings: w.Label
-    embeddings: w.Label
+    fresh: w.Button
     prompts_path: w.Text
     store_prompts: w.Button
     load_prompts: w.Button
     export_path: w.Text
-    overwrite: w.Checkbox
     fps: w.BoundedFloatText
     export_masks: w.Button
     export_overlay: w.Button
     export_tracks: w.Button
+    confirm_text: w.HTML
+    replace: w.Button
+    keep: w.Button
+    confirm: w.HBox
     status: w.HTML
     box: w.VBox
 
@@ -97,11 +100,20 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
     store_prompts = button("Store", "Save prompts as CSV")
     load_prompts = button("Load", "Load prompts from CSV (batched per object)")
     export_path = w.Text("labels", description="Export to", tooltip="file name without extension")
-    overwrite = w.Checkbox(False, description="Overwrite", indent=False)
     fps = w.BoundedFloatText(10, min=0.1, max=240, description="fps")
     export_masks = button("Masks (TIFF)", "Label TIFF, ImageJ axes")
     export_overlay = button("Overlay (mp4)", "Frames with labels at the chosen opacity")
     export_tracks = button("Tracks (CSV)", "Centroid per object and frame")
+    # Asked when a file would be replaced; hidden otherwise.
+    confirm_text = w.HTML("")
+    replace = button("Replace", "Replace the existing file", "danger")
+    keep = button("Keep", "Keep the existing file; write nothing")
+    confirm = w.HBox([confirm_text, replace, keep], layout=w.Layout(display="none"))
+    fresh = button(
+        "Start fresh",
+        "Set the saved session aside (it is kept) and start with no prompts or labels",
+    )
+    fresh.layout.display = "none"  # shown after a resume
     status = w.HTML("")
 
     row = w.HBox
@@ -121,12 +133,11 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
             follow,
             row([progress, progress_text]),
             embeddings,
-            embeddings,
             row([prompts_path, store_prompts, load_prompts]),
-            row([export_path, overwrite]),
-            fps,
+            row([export_path, fps]),
             row([export_masks, export_overlay, export_tracks]),
-            status,
+            confirm,
+            row([status, fresh]),
         ],
         layout=w.Layout(min_width="340px"),
     )
@@ -152,15 +163,19 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
         progress,
         progress_text,
         embeddings,
+        fresh,
         prompts_path,
         store_prompts,
         load_prompts,
         export_path,
-        overwrite,
         fps,
         export_masks,
         export_overlay,
         export_tracks,
+        confirm_text,
+        replace,
+        keep,
+        confirm,
         status,
         box,
     )

@@ -37,10 +37,14 @@ class Worker:
         _WORKERS.add(self)
 
     def submit(self, job: Callable[[], Any]) -> Future[Any]:
-        """Queue ``job``; its result or exception lands in the returned Future."""
-        if self._closed:
-            raise RuntimeError("worker is closed")
+        """Queue ``job``; its result or exception lands in the returned Future.
+
+        After :meth:`close` nothing runs: the Future comes back cancelled (a widget
+        closed mid-job still gets clicks and timers from the browser)."""
         future: Future[Any] = Future()
+        if self._closed:
+            future.cancel()
+            return future
         self._queue.put((job, future))
         return future
 

@@ -1,0 +1,278 @@
+"""The annotator under stress: autosave and resume through the panel, impatient
+clicking, cancel during export, closing and re-displaying mid-job, running out of
+memory. No races, no deadlocks, no lost prompts."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from sam2_jupyter import Annotator, AutosaveWarning
+from sam2_jupyter.widget.messages import Point, parse_message
+
+
+class Sent:
+    def __init__(self, canvas):
+        self.messages = []
+        self._lock = threading.Lock()
+        canvas.send = self.send
+
+    def send(self, content, buffers=None):
+        with self._lock:
+            self.messages.append(content)
+
+
+def open_annotator(source, model, **kw):
+    a = Annotator(source, model=model, **kw)
+    a.sent = Sent(a.canvas)
+    a.controller._on_msg(a.canvas, {"type": "ready"}, [])
+    return a
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AutosaveWarning)
+        yield
+
+
+def click(a, frame, y, x, label=1):
+    a.controller.handle(Point(frame, float(y), float(x), label, True))
+
+
+def test_reopening_the_data_resumes_and_start_fresh_keeps_the_old(model, video, tmp_path):
+    folder = tmp_path / "work"
+    a = open_annotator(video, model, autosave=folder)
+    try:
+        click(a, 2, 30, 30)
+        click(a, 2, 60, 90, label=3)
+        a.canvas.label = 3
+        a.canvas.frame = 2
+        a.wait(30)
+        labels = a.session.labels
+    finally:
+        a.close()
+    b = open_annotator(video, model, autosave=folder)
+    try:
+        b.wait(30)
+        s = b.session
+        assert np.array_equal(s.labels, labels)
+        assert len(s.prompts) == 2
+        assert (b.canvas.frame, b.canvas.label) == (2, 3)  # the view comes back
+        assert "Resumed" in b.controls.status.value
+        assert b.controls.fresh.layout.display != "none"
+        b.controls.fresh.click()
+        b.wait(30)
+        assert b.session.prompts == ()
+        assert not b.session.labels.any()
+        assert b.controls.fresh.layout.display == "none"
+        (kept,) = tmp_path.glob("work.old-*")
+        assert sorted(p.name for p in (kept / "labels").iterdir()) == ["2.zlib"]
+    finally:
+        b.close()
+
+
+def test_repeated_propagate_presses_run_once(model, video):
+    a = open_annotator(np.concatenate([video] * 3), model, autosave=False)
+    try:
+        click(a, 0, 30, 30)
+        a.wait(30)
+        runs = []
+        original = a.session.propagate
+
+        def counted(*args, **kw):
+            runs.append(1)
+            return original(*args, **kw)
+
+        a.session.propagate = counted
+        for _ in range(5):
+            a.controls.propagate.click()
+        assert "already running" in a.canvas.status
+        a.wait(120)
+        assert len(runs) == 1
+        a.controls.propagate.click()  # after it finished, a new press works
+        a.wait(120)
+        assert len(runs) == 2
+    finally:
+        a.close()
+
+
+def test_cancel_during_export_leaves_a_whole_file(model, video, tmp_path):
+    a = open_annotator(video, model, autosave=False)
+    try:
+        click(a, 0, 30, 30)
+        a.wait(30)
+        a.session.run_propagation()
+        a.controls.export_path.value = str(tmp_path / "movie")
+        a.controls.export_overlay.click()
+        a.controls.cancel.click()  # while the export is queued or running
+        a.wait(120)
+        import imageio.v3 as iio
+
+        frames = iio.imread(tmp_path / "movie.mp4")
+        assert len(frames) == len(video)
+        assert not list(tmp_path.glob(".*tmp*"))
+        # The cancel does not linger: the next propagation runs to the end.
+        assert len(a.session.run_propagation()) == len(video)
+    finally:
+        a.close()
+
+
+def test_close_during_propagation_stops_promptly_and_keeps_frames(model, video, tmp_path):
+    a = open_annotator(np.concatenate([video] * 4), model, autosave=tmp_path / "s")
+    click(a, 0, 30, 30)
+    a.wait(30)
+    a.controls.propagate.click()
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((tmp_path / "s" / "labels").glob("*"))) < 4:
+        time.sleep(0.02)
+    t0 = time.time()
+    a.close()
+    assert time.time() - t0 < 10
+    saved = sorted(int(p.stem) for p in (tmp_path / "s" / "labels").glob("*.zlib"))
+    assert 4 <= len(saved) < 4 * len(video)
+    assert saved == list(range(len(saved)))
+
+
+def test_redisplay_during_propagation_and_clicks_are_not_lost(model, video):
+    a = open_annotator(np.concatenate([video] * 3), model, autosave=False)
+    try:
+        click(a, 0, 30, 30)
+        a.wait(30)
+        a.controls.propagate.click()
+        time.sleep(0.3)
+        # A second view renders (another cell, a reloaded page) mid-propagation.
+        a.controller._on_msg(a.canvas, {"type": "ready"}, [])
+        click(a, 5, 60, 90, label=2)  # queued behind the propagation
+        a.wait(120)
+        assert [(p.frame, p.label) for p in a.session.prompts] == [(0, 1), (5, 2)]
+        assert not a.controller.worker.pending
+    finally:
+        a.close()
+
+
+def test_many_threads_clicking_lose_nothing(model, video):
+    a = open_annotator(video, model, autosave=False)
+    try:
+
+        def worker(k):
+            for j in range(3):
+                a.controller._on_msg(
+                    a.canvas,
+                    {"type": "point", "frame": k, "y": 20 + 10 * j, "x": 30, "label": k + 1},
+                    [],
+                )
+
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        a.wait(120)
+        got = sorted((p.frame, p.label, p.y) for p in a.session.prompts)
+        assert got == sorted((k, k + 1, 20.0 + 10 * j) for k in range(4) for j in range(3))
+    finally:
+        a.close()
+
+
+def test_out_of_memory_during_propagation_keeps_the_session(model, video):
+    a = open_annotator(video, model, autosave=False)
+    try:
+        click(a, 0, 30, 30)
+        a.wait(30)
+        predictor = a.session.predictor
+        original = predictor.track_step
+        calls = []
+
+        def failing(*args, **kw):
+            calls.append(1)
+            if len(calls) == 4:
+                raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            return original(*args, **kw)
+
+        predictor.track_step = failing
+        try:
+            a.controls.propagate.click()
+            a.wait(60)
+        finally:
+            del predictor.track_step
+        status = a.controls.status.value
+        assert "out of memory" in status
+        assert "memory_mode=&#x27;low&#x27;" in status or "memory_mode='low'" in status
+        kept = [t for t in range(len(video)) if a.session.label_frame(t).any()]
+        assert kept
+        assert len(kept) < len(video)
+        assert not a.session.busy
+        click(a, 3, 60, 90, label=2)  # the session still works
+        a.wait(30)
+        assert [p.label for p in a.session.prompts] == [1, 2]
+        a.controls.propagate.click()
+        a.wait(60)
+        assert "done" in a.controls.status.value
+    finally:
+        a.close()
+
+
+def test_messages_that_name_nothing_change_nothing(model, video):
+    a = open_annotator(video, model, autosave=False)
+    try:
+        click(a, 1, 30, 30)
+        a.wait(30)
+        before = (a.session.prompts, a.session.labels.copy())
+        for content in (
+            {"type": "point", "frame": 99, "y": 1, "x": 1, "label": 1},
+            {"type": "point", "frame": 1, "y": -5, "x": 1e9, "label": 1},
+            {"type": "point", "frame": 1, "y": 1, "x": 1, "label": 0},
+            {"type": "box", "frame": 1, "y0": 5, "x0": 5, "y1": 5, "x1": 5, "label": 1},
+            {"type": "remove", "frame": 1, "y": 90, "x": 120},
+            {"type": "teleport"},
+            {"type": "point", "frame": "1", "y": None, "x": [], "label": {}},
+        ):
+            a.controller._on_msg(a.canvas, content, [])
+            a.wait(30)
+            assert a.canvas.status  # each is answered with a sentence
+        assert a.session.prompts == before[0]
+        assert np.array_equal(a.session.labels, before[1])
+        a.controller._on_msg(a.canvas, {"type": "ack", "seq": 1}, [b"x" * (65 << 20)])
+        assert "too large" in a.canvas.status
+    finally:
+        a.close()
+
+
+def test_parse_message_never_raises_anything_else():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sam2_jupyter.widget.messages import MessageError
+
+    values = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=5),
+        st.lists(st.integers(), max_size=3),
+    )
+    kinds = st.sampled_from(["point", "box", "remove", "undo", "ack", "ready", "x", ""])
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        kinds,
+        st.dictionaries(
+            st.sampled_from(
+                ["frame", "y", "x", "label", "y0", "x0", "y1", "x1", "seq", "positive", "tolerance"]
+            ),
+            values,
+        ),
+    )
+    def check(kind, fields):
+        with contextlib.suppress(MessageError):
+            parse_message({"type": kind, **fields})
+
+    check()
