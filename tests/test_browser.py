@@ -88,6 +88,11 @@ def test_clicks_reach_the_kernel_and_masks_are_painted(lab):
     video = moving_discs(N_FRAMES, seed=5)
     h, w = video.shape[1:3]
     page.wait_for_selector(".sam2j-canvas[data-lossless='true']", timeout=30_000)
+    # The panel's buttons are on screen; the questions and "Start fresh" are not.
+    for name in ("Load model", "Trigger segmentation", "Propagate", "Cancel", "Masks (TIFF)"):
+        assert page.get_by_role("button", name=name, exact=True).is_visible(), name
+    for name in ("Replace", "Keep", "Start fresh"):
+        assert not page.get_by_role("button", name=name, exact=True).is_visible(), name
     view = View(page, h, w)
     # Grid of pixel centres, away from where the click markers are drawn.
     grid = [

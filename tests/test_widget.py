@@ -474,3 +474,11 @@ def test_reopened_annotator_reads_features_from_disk(model, video, tmp_path):
         assert again.session.prompts
     finally:
         again.close()
+
+
+def test_buttons_hide_one_at_a_time(annotator):
+    """Hiding "Start fresh" must not hide every button (a shared Layout would)."""
+    buttons = annotator.controls.buttons()
+    assert len({id(b.layout) for b in buttons}) == len(buttons)
+    hidden = [b.description for b in buttons if b.layout.display == "none"]
+    assert hidden == ["Start fresh"]

@@ -60,10 +60,12 @@ class Controls:
 
 
 def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Controls:
-    narrow = w.Layout(width="auto")
 
     def button(text: str, tip: str, style: str = "") -> w.Button:
-        return w.Button(description=text, tooltip=tip, button_style=style, layout=narrow)
+        # Each its own Layout: hiding one button must not hide them all.
+        return w.Button(
+            description=text, tooltip=tip, button_style=style, layout=w.Layout(width="auto")
+        )
 
     model_name = w.Dropdown(
         options=[(MODEL_LABELS[n], n) for n in MODEL_NAMES], value="tiny", description="Model"
@@ -134,7 +136,8 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
             row([progress, progress_text]),
             embeddings,
             row([prompts_path, store_prompts, load_prompts]),
-            row([export_path, fps]),
+            export_path,
+            fps,
             row([export_masks, export_overlay, export_tracks]),
             confirm,
             row([status, fresh]),
