@@ -9,6 +9,7 @@ frame per request.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import dataclass
@@ -76,6 +77,12 @@ class FrameReader:
             raise StackError(
                 f"{self.name}: frame {i} has shape {frame.shape}, expected {self.shape[1:]}"
             )
+        if frame.dtype != self.dtype:
+            # Contrast limits were fixed for the first frame's type: a 16-bit frame
+            # among 8-bit ones would be shown saturated, not as what it holds.
+            raise StackError(
+                f"{self.name}: frame {i} has dtype {frame.dtype}, expected {self.dtype}"
+            )
         return frame[rest] if rest else frame
 
 
@@ -85,8 +92,6 @@ def _natural_key(path: Path) -> list[Any]:
 
 def read_folder(folder: Path) -> Source:
     """Images in a folder, in natural order (frame2 before frame10)."""
-    import imageio.v3 as iio
-
     files = sorted(
         (p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
         key=_natural_key,
@@ -95,64 +100,121 @@ def read_folder(folder: Path) -> Source:
         raise StackError(
             f"{folder}: no images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))})"
         )
-    try:
-        first = iio.imread(files[0])
-    except Exception as exc:
-        raise StackError(f"{files[0]}: cannot read image: {exc}") from exc
+    first = _read_image(files[0])
+    first_axes = _image_axes(first, files[0])
 
     def read_one(i: int) -> np.ndarray:
-        try:
-            img = iio.imread(files[i])
-        except Exception as exc:
-            raise StackError(f"{files[i]}: cannot read image: {exc}") from exc
+        img = _read_image(files[i])
         if img.shape != first.shape:
             raise StackError(
                 f"{files[i]}: shape {img.shape} differs from {files[0].name} {first.shape}; "
                 "all images of a folder must have one size"
             )
+        if img.dtype != first.dtype:
+            raise StackError(
+                f"{files[i]}: dtype {img.dtype} differs from {files[0].name} {first.dtype}; "
+                "all images of a folder must have one type"
+            )
         return img
 
     reader = FrameReader(str(folder), len(files), first.shape, first.dtype, read_one)
-    axes = "TYXC" if first.ndim == 3 else "TYX"
-    return Source(reader, axes, str(folder))
+    return Source(reader, "T" + first_axes, str(folder))
+
+
+def _read_image(path: Path) -> np.ndarray:
+    """One image file, or a StackError naming it."""
+    import imageio.v3 as iio
+
+    try:
+        if path.stat().st_size == 0:
+            raise StackError(f"{path}: empty file (0 bytes)")
+        return iio.imread(path)
+    except StackError:
+        raise
+    except Exception as exc:
+        raise StackError(
+            f"{path}: cannot read image (damaged or truncated?): {_first_line(exc)}"
+        ) from exc
+
+
+def _first_line(exc: Exception) -> str:
+    """What went wrong, without the dozen lines of plugin advice imageio appends."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _image_axes(img: np.ndarray, path: Path) -> str:
+    """YX or YXC for a decoded single image; anything else (a multi-page TIFF in an
+    image folder, an animated image) would be misread as colour, so it is refused."""
+    if img.ndim == 2:
+        return "YX"
+    if img.ndim == 3 and img.shape[2] <= 4:
+        return "YXC"
+    raise StackError(
+        f"{path}: image of shape {img.shape} is not one 2D grey or colour image; "
+        "open multi-page files on their own, not in a folder"
+    )
 
 
 def read_video(path: Path) -> Source:
     """A video file decoded with ffmpeg (imageio-ffmpeg), one frame per request."""
     import imageio.v2 as iio2
 
+    reader = None
     try:
         reader = iio2.get_reader(str(path), format="FFMPEG")
         n = reader.count_frames()
         first = reader.get_data(0)
     except Exception as exc:
-        raise StackError(f"{path}: cannot decode video: {exc}") from exc
+        if reader is not None:
+            reader.close()
+        raise StackError(
+            f"{path}: cannot decode video (damaged, truncated or not a video?): "
+            f"{_ffmpeg_reason(exc)}"
+        ) from exc
     if n < 1:
+        reader.close()
         raise StackError(f"{path}: video has no frames")
 
     def read_one(i: int) -> np.ndarray:
         try:
             return reader.get_data(i)
         except Exception as exc:
-            raise StackError(f"{path}: cannot decode frame {i}: {exc}") from exc
+            raise StackError(f"{path}: cannot decode frame {i}: {_ffmpeg_reason(exc)}") from exc
 
     return Source(FrameReader(str(path), n, first.shape, first.dtype, read_one), "TYXC", str(path))
+
+
+def _ffmpeg_reason(exc: Exception) -> str:
+    """The first line of an imageio-ffmpeg error and ffmpeg's last line, which says
+    what went wrong, without the version banner and configuration in between."""
+    head, _, stderr = str(exc).partition("=== stderr ===")
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    head = head.strip().splitlines()[0] if head.strip() else type(exc).__name__
+    return f"{head} (ffmpeg: {lines[-1]})" if lines else head
 
 
 def read_gif(path: Path) -> Source:
     """An animated GIF as RGB frames (palette and transparency resolved by Pillow)."""
     import imageio.v3 as iio
 
+    handle = None
     try:
         props = iio.improps(path, index=None)
         handle = iio.imopen(path, "r", plugin="pillow")
         first = handle.read(index=0, mode="RGB")
     except Exception as exc:
-        raise StackError(f"{path}: cannot read GIF: {exc}") from exc
+        if handle is not None:
+            handle.close()
+        raise StackError(
+            f"{path}: cannot read GIF (damaged or truncated?): {_first_line(exc)}"
+        ) from exc
     n = props.n_images or 1
 
     def read_one(i: int) -> np.ndarray:
-        return handle.read(index=i, mode="RGB")
+        try:
+            return handle.read(index=i, mode="RGB")
+        except Exception as exc:  # a truncated file fails at the first missing frame
+            raise StackError(f"{path}: cannot decode frame {i}: {exc}") from exc
 
     return Source(FrameReader(str(path), n, first.shape, first.dtype, read_one), "TYXC", str(path))
 
@@ -170,10 +232,17 @@ def read_tiff(path: Path) -> Source:
 
     try:
         with tifffile.TiffFile(path) as tif:
+            if not tif.series:
+                raise StackError(f"{path}: TIFF holds no image (damaged or truncated?)")
             series = tif.series[0]
             file_axes = series.axes
+            _check_tiff_chunks(series.keyframe, path)
+    except StackError:
+        raise
     except Exception as exc:
-        raise StackError(f"{path}: cannot read TIFF: {exc}") from exc
+        raise StackError(f"{path}: cannot read TIFF (damaged or truncated?): {exc}") from exc
+    if len(series.shape) < 2:
+        raise StackError(f"{path}: TIFF holds no 2D image (shape {series.shape}); damaged?")
     try:
         array: Any = tifffile.memmap(path, mode="r")
         if array.shape != tuple(series.shape):
@@ -196,6 +265,17 @@ def read_tiff(path: Path) -> Source:
     return Source(array, axes, str(path))
 
 
+def _check_tiff_chunks(page: Any, path: Path) -> None:
+    """A damaged size tag makes an image of millions of strips from the few the file
+    has: tifffile would then try each missing one in turn, for minutes."""
+    have, need = len(page.dataoffsets), math.prod(page.chunked)
+    if have < need:
+        raise StackError(
+            f"{path}: TIFF image {page.shape} needs {need} strips or tiles but the file "
+            f"lists {have}; its header is damaged"
+        )
+
+
 def read_zarr(path: Path) -> Source:
     """A Zarr array, or an OME-Zarr image (its full-resolution level and axes)."""
     import zarr
@@ -207,22 +287,36 @@ def read_zarr(path: Path) -> Source:
     if isinstance(node, zarr.Array):
         return Source(node, None, str(path))
     attrs = dict(node.attrs)
-    multiscales = attrs.get("multiscales") or attrs.get("ome", {}).get("multiscales")
+    ome = attrs.get("ome")
+    multiscales = attrs.get("multiscales") or (
+        ome.get("multiscales") if isinstance(ome, dict) else None
+    )
     if not multiscales:
         arrays = list(node.array_keys())
         if len(arrays) == 1:
             return Source(node[arrays[0]], None, f"{path}/{arrays[0]}")
+        if not arrays:
+            raise StackError(f"{path}: Zarr group holds no arrays")
         raise StackError(
             f"{path}: Zarr group with arrays {arrays} and no OME multiscales metadata; "
             "open the array itself, e.g. open_stack('data.zarr/name')"
         )
-    ms = multiscales[0]
-    level = ms["datasets"][0]["path"]
-    axes_meta = ms.get("axes")
-    axes = None
-    if axes_meta:
-        axes = "".join((a["name"] if isinstance(a, dict) else a).upper()[0] for a in axes_meta)
-    return Source(node[level], axes, f"{path}/{level}")
+    try:
+        ms = multiscales[0]
+        level = ms["datasets"][0]["path"]
+        array = node[level]
+        axes_meta = ms.get("axes")
+        axes = None
+        if axes_meta:
+            axes = "".join((a["name"] if isinstance(a, dict) else a).upper()[0] for a in axes_meta)
+    except Exception as exc:  # metadata written by hand or by another tool's bug
+        raise StackError(
+            f"{path}: malformed OME-Zarr multiscales metadata ({type(exc).__name__}: {exc}); "
+            "open the array itself, e.g. open_stack('image.zarr/0')"
+        ) from exc
+    if not isinstance(array, zarr.Array):
+        raise StackError(f"{path}: OME-Zarr level {level!r} is not an array")
+    return Source(array, axes, f"{path}/{level}")
 
 
 def read_path(path: Path) -> Source:
@@ -230,6 +324,8 @@ def read_path(path: Path) -> Source:
     if not path.exists():
         raise StackError(f"{path}: no such file or folder")
     suffix = path.suffix.lower()
+    if path.is_file() and path.stat().st_size == 0:
+        raise StackError(f"{path}: empty file (0 bytes)")
     if path.is_dir():
         if suffix == ".zarr" or any(
             (path / m).exists() for m in ("zarr.json", ".zarray", ".zgroup")
@@ -243,13 +339,8 @@ def read_path(path: Path) -> Source:
     if suffix in VIDEO_SUFFIXES:
         return read_video(path)
     if suffix in IMAGE_SUFFIXES:
-        import imageio.v3 as iio
-
-        try:
-            img = iio.imread(path)
-        except Exception as exc:
-            raise StackError(f"{path}: cannot read image: {exc}") from exc
-        return Source(img, "YXC" if img.ndim == 3 else "YX", str(path))
+        img = _read_image(path)
+        return Source(img, _image_axes(img, path), str(path))
     raise StackError(
         f"{path}: unknown file type {suffix!r}; supported: TIFF, video "
         f"({', '.join(sorted(VIDEO_SUFFIXES))}), GIF, images, image folders, Zarr"

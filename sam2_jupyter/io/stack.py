@@ -9,6 +9,8 @@ under it; ``select`` and ``with_contrast`` return new Stacks over the same data.
 
 from __future__ import annotations
 
+import operator
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -158,14 +160,35 @@ class Stack:
         return tuple(key)
 
     def raw_frame(self, i: int) -> np.ndarray:
-        """Frame ``i`` as stored: (Y, X), or (Y, X, 3|4) for RGB data."""
+        """Frame ``i`` as stored: (Y, X), or (Y, X, 3|4) for RGB data.
+
+        A frame that cannot be read (a truncated file, a corrupt chunk, a decoder
+        error) raises :class:`StackError` naming the data and the frame: files are
+        read lazily, so damage past the first frames only shows when it is reached.
+        """
+        try:
+            i = operator.index(i)
+        except TypeError:
+            raise StackError(f"{self.name}: frame index must be an integer, got {i!r}") from None
         if not -self.n_frames <= i < self.n_frames:
             raise StackError(f"{self.name}: frame {i} out of range 0..{self.n_frames - 1}")
         if i < 0:
             i += self.n_frames
-        data = np.asarray(self.array[self._index(i)])
+        try:
+            data = np.asarray(self.array[self._index(i)])
+        except (StackError, MemoryError):
+            raise
+        except Exception as exc:
+            raise StackError(
+                f"{self.name}: cannot read frame {i} (damaged or truncated?): {exc}"
+            ) from exc
         kept = [a for a in self.axes if a in "YX" or (a == "C" and self.rgb)]
         order = [kept.index(a) for a in "YXC" if a in kept]
+        expected = tuple(self._size(a) for a in kept)
+        if data.shape != expected:  # an array-like that returns something else
+            raise StackError(
+                f"{self.name}: frame {i} was read with shape {data.shape}, expected {expected}"
+            )
         return np.transpose(data, order) if order != list(range(len(order))) else data
 
     def display_frame(self, i: int) -> np.ndarray:
@@ -224,7 +247,10 @@ def open_stack(
     elif hasattr(source, "shape") and hasattr(source, "dtype") and hasattr(source, "__getitem__"):
         src = Source(source, None, f"{type(source).__name__} {tuple(source.shape)}")
     elif isinstance(source, (list, tuple)):
-        src = Source(np.asarray(source), None, "array")
+        try:
+            src = Source(np.asarray(source), None, "array")
+        except ValueError as exc:  # ragged nesting
+            raise StackError(f"cannot make an array of the nested list: {exc}") from None
     else:
         raise StackError(f"cannot open {type(source).__name__}: pass an array or a path")
     shape = tuple(int(s) for s in src.array.shape)
@@ -232,6 +258,9 @@ def open_stack(
     check_dtype(np.dtype(src.array.dtype), name)
     if any(s == 0 for s in shape):
         raise StackError(f"{name}: empty data of shape {shape}")
+    for arg, value in (("channel", channel), ("other_index", other_index)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise StackError(f"{name}: {arg} must be an integer, got {value!r}")
     if axes is not None:
         ax = normalise_axes(axes, shape, name)
     elif src.axes is not None and len(src.axes) == len(shape):
@@ -258,14 +287,71 @@ def open_stack(
     elif other_index:
         raise StackError(f"{name}: other_index given but the data has no second sequence axis")
 
+    _check_frame_fits(stack)
     if contrast_limits is not None:
         limits = _check_limits(contrast_limits, name)
     else:
         limits = default_limits(stack.dtype) or percentile_limits(
-            [stack.raw_frame(int(i)) for i in _sample_frames(stack.n_frames)], percentiles
+            _readable_samples(stack), _check_percentiles(percentiles, name)
         )
     return replace(stack, contrast_limits=limits)
 
 
 def _sample_frames(n: int, k: int = 5) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, num=min(n, k)).round().astype(int))
+
+
+def _readable_samples(stack: Stack) -> list[np.ndarray]:
+    """The sample frames for contrast limits, skipping unreadable ones.
+
+    A file truncated at its end still opens with the limits of the frames before the
+    damage; reading a damaged frame then raises. Only if no sample can be read does
+    opening fail, with the first frame's error.
+    """
+    frames, errors = [], []
+    for i in _sample_frames(stack.n_frames):
+        try:
+            frames.append(stack.raw_frame(int(i)))
+        except StackError as exc:
+            errors.append(exc)
+    if not frames:
+        raise errors[0]
+    return frames
+
+
+def _check_percentiles(percentiles: tuple[float, float], name: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in percentiles)
+    except Exception:
+        raise StackError(f"{name}: percentiles must be two numbers, got {percentiles!r}") from None
+    if not 0 <= lo < hi <= 100:
+        raise StackError(
+            f"{name}: percentiles must satisfy 0 <= low < high <= 100, got {percentiles}"
+        )
+    return (lo, hi)
+
+
+def _physical_memory() -> int | None:
+    """Bytes of RAM, where the platform tells (not on Windows)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _check_frame_fits(stack: Stack) -> None:
+    """Refuse frames larger than the machine's memory before one is allocated.
+
+    A damaged header can declare a frame of billions of pixels; reading it would
+    end in a MemoryError, or the kernel killing the kernel, rather than a sentence.
+    """
+    memory = _physical_memory()
+    y, x = stack.frame_shape
+    per_pixel = stack.dtype.itemsize * (stack.n_channels if stack.rgb else 1)
+    need = y * x * per_pixel
+    if memory is not None and need > memory:
+        raise StackError(
+            f"{stack.name}: one frame of {y}×{x} {stack.dtype} needs {need / 2**30:.1f} GiB, "
+            f"more than this machine's {memory / 2**30:.1f} GiB of memory; if the file is "
+            "not that large, its header is damaged"
+        )
