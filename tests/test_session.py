@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from conftest import moving_discs
 from parity import assert_same_outputs
 
@@ -22,7 +23,7 @@ def session(model, video):
         (lambda s: s.add_point(-1, 5, 5, 1), "frame -1 out of range"),
         (lambda s: s.add_point(0, 97, 5, 1), "outside the frame"),
         (lambda s: s.add_point(0, 5, -3, 1), "outside the frame"),
-        (lambda s: s.add_point(0, float("nan"), 5, 1), "outside the frame"),
+        (lambda s: s.add_point(0, float("nan"), 5, 1), "must be finite numbers"),
         (lambda s: s.add_point(0, 5, 5, 0), "label 0 out of range"),
         (lambda s: s.add_point(0, 5, 5, 70000), "out of range"),
         (lambda s: s.add_point(0, 5, 5, 1.5), "label must be an integer"),
@@ -205,3 +206,53 @@ def test_labels_overlap_rule():
     previous = np.array([[7, 7, 7, 0]], np.uint16)
     out = composite(logits, [5, 7], known=[True, False], previous=previous)
     assert out.tolist() == [[5, 5, 7, 5]]  # unknown object keeps its unclaimed pixels
+
+
+@pytest.mark.parametrize("error", [torch.OutOfMemoryError("CUDA out of memory"), MemoryError()])
+def test_out_of_memory_in_an_edit_is_undone_and_explained(session, monkeypatch, error):
+    from sam2_jupyter import OutOfMemoryError
+
+    session.add_point(2, 32, 36, 1)
+    labels, prompts = session.labels, session.prompts
+
+    def oom(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(session.predictor, "add_new_points_or_box", oom)
+    with pytest.raises(OutOfMemoryError, match=r"memory_mode='low'.*try again"):
+        session.add_point(2, 60, 90, 2)
+    assert np.array_equal(session.labels, labels)
+    assert session.prompts == prompts
+    monkeypatch.undo()
+    assert session.add_point(2, 60, 90, 2).any()  # and it works once memory is back
+
+
+def test_out_of_memory_while_propagating_keeps_finished_frames(session, monkeypatch):
+    from sam2_jupyter import OutOfMemoryError
+
+    session.add_point(0, 32, 36, 1)
+    original = session.predictor.track_step
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise torch.OutOfMemoryError("CUDA out of memory")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(session.predictor, "track_step", failing)
+    done = []
+
+    def run():
+        for t, _ in session.propagate():
+            done.append(t)
+
+    with pytest.raises(OutOfMemoryError) as info:
+        run()
+    assert done == list(range(len(done)))
+    assert 0 < len(done) < session.n_frames
+    assert f"after frame {done[-1]}; the {len(done)} finished frames are kept" in str(info.value)
+    assert not session.busy
+    assert all(session.label_frame(t).any() for t in done)
+    monkeypatch.undo()
+    assert session.run_propagation() == list(range(session.n_frames))
