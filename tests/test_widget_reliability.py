@@ -276,3 +276,34 @@ def test_parse_message_never_raises_anything_else():
             parse_message({"type": kind, **fields})
 
     check()
+
+
+def test_two_annotators_propagating_at_once_match_one_at_a_time(model, video):
+    """Two annotators share the model, each on its own worker thread: running both
+    propagations at the same time gives what each gives alone."""
+    clips = [video, video[::-1].copy()]
+    alone = []
+    for clip in clips:
+        s = open_annotator(clip, model, autosave=False)
+        try:
+            click(s, 0, 30, 30)
+            s.wait(30)
+            s.session.run_propagation()
+            alone.append(s.session.labels)
+        finally:
+            s.close()
+    both = [open_annotator(clip, model, autosave=False) for clip in clips]
+    try:
+        for a in both:
+            click(a, 0, 30, 30)
+            a.wait(30)
+        for a in both:
+            a.controls.propagate.click()
+        for a in both:
+            a.wait(120)
+        for a, expected in zip(both, alone, strict=True):
+            assert "done" in a.controls.status.value
+            assert np.array_equal(a.session.labels, expected)
+    finally:
+        for a in both:
+            a.close()
