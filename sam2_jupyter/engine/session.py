@@ -23,11 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 
 from ..errors import AutosaveWarning, OutOfMemoryError, PromptError, SessionBusyError
-from ..exports import tracks_table, write_label_tiff, write_overlay_mp4, write_tracks_csv
 from ..io import Stack, open_stack
 from ..models import Model, inference
 from .autosave import (
@@ -40,6 +38,7 @@ from .autosave import (
 )
 from .feature_store import FeatureStore, default_feature_dir, model_key, weights_digest
 from .features import FeatureCache, default_budget
+from .files import SessionFiles
 from .frames import SamFrames
 from .labels import LabelStore, composite
 from .memory import MemoryMode, memory_window, release_outside_window
@@ -49,8 +48,6 @@ from .prompts import (
     check_frame,
     check_label,
     check_point,
-    read_prompts_csv,
-    write_prompts_csv,
 )
 from .state import has_output, new_inference_state, restore_state, snapshot_state
 
@@ -66,7 +63,7 @@ class _Snapshot:
     pending: list[Prompt]
 
 
-class Session:
+class Session(SessionFiles):
     """Interactive SAM2 segmentation and tracking of one sequence of frames.
 
     Parameters
@@ -777,26 +774,6 @@ class Session:
         if self.features is not None and self.features.store is not None:
             self.features.store.flush()
 
-    # -- prompts on disk --------------------------------------------------------------
-    def save_prompts(self, path: str | Path, overwrite: bool = True) -> Path:
-        """All prompts (sent and pending) as CSV, one row each, in order."""
-        with self._lock:
-            return write_prompts_csv(self._prompts + self._pending, path, overwrite)
-
-    def load_prompts(self, path: str | Path, replace_all: bool = False) -> list[Prompt]:
-        """Load prompts from CSV and segment them, each object's prompts on a frame as
-        one batch.
-
-        A batch differs from clicking the same points one by one: clicks refine the
-        previous click's mask, a batch is decoded from all points at once, so masks
-        can differ. Every row is validated first; any bad row raises
-        :class:`PromptFileError` listing the rows and nothing changes.
-        ``replace_all`` removes the current objects first. One undo takes it back.
-        """
-        loaded = read_prompts_csv(path, self.n_frames, self.frame_shape)
-        self.add_prompts(loaded, replace_all=replace_all)
-        return loaded
-
     def add_prompts(self, prompts: list[Prompt], replace_all: bool = False) -> None:
         """Send many prompts at once, batched per object and frame, as one undoable
         step (what :meth:`load_prompts` does after reading the file)."""
@@ -820,29 +797,6 @@ class Session:
             for (frame, label), new in groups.items():
                 g = self._new_group()
                 self._batch(frame, label, [replace(p, group=g) for p in new])
-
-    # -- exports ----------------------------------------------------------------------
-    def export_masks(self, path: str | Path, overwrite: bool = False) -> Path:
-        """Labels as an ImageJ uint16 TIFF with axes TYX or ZYX."""
-        with self._lock:
-            return write_label_tiff(self, path, overwrite)
-
-    def export_overlay(
-        self, path: str | Path, opacity: float = 0.5, fps: float = 10, overwrite: bool = False
-    ) -> Path:
-        """An mp4 of the frames with coloured labels at ``opacity``."""
-        with self._lock:
-            return write_overlay_mp4(self, path, opacity, fps, overwrite)
-
-    def tracks(self) -> pd.DataFrame:
-        """Centroid of every object on every frame: track_id, t (or z), [z,] y, x."""
-        other = self.stack.other_axis
-        extra = (other, self.stack.other_index) if other else None
-        with self._lock:
-            return tracks_table(self, extra)
-
-    def export_tracks(self, path: str | Path, overwrite: bool = False) -> Path:
-        return write_tracks_csv(self.tracks(), path, overwrite)
 
     def __repr__(self) -> str:
         return (
