@@ -25,6 +25,15 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     client.execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    if path.stem == "quickstart":
-        assert (tmp_path / "quickstart_output" / "labels.tif").exists()
-        assert (tmp_path / "quickstart_output" / "overlay.mp4").exists()
+    expected = {
+        "quickstart": ["quickstart_output/labels.tif", "quickstart_output/overlay.mp4"],
+        "video_tracking": ["video_output/overlay.mp4", "video_output/coco.json"],
+        "timelapse_16bit": [
+            "timelapse_output/01_RES/res_track.txt",
+            "timelapse_output/timelapse.ome.zarr",
+            "timelapse.tif.sam2/Z2/session.json",  # the annotator autosaves beside the data
+        ],
+        "batch": ["batch_results/recording3/labels.tif", "batch_cli/recording0/labels.tif"],
+    }[path.stem]
+    for name in expected:
+        assert (tmp_path / name).exists(), name
