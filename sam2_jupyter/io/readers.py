@@ -10,6 +10,7 @@ frame per request.
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -150,8 +151,8 @@ def _image_axes(img: np.ndarray, path: Path) -> str:
     if img.ndim == 3 and img.shape[2] <= 4:
         return "YXC"
     raise StackError(
-        f"{path}: image of shape {img.shape} is not one 2D grey or colour image; "
-        "open multi-page files on their own, not in a folder"
+        f"{path}: image of shape {img.shape} is not one 2D grey or colour image "
+        "(several pages or frames?)"
     )
 
 
@@ -219,6 +220,34 @@ def read_gif(path: Path) -> Source:
     return Source(FrameReader(str(path), n, first.shape, first.dtype, read_one), "TYXC", str(path))
 
 
+class _SizeCheckedMemmap(np.memmap):
+    """A memory map that checks, before each read, that the file still holds its
+    bytes. Reading mapped pages past the end of a file truncated since it was opened
+    (overwritten in place, e.g. saved again under the same name) kills the Python
+    process with SIGBUS instead of raising."""
+
+    _end: int | None = None
+
+    @classmethod
+    def of(cls, mapped: np.memmap) -> _SizeCheckedMemmap:
+        checked = mapped.view(cls)
+        checked._end = int(mapped.offset) + int(mapped.nbytes)
+        return checked
+
+    def __getitem__(self, key: Any) -> Any:
+        if self._end is not None and self.filename is not None:
+            try:
+                size = os.path.getsize(self.filename)
+            except OSError:
+                size = -1
+            if size < self._end:
+                raise StackError(
+                    f"{self.filename}: the file is shorter than when it was opened "
+                    f"({size} < {self._end} bytes; overwritten?); open it again"
+                )
+        return super().__getitem__(key)
+
+
 _TIFF_AXIS_MAP = {"S": "C", "C": "C", "T": "T", "Z": "Z", "Y": "Y", "X": "X"}
 
 
@@ -247,6 +276,7 @@ def read_tiff(path: Path) -> Source:
         array: Any = tifffile.memmap(path, mode="r")
         if array.shape != tuple(series.shape):
             raise ValueError("memmap shape differs from series shape")
+        array = _SizeCheckedMemmap.of(array)
     except Exception:
         try:
             array = zarr.open(tifffile.imread(path, aszarr=True), mode="r")

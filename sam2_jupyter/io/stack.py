@@ -308,7 +308,8 @@ def _readable_samples(stack: Stack) -> list[np.ndarray]:
     damage; reading a damaged frame then raises. Only if no sample can be read does
     opening fail, with the first frame's error.
     """
-    frames, errors = [], []
+    frames: list[np.ndarray] = []
+    errors: list[StackError] = []
     for i in _sample_frames(stack.n_frames):
         try:
             frames.append(stack.raw_frame(int(i)))
@@ -343,7 +344,7 @@ def _check_frame_fits(stack: Stack) -> None:
     """Refuse frames larger than the machine's memory before one is allocated.
 
     A damaged header can declare a frame of billions of pixels; reading it would
-    end in a MemoryError, or the kernel killing the kernel, rather than a sentence.
+    end in a MemoryError, or the OS killing the Jupyter kernel, not a sentence.
     """
     memory = _physical_memory()
     y, x = stack.frame_shape
