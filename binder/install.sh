@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install sam2_jupyter and the SAM2 stack into one Python environment.
+#
+# The single list of install steps: Binder's postBuild runs it, and
+# tests/test_install.py runs it in a clean virtual environment. Settings:
+#   PYTHON         the interpreter to install into (default: python)
+#   TORCH          torch requirement (default torch==2.13.0)
+#   TORCH_INDEX    index for torch, e.g. https://download.pytorch.org/whl/cpu
+#                  (CPU wheels, no CUDA download); empty: the default index
+#   EXTRAS         package extras (default formats,batch,demo)
+#   FETCH_WEIGHTS  a model name (e.g. tiny) to download into the cache now
+set -euo pipefail
+PY=${PYTHON:-python}
+TORCH=${TORCH:-torch==2.13.0}
+EXTRAS=${EXTRAS-formats,batch,demo}
+cd "$(dirname "$0")/.."
+
+$PY -m pip install -q -U pip setuptools wheel
+if [ -n "${TORCH_INDEX:-}" ]; then
+    $PY -m pip install -q --index-url "$TORCH_INDEX" "$TORCH"
+else
+    $PY -m pip install -q "$TORCH"
+fi
+# sam2 is source-only and builds against the installed torch; its torchvision
+# requirement is for the image predictor, which sam2_jupyter does not use.
+$PY -m pip install -q "hydra-core>=1.3.2" "iopath>=0.1.10" pillow tqdm numpy
+SAM2_BUILD_CUDA=0 $PY -m pip install -q --no-build-isolation --no-deps sam2==1.1.0
+# Building the package bundles the widget's JavaScript (npm + esbuild).
+if [ -n "$EXTRAS" ]; then
+    $PY -m pip install -q ".[$EXTRAS]"
+else
+    $PY -m pip install -q .
+fi
+if [ -n "${FETCH_WEIGHTS:-}" ]; then
+    $PY -c "import sam2_jupyter as sj; print(sj.load_model('$FETCH_WEIGHTS', device='cpu'))"
+fi
