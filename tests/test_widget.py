@@ -482,3 +482,22 @@ def test_buttons_hide_one_at_a_time(annotator):
     assert len({id(b.layout) for b in buttons}) == len(buttons)
     hidden = [b.description for b in buttons if b.layout.display == "none"]
     assert hidden == ["Start fresh"]
+
+
+def test_panel_exports_exchange_formats(annotator, tmp_path):
+    a = annotator
+    msg(a, type="point", frame=1, y=32.0, x=36.0, label=1)
+    a.wait(30)
+    a.controls.export_path.value = str(tmp_path / "run1")
+    for button in (a.controls.export_ctc, a.controls.export_coco, a.controls.export_ome_zarr):
+        button.click()
+        a.wait(60)
+    assert (tmp_path / "run1_RES" / "res_track.txt").exists()
+    assert (tmp_path / "run1.json").exists()
+    assert (tmp_path / "run1.ome.zarr" / "labels").is_dir()
+    a.controls.export_ctc.click()  # a folder that exists: asked too
+    a.wait(30)
+    assert "run1_RES" in a.controls.confirm_text.value
+    a.controls.replace.click()
+    a.wait(60)
+    assert "CTC folder exported" in a.canvas.status

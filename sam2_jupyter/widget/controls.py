@@ -44,6 +44,9 @@ class Controls:
     export_masks: w.Button
     export_overlay: w.Button
     export_tracks: w.Button
+    export_ctc: w.Button
+    export_coco: w.Button
+    export_ome_zarr: w.Button
     confirm_text: w.HTML
     replace: w.Button
     keep: w.Button
@@ -106,6 +109,9 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
     export_masks = button("Masks (TIFF)", "Label TIFF, ImageJ axes")
     export_overlay = button("Overlay (mp4)", "Frames with labels at the chosen opacity")
     export_tracks = button("Tracks (CSV)", "Centroid per object and frame")
+    export_ctc = button("CTC", "Cell Tracking Challenge folder: maskTTT.tif + res_track.txt")
+    export_coco = button("COCO", "COCO JSON with RLE masks, object id as track_id")
+    export_ome_zarr = button("OME-Zarr", "Frames and labels as OME-Zarr (napari, Fiji)")
     # Asked when a file would be replaced; hidden otherwise.
     confirm_text = w.HTML("")
     replace = button("Replace", "Replace the existing file", "danger")
@@ -139,6 +145,7 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
             export_path,
             fps,
             row([export_masks, export_overlay, export_tracks]),
+            row([export_ctc, export_coco, export_ome_zarr]),
             confirm,
             row([status, fresh]),
         ],
@@ -175,6 +182,9 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
         export_masks,
         export_overlay,
         export_tracks,
+        export_ctc,
+        export_coco,
+        export_ome_zarr,
         confirm_text,
         replace,
         keep,

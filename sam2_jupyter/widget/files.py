@@ -18,6 +18,14 @@ if TYPE_CHECKING:
     from .controller import Controller
 
 Write = Callable[[bool], Any]  # overwrite -> result
+NAMES = {
+    "masks": "Masks",
+    "overlay": "Overlay",
+    "tracks": "Tracks",
+    "ctc": "CTC folder",
+    "coco": "COCO JSON",
+    "ome-zarr": "OME-Zarr",
+}
 
 
 class FileActions:
@@ -33,6 +41,9 @@ class FileActions:
         ctl.export_masks.on_click(safe(lambda: self.export("masks")))
         ctl.export_overlay.on_click(safe(lambda: self.export("overlay")))
         ctl.export_tracks.on_click(safe(lambda: self.export("tracks")))
+        ctl.export_ctc.on_click(safe(lambda: self.export("ctc")))
+        ctl.export_coco.on_click(safe(lambda: self.export("coco")))
+        ctl.export_ome_zarr.on_click(safe(lambda: self.export("ome-zarr")))
         ctl.replace.on_click(safe(self.replace))
         ctl.keep.on_click(safe(self.keep))
 
@@ -62,14 +73,27 @@ class FileActions:
             path = self.path(".mp4")
             opacity, fps = self.c.canvas.opacity, ctl.fps.value
             write = lambda ow: self.c.session.export_overlay(path, opacity, fps, ow)  # noqa: E731
-        else:
+        elif kind == "tracks":
             path = self.path(".csv")
             write = lambda ow: self.c.session.export_tracks(path, ow)  # noqa: E731
-        self._write(path, write, f"{kind.capitalize()} exported")
+        elif kind == "ctc":
+            path = self.path("_RES")
+            write = lambda ow: self.c.session.export_ctc(path, overwrite=ow)  # noqa: E731
+        elif kind == "coco":
+            path = self.path(".json")
+            write = lambda ow: self.c.session.export_coco(path, ow)  # noqa: E731
+        else:
+            path = self.path(".ome.zarr")
+            write = lambda ow: self.c.session.export_ome_zarr(path, overwrite=ow)  # noqa: E731
+        self._write(path, write, f"{NAMES[kind]} exported")
 
     def path(self, suffix: str) -> Path:
+        """``<export to><suffix>``: labels.tif, labels_RES (a CTC folder), ..."""
         base = Path(self.c.controls.export_path.value or "labels").expanduser()
-        return base.with_suffix(suffix) if base.suffix != suffix else base
+        name = base.name
+        for known in (".tif", ".mp4", ".csv", ".json", ".ome.zarr", "_RES"):
+            name = name.removesuffix(known)
+        return base.with_name(name + suffix)
 
     # -- asking -------------------------------------------------------------------
     def _write(self, path: Path, write: Write, done: str) -> None:
