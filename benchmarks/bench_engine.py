@@ -204,6 +204,11 @@ def bench_clicks(n_frames: int = 12) -> dict[str, float]:
     for t in cached.precompute_order():
         cached.precompute_frame(t)
     warm = [timed(lambda t=t: cached.add_point(t, c, c, 1)) for t in range(1, n_frames)]
+    with tempfile.TemporaryDirectory(prefix="bench_session_") as folder_s:
+        saving = Session(folder, model, autosave=folder_s)
+        for t in saving.precompute_order():
+            saving.precompute_frame(t)
+        saved = [timed(lambda t=t: saving.add_point(t, c, c, 1)) for t in range(1, n_frames)]
     with tempfile.TemporaryDirectory(prefix="bench_features_") as store:
         writer = Session(folder, model, feature_dir=store)
         for t in writer.precompute_order():
@@ -217,6 +222,7 @@ def bench_clicks(n_frames: int = 12) -> dict[str, float]:
         "direct_ms": statistics.median(direct) * 1000,
         "uncached_ms": statistics.median(cold) * 1000,
         "cached_ms": statistics.median(warm) * 1000,
+        "autosave_ms": statistics.median(saved) * 1000,
         "disk_ms": statistics.median(disk) * 1000,
         "disk_mb_per_frame": disk_bytes / 2**20,
         "clicks": n_frames - 1,
@@ -403,6 +409,10 @@ def main() -> None:
     print(
         f"| Session, frame cached | {clicks['cached_ms']:.1f} | "
         f"{clicks['cached_ms'] / clicks['direct_ms']:.2f} |"
+    )
+    print(
+        f"| Session, frame cached, autosave on | {clicks['autosave_ms']:.1f} | "
+        f"{clicks['autosave_ms'] / clicks['direct_ms']:.2f} |"
     )
     print(
         f"| Session reopened, features on disk ({clicks['disk_mb_per_frame']:.1f} MB/frame) "
