@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import warnings
 from collections import OrderedDict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -25,23 +24,19 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..errors import AutosaveWarning, OutOfMemoryError, PromptError, SessionBusyError
+from ..errors import OutOfMemoryError, PromptError, SessionBusyError
 from ..io import Stack, open_stack
 from ..models import Model, inference
 from .autosave import (
-    SAME_SOURCE,
     Autosave,
-    AutosaveError,
     SavedSession,
-    default_folder,
-    fingerprint,
 )
-from .feature_store import FeatureStore, default_feature_dir, model_key, weights_digest
 from .features import FeatureCache, default_budget
 from .files import SessionFiles
 from .frames import SamFrames
 from .labels import LabelStore, composite
 from .memory import MemoryMode, memory_window, release_outside_window
+from .precompute import SessionFeatures
 from .prompts import (
     Prompt,
     check_box,
@@ -49,6 +44,7 @@ from .prompts import (
     check_label,
     check_point,
 )
+from .resume import SessionAutosave
 from .state import has_output, new_inference_state, restore_state, snapshot_state
 
 # Running out of host (MemoryError) or GPU (torch.OutOfMemoryError) memory.
@@ -63,7 +59,7 @@ class _Snapshot:
     pending: list[Prompt]
 
 
-class Session(SessionFiles):
+class Session(SessionAutosave, SessionFeatures, SessionFiles):
     """Interactive SAM2 segmentation and tracking of one sequence of frames.
 
     Parameters
@@ -151,119 +147,6 @@ class Session(SessionFiles):
         self.notes: list[str] = []
         if autosave:
             self._open_autosave(autosave, resume)
-
-    def _feature_store(self, feature_dir: str | Path | bool | None) -> FeatureStore | None:
-        if feature_dir is None or feature_dir is False:
-            return None
-        root = default_feature_dir() if feature_dir is True else Path(feature_dir)
-        m = self.model
-        numerics = "bfloat16" if m.device.type == "cuda" else "float32"
-        if m.compiled:
-            numerics += "+compiled"  # other kernels round differently
-        key = model_key(m.predictor, m.image_size, m.device, numerics)
-        return FeatureStore(root, key, self._frames.uint8, self._model_image, m.device)
-
-    # -- autosave -----------------------------------------------------------------
-    def _open_autosave(self, where: str | Path | bool, resume: bool) -> None:
-        folder = default_folder(self.stack) if where is True else Path(where).expanduser()
-        source = fingerprint(self.stack)
-        try:
-            saved = Autosave.read(folder, self.frame_shape)
-        except AutosaveError as exc:
-            self._note(f"{exc}; kept as {Autosave.set_aside(folder)}")
-            saved = None
-        if saved is not None:
-            differs = [k for k in SAME_SOURCE if saved.source.get(k) != source.get(k)]
-            if differs:
-                moved = Autosave.set_aside(folder)
-                self._note(
-                    f"the session saved in {folder} was made for other data "
-                    f"({', '.join(differs)} differ); kept as {moved}"
-                )
-                saved = None
-            elif not (saved.prompts or saved.pending or saved.labels):
-                saved = None  # nothing to bring back
-            elif not resume:
-                moved = Autosave.set_aside(folder)
-                self._note(f"started fresh; the saved session is kept as {moved}")
-                saved = None
-        self.autosave = Autosave(folder, source, self._model_id())
-        if saved is not None:
-            self._resume(saved)
-            self.autosave.adopt(saved)
-            self._note(f"resumed from {folder}: {saved.summary()}")
-            for problem in saved.problems:
-                self._note(f"skipped a damaged saved frame: {problem}")
-        self._sync_autosave()
-
-    def _model_id(self) -> str:
-        """Which model made the labels: name, size and a digest of the encoder
-        weights (computed once per loaded model)."""
-        m = self.model
-        return f"{m.spec.label} {m.image_size}px weights {weights_digest(m.predictor)[:12]}"
-
-    def _note(self, text: str) -> None:
-        self.notes.append(text)
-        warnings.warn(text, AutosaveWarning, stacklevel=3)
-
-    def _resume(self, saved: SavedSession) -> None:
-        """Rebuild SAM2's prompt state by sending the saved prompts in their original
-        groups and order, then show exactly the labels that were saved (they also
-        hold propagated frames, which SAM2 would only recompute on propagation)."""
-        with self._lock, inference(self.model):
-            prompts = list(saved.prompts)
-            groups: OrderedDict[int, list[Prompt]] = OrderedDict()
-            for p in prompts:
-                groups.setdefault(p.group, []).append(p)
-            for members in groups.values():
-                frame, label = members[0].key
-                if members[0].batched:
-                    same = [q for q in prompts if q.key == (frame, label)]
-                    upto = same[: max(same.index(p) for p in members) + 1]
-                    self._send(frame, label, upto, batched=True)
-                else:
-                    self._send(frame, label, members, batched=False)
-            self._prompts = prompts
-            self._pending = list(saved.pending)
-            self._group = max((p.group for p in prompts + self._pending), default=0)
-            replayed = self._labels.snapshot()
-            labels = {t: b for t, b in saved.labels.items() if t < self.n_frames}
-            if saved.model != self._model_id():
-                # Another model made the saved labels: prompted frames show this
-                # model's masks; propagated ones stay until propagated again.
-                prompted = {p.frame for p in prompts}
-                labels = {t: b for t, b in labels.items() if t not in prompted}
-                labels.update({t: replayed[t] for t in prompted if t in replayed})
-                if prompted:
-                    self._note(
-                        f"prompted frames were segmented again with {self._model_id()} "
-                        f"(saved with {saved.model or 'another model'}); propagate to update "
-                        "the others"
-                    )
-            self._labels.restore(labels)
-            self.resumed = saved
-
-    def _sync_autosave(self) -> None:
-        if self.autosave is not None:
-            self.autosave.sync(self._labels.snapshot(), self._prompts, self._pending)
-
-    def discard_autosave(self) -> Path | None:
-        """Start fresh: the session folder is moved aside (kept, never deleted) and
-        every prompt and label is removed (one undoable step)."""
-        with self._lock:
-            if self.autosave is None:
-                return None
-            self._check_idle()
-            moved = Autosave.set_aside(self.autosave.folder)
-            self.autosave = Autosave(
-                self.autosave.folder, self.autosave.source, self.autosave.model
-            )
-            with self._edit():
-                for label in self.label_ids:
-                    self._drop_object(label)
-                self._pending = []
-                self._labels.restore({})
-            return moved
 
     # -- read-only views ----------------------------------------------------------
     @property
@@ -719,60 +602,6 @@ class Session(SessionFiles):
     def cancel(self) -> None:
         """Stop a running propagation before its next frame (safe from any thread)."""
         self._cancel.set()
-
-    # -- image features -------------------------------------------------------------
-    def precompute_order(self, center: int = 0) -> list[int]:
-        """Frames whose features are not ready yet, nearest to ``center`` first."""
-        if self.features is None:
-            return []
-        ready = self._on_disk
-        todo = [t for t in range(self.n_frames) if t not in self.features and t not in ready]
-        return sorted(todo, key=lambda t: (abs(t - center), t))
-
-    def features_ready(self) -> int:
-        """Frames whose features are in memory or on disk (as far as checked)."""
-        if self.features is None:
-            return 0
-        return len(self._on_disk.union(t for t, _ in self.features.items()))
-
-    def precompute_frame(self, t: int) -> bool:
-        """Make frame ``t``'s image features ready, exactly as sam2 computes them on
-        its first visit: loaded from the disk store when there, else computed.
-
-        Memory holds frames up to its budget; beyond it, with a disk store, frames
-        are computed to disk only, so nothing nearer to where the user works is
-        evicted. Returns False (and does nothing) when there is no cache, it is busy
-        propagating, or the memory budget is reached and there is no disk store.
-        """
-        t = check_frame(t, self.n_frames)
-        with self._lock:
-            cache = self.features
-            if cache is None or self._busy or t in cache:
-                return False
-            room = not cache.full
-            if cache.store is not None and t in cache.store:
-                if room:
-                    cache.get(t)
-                self._on_disk.add(t)
-                return True
-            if not room and cache.store is None:
-                return False
-            with inference(self.model):
-                image = self._model_image(t)
-                backbone_out = self.predictor.forward_image(image)
-            cache.put(t, (image, backbone_out), keep=room)
-            if cache.store is not None:
-                self._on_disk.add(t)
-            return True
-
-    def _model_image(self, t: int) -> torch.Tensor:
-        # As sam2's _get_image_feature builds it.
-        return self._state["images"][t].to(self.model.device).float().unsqueeze(0)
-
-    def flush_features(self) -> None:
-        """Wait until computed features are written to the disk store (if any)."""
-        if self.features is not None and self.features.store is not None:
-            self.features.store.flush()
 
     def add_prompts(self, prompts: list[Prompt], replace_all: bool = False) -> None:
         """Send many prompts at once, batched per object and frame, as one undoable
