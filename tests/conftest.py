@@ -34,6 +34,21 @@ def model() -> Model:
         return load_model("tiny", untrained=True, image_size=IMAGE_SIZE, device="cpu", seed=0)
 
 
+@pytest.fixture
+def encoder_calls(model, monkeypatch):
+    """Batch sizes of every image-encoder pass of the shared model (sam2 driven
+    directly counts too: it uses the same predictor)."""
+    calls = []
+    original = model.predictor.forward_image
+
+    def counted(img_batch):
+        calls.append(img_batch.shape[0])
+        return original(img_batch)
+
+    monkeypatch.setattr(model.predictor, "forward_image", counted)
+    return calls
+
+
 def moving_discs(
     n_frames: int = 10, shape: tuple[int, int] = (96, 128), seed: int = 0
 ) -> np.ndarray:

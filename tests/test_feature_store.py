@@ -6,26 +6,12 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import pytest
 import torch
 from parity import assert_same_outputs, ref_click, ref_propagate, reference_state
 
 from sam2_jupyter import Session, open_stack
 from sam2_jupyter.engine import feature_store
 from sam2_jupyter.engine.feature_store import FeatureStore, frame_digest, weights_digest
-
-
-@pytest.fixture
-def encoder_calls(model, monkeypatch):
-    calls = []
-    original = model.predictor.forward_image
-
-    def counted(img_batch):
-        calls.append(img_batch.shape[0])
-        return original(img_batch)
-
-    monkeypatch.setattr(model.predictor, "forward_image", counted)
-    return calls
 
 
 def _entries(root):

@@ -4,23 +4,9 @@ image encoder, within a byte budget, and masks stay bit-identical."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from parity import assert_same_outputs, ref_click, ref_propagate, reference_state
 
 from sam2_jupyter import Session
-
-
-@pytest.fixture
-def encoder_calls(model, monkeypatch):
-    calls = []
-    original = model.predictor.forward_image
-
-    def counted(img_batch):
-        calls.append(img_batch.shape[0])
-        return original(img_batch)
-
-    monkeypatch.setattr(model.predictor, "forward_image", counted)
-    return calls
 
 
 def test_repropagation_skips_the_encoder_and_matches_sam2(model, jpeg_folder, encoder_calls):
