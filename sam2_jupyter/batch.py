@@ -106,16 +106,6 @@ def _model(spec: ModelSpec) -> Any:
     return _MODELS[key]
 
 
-def _load_prompts(session: Any, path: Path) -> None:
-    """Our prompts CSV, or a napari Points CSV (recognised by its axis-0 column)."""
-    with open(path, encoding="utf-8-sig", errors="replace") as f:
-        header = f.readline()
-    if "axis-0" in header:
-        session.load_prompts_napari(path)
-    else:
-        session.load_prompts(path)
-
-
 def prompts_for(stack: str | Path, prompts: str | Path) -> Path:
     """The prompts of one stack: ``prompts`` itself, or ``<prompts>/<stack name>.csv``
     when ``prompts`` is a folder."""
@@ -159,7 +149,7 @@ def run_stack(
         folder = Path(out) / stack_name(stack)
         folder.mkdir(parents=True, exist_ok=True)
         session = Session(open_stack(stack, **(open_kwargs or {})), _model(model), memory_mode)
-        _load_prompts(session, prompts_for(stack, prompts))
+        session.load_prompts(prompts_for(stack, prompts))  # ours or napari's CSV
         frames = session.run_propagation(reverse=direction == "reverse", both=direction == "both")
         outputs: dict[str, str] = {}
         for fmt in formats:

@@ -217,6 +217,8 @@ def test_points_saved_by_napari_load_as_clicks(model, video, tmp_path):
         (2, 30.0, 40.0, 4, True),
         (5, 10.0, 12.0, 4, True),
     ]
+    other = Session(video, model)
+    assert len(other.load_prompts(tmp_path / "n.csv")) == 2  # the Load button takes it too
     (tmp_path / "bad.csv").write_text("index,axis-0,axis-1,axis-2\n0,99,1,1\n1,1,1,1e9\n")
     from sam2_jupyter import PromptFileError
 

@@ -21,7 +21,7 @@ from ..exports import (
     write_overlay_mp4,
     write_tracks_csv,
 )
-from .napari_prompts import read_napari_prompts, write_napari_prompts
+from .napari_prompts import is_napari_csv, read_napari_prompts, write_napari_prompts
 from .prompts import Prompt, read_prompts_csv, write_prompts_csv
 
 if TYPE_CHECKING:
@@ -58,7 +58,11 @@ class SessionFiles:
         can differ. Every row is validated first; any bad row raises
         :class:`PromptFileError` listing the rows and nothing changes.
         ``replace_all`` removes the current objects first. One undo takes it back.
+        A napari Points CSV (its header has ``axis-0``) is read as
+        :meth:`load_prompts_napari` does, so one Load button takes both.
         """
+        if is_napari_csv(path):
+            return self.load_prompts_napari(path, replace_all=replace_all)
         loaded = read_prompts_csv(path, self.n_frames, self.frame_shape)
         self.add_prompts(loaded, replace_all=replace_all)
         return loaded

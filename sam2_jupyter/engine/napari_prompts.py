@@ -23,6 +23,17 @@ POINT_COLUMNS = ["index", "axis-0", "axis-1", "axis-2", "label", "positive"]
 SHAPE_COLUMNS = ["index", "shape-type", "vertex-index", "axis-0", "axis-1", "axis-2", "label"]
 
 
+def is_napari_csv(path: str | Path) -> bool:
+    """Whether the file's header names napari's ``axis-0`` column (unreadable or
+    missing files say no, and the prompts reader reports them)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            header = f.readline()
+    except OSError:
+        return False
+    return "axis-0" in header.lower()
+
+
 def boxes_path(path: str | Path) -> Path:
     path = Path(path)
     return path.with_name(f"{path.stem}_boxes{path.suffix or '.csv'}")
