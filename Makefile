@@ -2,26 +2,22 @@
 # torch is pinned to the release whose CPU wheel this project's machines carry;
 # sam2 is source-only and builds against the installed torch, so it comes after it,
 # without build isolation and without its dependency on torchvision (not needed
-# by the video predictor we use).
+# by the video predictor we use). The steps live in binder/install.sh, shared with
+# Binder and tested in a clean virtual environment.
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-PIP    := $(PY) -m pip
 TORCH  ?= torch==2.13.0
-SAM2   ?= sam2==1.1.0
 STAMP  := $(VENV)/.installed
 
 .PHONY: install demo test lint bench js clean
 
-$(STAMP): pyproject.toml Makefile js/package.json
+$(STAMP): pyproject.toml Makefile js/package.json binder/install.sh
 	python3 -m venv $(VENV)
-	$(PIP) install -q -U pip setuptools wheel
-	$(PIP) install -q $(TORCH)
-	$(PIP) install -q "hydra-core>=1.3.2" "iopath>=0.1.10" pillow tqdm numpy
-	SAM2_BUILD_CUDA=0 $(PIP) install -q --no-build-isolation --no-deps $(SAM2)
-	# The editable install bundles js/ into sam2_jupyter/static (npm + esbuild).
+	# The editable install bundles js/ into sam2_jupyter/static (npm + esbuild);
+	# removing the old bundle makes it rebuild.
 	rm -rf sam2_jupyter/static
-	$(PIP) install -q -e ".[test,bench,demo]"
+	PYTHON=$(abspath $(PY)) TORCH=$(TORCH) EXTRAS=test,bench,demo EDITABLE=1 bash binder/install.sh
 	touch $(STAMP)
 
 install: $(STAMP)

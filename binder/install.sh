@@ -8,6 +8,7 @@
 #   TORCH_INDEX    index for torch, e.g. https://download.pytorch.org/whl/cpu
 #                  (CPU wheels, no CUDA download); empty: the default index
 #   EXTRAS         package extras (default formats,batch,demo)
+#   EDITABLE       non-empty: an editable install (development; what `make` does)
 #   FETCH_WEIGHTS  a model name (e.g. tiny) to download into the cache now
 set -euo pipefail
 PY=${PYTHON:-python}
@@ -26,10 +27,12 @@ fi
 $PY -m pip install -q "hydra-core>=1.3.2" "iopath>=0.1.10" pillow tqdm numpy
 SAM2_BUILD_CUDA=0 $PY -m pip install -q --no-build-isolation --no-deps sam2==1.1.0
 # Building the package bundles the widget's JavaScript (npm + esbuild).
-if [ -n "$EXTRAS" ]; then
-    $PY -m pip install -q ".[$EXTRAS]"
+TARGET=.
+[ -n "$EXTRAS" ] && TARGET=".[$EXTRAS]"
+if [ -n "${EDITABLE:-}" ]; then
+    $PY -m pip install -q -e "$TARGET"
 else
-    $PY -m pip install -q .
+    $PY -m pip install -q "$TARGET"
 fi
 if [ -n "${FETCH_WEIGHTS:-}" ]; then
     $PY -c "import sam2_jupyter as sj; print(sj.load_model('$FETCH_WEIGHTS', device='cpu'))"

@@ -501,3 +501,21 @@ def test_panel_exports_exchange_formats(annotator, tmp_path):
     a.controls.replace.click()
     a.wait(60)
     assert "CTC folder exported" in a.canvas.status
+
+
+def test_double_click_on_export_never_clobbers(annotator, tmp_path):
+    """Two presses before the first export ran: the second finds the file and says
+    so in panel words, and the first file stays."""
+    a = annotator
+    msg(a, type="point", frame=1, y=32.0, x=36.0, label=1)
+    a.wait(30)
+    a.controls.export_path.value = str(tmp_path / "twice")
+    gate = threading.Event()
+    a.controller.worker.submit(lambda: gate.wait(30))  # both presses queue behind this
+    a.controls.export_masks.click()
+    a.controls.export_masks.click()
+    gate.set()
+    a.wait(30)
+    assert "exists now; press the button again" in a.canvas.status
+    assert "overwrite=True" not in a.canvas.status
+    assert (tmp_path / "twice.tif").exists()

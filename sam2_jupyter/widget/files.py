@@ -126,7 +126,12 @@ class FileActions:
 
     def _run(self, write: Write, overwrite: bool, done: str) -> Any:
         def job() -> None:
-            result = write(overwrite)
+            try:
+                result = write(overwrite)
+            except FileExistsError as exc:  # appeared after the question (a double click)
+                name = exc.filename or str(exc).split(" exists")[0]
+                self.c.status(f"{name} exists now; press the button again to replace it", "error")
+                return
             where = f": {result}" if isinstance(result, Path) else ""
             self.c.status(f"{done}{where}", "ok")
 
