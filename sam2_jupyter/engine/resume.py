@@ -6,6 +6,7 @@ SAM2 and editing.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections import OrderedDict
 from pathlib import Path
@@ -23,6 +24,8 @@ from .autosave import (
 )
 from .feature_store import weights_digest
 from .prompts import Prompt
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import threading
@@ -88,7 +91,7 @@ class SessionAutosave:
         if saved is not None:
             self._resume(saved)
             self.autosave.adopt(saved)
-            self._note(f"resumed from {folder}: {saved.summary()}")
+            self._note(f"resumed from {folder}: {saved.summary()}", warn=False)
             for problem in saved.problems:
                 self._note(f"skipped a damaged saved frame: {problem}")
         self._sync_autosave()
@@ -99,9 +102,15 @@ class SessionAutosave:
         m = self.model
         return f"{m.spec.label} {m.image_size}px weights {weights_digest(m.predictor)[:12]}"
 
-    def _note(self, text: str) -> None:
+    def _note(self, text: str, warn: bool = True) -> None:
+        """Record what happened to saved work. Set-aside saves and damaged frames
+        warn; a plain resume is news, not a problem, so it is only logged (the
+        annotator shows every note in its status line)."""
         self.notes.append(text)
-        warnings.warn(text, AutosaveWarning, stacklevel=3)
+        if warn:
+            warnings.warn(text, AutosaveWarning, stacklevel=3)
+        else:
+            log.info(text)
 
     def _resume(self, saved: SavedSession) -> None:
         """Rebuild SAM2's prompt state by sending the saved prompts in their original
