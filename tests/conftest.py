@@ -12,6 +12,7 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 import pytest
+import torch
 
 from sam2_jupyter.models import Model, UntrainedModelWarning, load_model
 
@@ -47,6 +48,26 @@ def encoder_calls(model, monkeypatch):
 
     monkeypatch.setattr(model.predictor, "forward_image", counted)
     return calls
+
+
+@pytest.fixture
+def oom_after(monkeypatch):
+    """``oom_after(predictor, n)``: its n-th tracking step runs out of GPU memory.
+    ``monkeypatch.undo()`` gives the memory back."""
+
+    def patch(predictor, n):
+        original = predictor.track_step
+        calls = []
+
+        def failing(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == n:
+                raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(predictor, "track_step", failing)
+
+    return patch
 
 
 def moving_discs(

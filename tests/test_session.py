@@ -227,20 +227,11 @@ def test_out_of_memory_in_an_edit_is_undone_and_explained(session, monkeypatch, 
     assert session.add_point(2, 60, 90, 2).any()  # and it works once memory is back
 
 
-def test_out_of_memory_while_propagating_keeps_finished_frames(session, monkeypatch):
+def test_out_of_memory_while_propagating_keeps_finished_frames(session, monkeypatch, oom_after):
     from sam2_jupyter import OutOfMemoryError
 
     session.add_point(0, 32, 36, 1)
-    original = session.predictor.track_step
-    calls = []
-
-    def failing(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 5:
-            raise torch.OutOfMemoryError("CUDA out of memory")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(session.predictor, "track_step", failing)
+    oom_after(session.predictor, 5)
     done = []
 
     def run():

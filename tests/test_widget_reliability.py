@@ -11,7 +11,6 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 
 from sam2_jupyter import Annotator, AutosaveWarning
 from sam2_jupyter.widget.messages import Point, parse_message
@@ -181,27 +180,15 @@ def test_many_threads_clicking_lose_nothing(model, video):
         a.close()
 
 
-def test_out_of_memory_during_propagation_keeps_the_session(model, video):
+def test_out_of_memory_during_propagation_keeps_the_session(model, video, oom_after, monkeypatch):
     a = open_annotator(video, model, autosave=False)
     try:
         click(a, 0, 30, 30)
         a.wait(30)
-        predictor = a.session.predictor
-        original = predictor.track_step
-        calls = []
-
-        def failing(*args, **kw):
-            calls.append(1)
-            if len(calls) == 4:
-                raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-            return original(*args, **kw)
-
-        predictor.track_step = failing
-        try:
-            a.controls.propagate.click()
-            a.wait(60)
-        finally:
-            del predictor.track_step
+        oom_after(a.session.predictor, 4)
+        a.controls.propagate.click()
+        a.wait(60)
+        monkeypatch.undo()
         status = a.controls.status.value
         assert "out of memory" in status
         assert "memory_mode=&#x27;low&#x27;" in status or "memory_mode='low'" in status
