@@ -29,8 +29,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .engine.propagation import DIRECTIONS
+
 FORMATS = ("tiff", "tracks", "ctc", "coco", "ome-zarr", "overlay", "prompts")
-DIRECTIONS = ("forward", "reverse", "both")
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def run_stack(
         folder.mkdir(parents=True, exist_ok=True)
         session = Session(open_stack(stack, **(open_kwargs or {})), _model(model), memory_mode)
         session.load_prompts(prompts_for(stack, prompts))  # ours or napari's CSV
-        frames = session.run_propagation(reverse=direction == "reverse", both=direction == "both")
+        frames = session.run_propagation(direction=direction)
         outputs: dict[str, str] = {}
         for fmt in formats:
             outputs[fmt] = str(_export(session, fmt, folder, overwrite))

@@ -85,3 +85,14 @@ def assert_same_outputs(ours: dict[str, Any], ref: dict[str, Any]) -> int:
                     assert torch.equal(a[t]["obj_ptr"], b[t]["obj_ptr"]), (key, idx, kind, t)
                     n += 1
     return n
+
+
+def cond_frames(state: dict[str, Any]) -> dict[int, set[int]]:
+    """Per object id, the frames SAM2 holds a conditioning output for (tracked or
+    not yet consolidated): the frames propagation keeps and tracks from."""
+    out = {}
+    for idx, obj_id in state["obj_idx_to_id"].items():
+        frames = set(state["output_dict_per_obj"][idx]["cond_frame_outputs"])
+        frames |= set(state["temp_output_dict_per_obj"][idx]["cond_frame_outputs"])
+        out[int(obj_id)] = frames
+    return out

@@ -9,6 +9,9 @@ state that was shown:
   small file, never the volume;
 * ``prompts.json``: every prompt with its grouping, so SAM2's prompt state can be
   rebuilt exactly as it was sent;
+* ``sam2/``: SAM2's own prompt state (conditioning outputs, inputs, tracked
+  frames), so that corrections made on tracked frames come back exactly (see
+  :mod:`.tracker_save`);
 * ``session.json``: what the data was (to refuse resuming onto other data), the
   frame and label in view, and when it was saved.
 
@@ -19,13 +22,11 @@ at most the frame being computed.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import hashlib
 import json
 import os
 import shutil
-import tempfile
 import threading
 import zlib
 from dataclasses import asdict, dataclass, field
@@ -35,28 +36,18 @@ from typing import Any
 import numpy as np
 import platformdirs
 
+from .._atomic import write_atomic
 from ..errors import AutosaveError
 from ..io import Stack
 from .labels import LABEL_DTYPE
 from .prompts import Prompt
+from .state import Base
+from .tracker_save import SavedTracker, TrackerWriter, prompts_digest, read_tracker
 
 FORMAT = 1
 # What must agree for a resume (the name may differ: files get moved).
 SAME_SOURCE = ("shape", "dtype", "axes", "prop_axis", "other_index", "digest")
 ENV_SESSION_DIR = "SAM2_JUPYTER_SESSION_DIR"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """``data`` at ``path``, complete or not at all (temporary file + rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def fingerprint(stack: Stack) -> dict[str, Any]:
@@ -110,6 +101,7 @@ class SavedSession:
     saved_at: str = ""
     problems: list[str] = field(default_factory=list)
     model: str = ""  # which model made the labels
+    tracker: SavedTracker | None = None  # SAM2's prompt state, when it matches
 
     def summary(self) -> str:
         when = self.saved_at.replace("T", " ")[:19] or "unknown time"
@@ -149,6 +141,7 @@ class Autosave:
         self._written: dict[int, bytes] = {}
         self._prompts: list[dict[str, Any]] | None = None
         self._view: dict[str, int] = {}
+        self.tracker = TrackerWriter(self.folder)
         # The worker saves edits while the notebook thread saves the view.
         self._lock = threading.RLock()
         try:
@@ -173,7 +166,8 @@ class Autosave:
             return None
         try:
             meta = json.loads(meta_path.read_text())
-            prompts_raw = json.loads((folder / "prompts.json").read_text())
+            prompts_bytes = (folder / "prompts.json").read_bytes()
+            prompts_raw = json.loads(prompts_bytes)
             prompts = _prompts_from(prompts_raw.get("prompts", []))
             pending = _prompts_from(prompts_raw.get("pending", []))
         except (OSError, ValueError, TypeError) as exc:
@@ -190,6 +184,9 @@ class Autosave:
                 labels[t] = blob
             except (OSError, ValueError, zlib.error) as exc:
                 problems.append(f"{path.name}: {exc}")
+        tracker = read_tracker(folder)
+        if tracker is not None and tracker.prompts != prompts_digest(prompts_bytes):
+            tracker = None  # saved for other prompts (killed between two writes)
         return SavedSession(
             folder,
             meta.get("source", {}),
@@ -200,6 +197,7 @@ class Autosave:
             meta.get("saved_at", ""),
             problems,
             meta.get("model", ""),
+            tracker,
         )
 
     @staticmethod
@@ -235,15 +233,25 @@ class Autosave:
             self._written[t] = blob
         self.error = None
 
-    def sync(self, labels: dict[int, bytes], prompts: list[Prompt], pending: list[Prompt]) -> None:
-        """Write whatever differs from the last write: changed frames, prompts."""
+    def sync(
+        self,
+        labels: dict[int, bytes],
+        prompts: list[Prompt],
+        pending: list[Prompt],
+        state: dict[str, Any] | None = None,
+        bases: dict[tuple[int, int], Base] | None = None,
+    ) -> None:
+        """Write whatever differs from the last write: changed frames, SAM2's prompt
+        state (``state``, ``bases``), prompts."""
         for t in set(self._written) - set(labels):
             self.write_frame(t, None)
         for t, blob in labels.items():
             self.write_frame(t, blob)
         items = {"prompts": _prompt_dicts(prompts), "pending": _prompt_dicts(pending)}
+        data = json.dumps(items, indent=0).encode()
+        if state is not None:
+            self._guard(self.tracker.sync, state, bases or {}, data)
         if items != self._prompts:
-            data = json.dumps(items, indent=0).encode()
             self._guard(write_atomic, self.folder / "prompts.json", data)
             self._prompts = items
         self._write_meta()

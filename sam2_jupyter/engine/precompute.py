@@ -42,7 +42,7 @@ class SessionFeatures:
             return None
         root = default_feature_dir() if feature_dir is True else Path(feature_dir)
         m = self.model
-        numerics = "bfloat16" if m.device.type == "cuda" else "float32"
+        numerics = "bfloat16" if m.precision == "bf16" else "float32"
         if m.compiled:
             numerics += "+compiled"  # other kernels round differently
         key = model_key(m.predictor, m.image_size, m.device, numerics)

@@ -24,6 +24,8 @@ from .autosave import (
 )
 from .feature_store import weights_digest
 from .prompts import Prompt
+from .state import Base
+from .tracker_save import restore_tracker
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,9 @@ class SessionAutosave:
     _prompts: list[Prompt]
     _pending: list[Prompt]
     _group: int
+    _bases: dict[tuple[int, int], Base]
+    _state: dict[str, Any]
+    predictor: Any
 
     def _send(self, frame: int, label: int, prompts: list[Prompt], batched: bool) -> Any:
         raise NotImplementedError
@@ -89,8 +94,12 @@ class SessionAutosave:
                 saved = None
         self.autosave = Autosave(folder, source, self._model_id())
         if saved is not None:
-            self._resume(saved)
+            live = self._resume(saved)
             self.autosave.adopt(saved)
+            if live is not None and saved.tracker is not None:
+                self.autosave.tracker.adopt(
+                    saved.tracker.files, live, self._state["constants"].get("maskmem_pos_enc")
+                )
             self._note(f"resumed from {folder}: {saved.summary()}", warn=False)
             for problem in saved.problems:
                 self._note(f"skipped a damaged saved frame: {problem}")
@@ -112,12 +121,27 @@ class SessionAutosave:
         else:
             log.info(text)
 
-    def _resume(self, saved: SavedSession) -> None:
-        """Rebuild SAM2's prompt state by sending the saved prompts in their original
-        groups and order, then show exactly the labels that were saved (they also
-        hold propagated frames, which SAM2 would only recompute on propagation)."""
+    def _resume(self, saved: SavedSession) -> dict[str, Any] | None:
+        """Bring back SAM2's prompt state, then show exactly the labels that were
+        saved (they also hold propagated frames, which SAM2 would only recompute
+        on propagation).
+
+        With the same model, SAM2's saved conditioning outputs are put back as they
+        were (corrections included, see :mod:`.tracker_save`); returns them by name.
+        Otherwise the saved prompts are sent again in their original groups and
+        order: every prompted frame is again a conditioning frame, decoded from its
+        prompts by this model."""
+        exact = saved.tracker is not None and saved.model == self._model_id()
         with self._lock, inference(self.model):
             prompts = list(saved.prompts)
+            if exact:
+                self._bases, live = restore_tracker(self.predictor, self._state, saved.tracker)
+                self._prompts = prompts
+                self._pending = list(saved.pending)
+                self._group = max((p.group for p in prompts + self._pending), default=0)
+                self._labels.restore({t: b for t, b in saved.labels.items() if t < self.n_frames})
+                self.resumed = saved
+                return live
             groups: OrderedDict[int, list[Prompt]] = OrderedDict()
             for p in prompts:
                 groups.setdefault(p.group, []).append(p)
@@ -148,10 +172,13 @@ class SessionAutosave:
                     )
             self._labels.restore(labels)
             self.resumed = saved
+            return None
 
     def _sync_autosave(self) -> None:
         if self.autosave is not None:
-            self.autosave.sync(self._labels.snapshot(), self._prompts, self._pending)
+            self.autosave.sync(
+                self._labels.snapshot(), self._prompts, self._pending, self._state, self._bases
+            )
 
     def discard_autosave(self) -> Path | None:
         """Start fresh: the session folder is moved aside (kept, never deleted) and

@@ -31,6 +31,8 @@ from .autosave import (
     Autosave,
     SavedSession,
 )
+from .conditioned import CorrectionCache, install
+from .conditioned import default_budget as correction_budget
 from .features import FeatureCache, default_budget
 from .files import SessionFiles
 from .frames import SamFrames
@@ -44,8 +46,18 @@ from .prompts import (
     check_label,
     check_point,
 )
+from .propagation import Plan, Propagation, make_plan
 from .resume import SessionAutosave
-from .state import has_output, new_inference_state, restore_state, snapshot_state
+from .state import (
+    Base,
+    base_pixels,
+    capture_base,
+    has_output,
+    new_inference_state,
+    reset_to_base,
+    restore_state,
+    snapshot_state,
+)
 
 # Running out of host (MemoryError) or GPU (torch.OutOfMemoryError) memory.
 OUT_OF_MEMORY = (torch.OutOfMemoryError, MemoryError)
@@ -57,6 +69,7 @@ class _Snapshot:
     labels: dict[int, bytes]
     prompts: list[Prompt]
     pending: list[Prompt]
+    bases: dict[tuple[int, int], Base]
 
 
 class Session(SessionAutosave, SessionFeatures, SessionFiles):
@@ -88,6 +101,13 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
         skips the image encoder. True: a per-user cache folder
         (``$SAM2_JUPYTER_FEATURE_DIR`` overrides). About 17 MB per frame at
         1024 px, for every model size; trimmed to 50 GiB per model.
+    correction_cache
+        Bytes of memory-conditioned features to keep from propagation, so that a
+        click on a tracked frame (a correction) skips SAM2's memory attention; masks
+        are identical. "auto": an eighth of the free memory where SAM2 keeps its
+        state (at most 2 GiB) in normal mode, 256 MiB in the low modes. With
+        ``feature_dir``, what does not fit in memory goes to a temporary folder
+        there (removed with the session). 0 or None: off.
     autosave
         A session folder (or True for the default: ``<data file>.sam2`` beside the
         data when writable, else a per-user folder) that always holds the prompts
@@ -110,6 +130,7 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
         history: int = 100,
         feature_cache: int | None = -1,
         feature_dir: str | Path | bool | None = None,
+        correction_cache: int | str | None = "auto",
         autosave: str | Path | bool | None = None,
         resume: bool = True,
     ) -> None:
@@ -135,6 +156,8 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
         self._labels = LabelStore(self.stack.n_frames, (h, w))
         self._prompts: list[Prompt] = []
         self._pending: list[Prompt] = []
+        self._bases: dict[tuple[int, int], Base] = {}
+        self.corrections = self._correction_cache(correction_cache, store)
         self._undo: deque[_Snapshot] = deque(maxlen=max(1, history))
         self._redo: list[_Snapshot] = []
         self._lock = threading.RLock()
@@ -147,6 +170,16 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
         self.notes: list[str] = []
         if autosave:
             self._open_autosave(autosave, resume)
+
+    def _correction_cache(self, budget: int | str | None, store: Any) -> CorrectionCache:
+        storage = self._state["storage_device"]
+        if budget == "auto":
+            budget = correction_budget(storage, self.memory_mode.frame_cache is not None)
+        elif budget is not None and (isinstance(budget, bool) or not isinstance(budget, int)):
+            raise ValueError(f"correction_cache must be bytes, 'auto' or None, got {budget!r}")
+        install(self.model.predictor)
+        spill = store.dir.parent / "corrections" if store is not None else None
+        return CorrectionCache(self._state, self.model.predictor, budget or 0, storage, spill)
 
     # -- read-only views ----------------------------------------------------------
     @property
@@ -216,6 +249,7 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
             self._labels.snapshot(),
             list(self._prompts),
             list(self._pending),
+            dict(self._bases),
         )
 
     def _restore(self, snap: _Snapshot) -> None:
@@ -223,6 +257,7 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
         self._labels.restore(snap.labels)
         self._prompts = list(snap.prompts)
         self._pending = list(snap.pending)
+        self._bases = dict(snap.bases)
 
     def _check_idle(self) -> None:
         if self._busy:
@@ -237,7 +272,7 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
             self._check_idle()
             snap = self._snapshot()
             try:
-                with inference(self.model):
+                with inference(self.model), self.corrections.active():
                     yield
             except OUT_OF_MEMORY as exc:
                 self._restore(snap)
@@ -287,8 +322,13 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
         """One call of sam2's ``add_new_points_or_box``.
 
         Batched: the box (if any) and every point, replacing SAM2's earlier inputs for
-        this object on this frame. Not batched: one click added to them.
+        this object on this frame. Not batched: one click added to them. The first
+        prompt of an object on a frame records what it had there before (its base).
         """
+        if (frame, label) not in self._bases:
+            self._bases[(frame, label)] = capture_base(
+                self._state, frame, label, self._labels.get(frame)
+            )
         points = [[p.x, p.y] for p in prompts if p.kind == "point"]
         signs = [1 if p.positive else 0 for p in prompts if p.kind == "point"]
         boxes = [p for p in prompts if p.kind == "box"]
@@ -421,15 +461,21 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
             return removed
 
     def _replay(self, frame: int, label: int) -> None:
+        """Resend the object's remaining prompts on ``frame`` from its base: what it
+        had there before its first prompt (the tracked mask for a correction)."""
         state = self._state
         self.predictor.clear_all_prompts_in_frame(state, frame, label, need_output=False)
-        # clear_all_prompts_in_frame keeps the old mask as a tracking output; drop it so
-        # the replay does not start from the mask that had the removed prompt in it.
-        obj_idx = state["obj_id_to_idx"][label]
-        state["output_dict_per_obj"][obj_idx]["non_cond_frame_outputs"].pop(frame, None)
+        base = self._bases.get((frame, label))
+        reset_to_base(state, frame, label, base)
         remaining = [p for p in self._prompts if p.key == (frame, label)]
         if not remaining:
-            self._refresh(frame)
+            self._bases.pop((frame, label), None)
+            labels = self._refresh(frame)
+            if base is not None and base.output is None:
+                # SAM2 holds nothing here: the object's pixels are what they were.
+                labels[labels == label] = 0
+                labels[base_pixels(base, labels.shape) & (labels == 0)] = label
+                self._labels.set(frame, labels)
             return
         order = list(OrderedDict.fromkeys(p.group for p in remaining))
         for g in order:
@@ -443,6 +489,7 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
     def _drop_object(self, label: int) -> None:
         self._prompts = [p for p in self._prompts if p.label != label]
         self._pending = [p for p in self._pending if p.label != label]
+        self._bases = {k: b for k, b in self._bases.items() if k[1] != label}
         if label in self._state["obj_id_to_idx"]:
             self.predictor.remove_object(self._state, label, need_output=False)
         for t in self._labels.labelled_frames():
@@ -486,16 +533,33 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
         both: bool = False,
         start: int | None = None,
         stop: int | None = None,
-    ) -> Iterator[tuple[int, np.ndarray]]:
+        *,
+        direction: str | None = None,
+    ) -> Propagation:
         """Track every object from ``start`` (default: the earliest prompted frame).
 
-        Returns a generator yielding ``(frame, labels)`` as each frame is computed.
-        Forward runs to ``stop`` (default the last frame); ``reverse`` runs backwards
-        to ``stop`` (default 0); ``both`` runs forward then backward from ``start``.
-        Pending prompts are segmented first. :meth:`cancel` (from any thread) stops
-        it before the next frame; every completed frame is kept. A propagation is one
-        undoable step.
+        Returns a :class:`~sam2_jupyter.engine.propagation.Propagation`: iterate it
+        for ``(frame, labels)`` as each frame is computed; its ``plan`` says which
+        frames it will compute. ``direction`` "forward" (default) runs to ``stop``
+        (default the last frame), "reverse" backwards to ``stop`` (default 0),
+        "both" forward then backward from ``start``; ``reverse=True`` and
+        ``both=True`` mean the same. Pending prompts are segmented first.
+        :meth:`cancel` (from any thread) stops it before the next frame; every
+        completed frame is kept. A propagation is one undoable step.
+
+        Prompted frames are SAM2 conditioning frames for their object: propagation
+        keeps their masks exactly and tracks from them (also a correction made on
+        a tracked frame). Frames outside the plan are left as they are.
+
+        Raises
+        ------
+        PromptError
+            No prompts yet, or a start, stop or direction that does not fit.
+        SessionBusyError
+            Another propagation is running.
         """
+        if direction is None:
+            direction = "both" if both else "reverse" if reverse else "forward"
         with self._lock:
             self._check_idle()
             if self._pending:
@@ -503,33 +567,11 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
             if not self._prompts:
                 raise PromptError("no prompts yet: add a point or a box before propagating")
             first = min(p.frame for p in self._prompts)
-            start = first if start is None else check_frame(start, self.n_frames)
-            last = self.n_frames - 1
-            if both:
-                if stop is not None:
-                    raise PromptError("stop cannot be combined with both=True")
-                plan = [(False, last - start), (True, start)]
-            elif reverse:
-                stop = 0 if stop is None else check_frame(stop, self.n_frames)
-                if stop > start:
-                    raise PromptError(
-                        f"reverse propagation from frame {start} cannot stop at later frame {stop}"
-                    )
-                plan = [(True, start - stop)]
-            else:
-                stop = last if stop is None else check_frame(stop, self.n_frames)
-                if stop < start:
-                    raise PromptError(
-                        f"forward propagation from frame {start} cannot stop at "
-                        f"earlier frame {stop}"
-                    )
-                plan = [(False, stop - start)]
+            plan = make_plan(self.n_frames, first, direction, start, stop)
             self._cancel.clear()
-        return self._propagate(start, plan)
+        return Propagation(plan, self._propagate(plan))
 
-    def _propagate(
-        self, start: int, plan: list[tuple[bool, int]]
-    ) -> Iterator[tuple[int, np.ndarray]]:
+    def _propagate(self, plan: Plan) -> Iterator[tuple[int, np.ndarray]]:
         with self._lock:
             self._check_idle()
             self._busy = True
@@ -537,16 +579,16 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
         pushed = False
         done: list[int] = []
         try:
-            for reverse, count in plan:
+            for reverse, count in plan.passes:
                 gen = self.predictor.propagate_in_video(
                     self._state,
-                    start_frame_idx=start,
+                    start_frame_idx=plan.start,
                     max_frame_num_to_track=count,
                     reverse=reverse,
                 )
                 try:
                     while not self._cancel.is_set():
-                        with self._lock, self.model.autocast():
+                        with self._lock, self.model.autocast(), self.corrections.active():
                             try:
                                 frame, obj_ids, masks = next(gen)
                             except StopIteration:
@@ -595,9 +637,12 @@ class Session(SessionAutosave, SessionFeatures, SessionFiles):
         both: bool = False,
         start: int | None = None,
         stop: int | None = None,
+        *,
+        direction: str | None = None,
     ) -> list[int]:
         """:meth:`propagate` to completion (or cancel); returns the frames computed."""
-        return [t for t, _ in self.propagate(reverse=reverse, both=both, start=start, stop=stop)]
+        run = self.propagate(reverse, both, start, stop, direction=direction)
+        return [t for t, _ in run]
 
     def cancel(self) -> None:
         """Stop a running propagation before its next frame (safe from any thread)."""

@@ -6,9 +6,12 @@ lazily decoded frames in place of a tensor of every frame.
 
 from __future__ import annotations
 
+import zlib
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from .features import FeatureCache, SamState
@@ -96,3 +99,56 @@ def has_output(state: dict[str, Any], obj_idx: int, frame: int) -> bool:
             out["non_cond_frame_outputs"],
         )
     )
+
+
+@dataclass(frozen=True)
+class Base:
+    """What an object had on a frame before its first prompt there.
+
+    Removing prompts replays the remaining ones from here, so they correct the
+    tracked mask as they did when given; removing the last one brings the frame back
+    to it. ``output`` is SAM2's tracking output (shared, never copied), ``tracked``
+    sam2's ``frames_tracked_per_obj`` entry; ``pixels`` (packed bits, zlib) keeps the
+    object's labels where SAM2 held no output (a frame released in a low mode).
+    """
+
+    output: dict[str, Any] | None = None
+    tracked: dict[str, Any] | None = None
+    pixels: bytes | None = None
+
+
+def capture_base(state: dict[str, Any], frame: int, label: int, labels: np.ndarray) -> Base:
+    idx = state["obj_id_to_idx"].get(label)
+    output = tracked = None
+    if idx is not None:
+        output = state["output_dict_per_obj"][idx]["non_cond_frame_outputs"].get(frame)
+        tracked = state["frames_tracked_per_obj"][idx].get(frame)
+    pixels = None
+    if output is None:
+        mine = labels == label
+        if mine.any():
+            pixels = zlib.compress(np.packbits(mine).tobytes(), 1)
+    return Base(output, None if tracked is None else dict(tracked), pixels)
+
+
+def reset_to_base(state: dict[str, Any], frame: int, label: int, base: Base | None) -> None:
+    """After sam2's ``clear_all_prompts_in_frame``: the object's output and tracked
+    mark on ``frame`` as they were before its first prompt there (none if never
+    tracked). sam2 itself keeps the corrected mask as a tracking output instead."""
+    idx = state["obj_id_to_idx"][label]
+    non_cond = state["output_dict_per_obj"][idx]["non_cond_frame_outputs"]
+    tracked = state["frames_tracked_per_obj"][idx]
+    non_cond.pop(frame, None)
+    tracked.pop(frame, None)
+    if base is not None and base.output is not None:
+        non_cond[frame] = base.output
+    if base is not None and base.tracked is not None:
+        tracked[frame] = dict(base.tracked)
+
+
+def base_pixels(base: Base, shape: tuple[int, int]) -> np.ndarray:
+    """The object's saved pixels on the frame as a boolean (Y, X) mask."""
+    if base.pixels is None:
+        return np.zeros(shape, bool)
+    bits = np.frombuffer(zlib.decompress(base.pixels), np.uint8)
+    return np.unpackbits(bits, count=shape[0] * shape[1]).reshape(shape).astype(bool)

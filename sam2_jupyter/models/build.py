@@ -20,6 +20,17 @@ class UntrainedModelWarning(UserWarning):
     """Masks from an untrained model are noise: for tests and UI trials only."""
 
 
+# sam2 1.1.0 stores a click (or mask) on a frame that propagation already tracked as
+# an ordinary tracking output, which the next propagation recomputes: the user's
+# correction is silently replaced by the uncorrected mask (sam2 issues 719, 731).
+# With this switch such a frame becomes a conditioning frame for that object, as a
+# first prompt is: propagation keeps its mask exactly and tracks from it. sam2's own
+# web demo behaves this way; the parity tests compare with sam2 built the same way.
+CORRECTIONS_AS_CONDITIONING = "++model.add_all_frames_to_correct_as_cond=true"
+
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
 def pick_device(device: str | torch.device = "auto") -> torch.device:
     """cuda > mps > cpu for "auto"; an explicit device must be usable."""
     if str(device) == "auto":
@@ -40,8 +51,10 @@ class Model:
     """A loaded SAM2 video predictor and where it came from.
 
     ``predictor`` is sam2's own ``SAM2VideoPredictor``: anything sam2 documents works
-    on it directly. ``autocast()`` is the numeric context every call runs in (bf16
-    on CUDA, as sam2's own examples do; nothing elsewhere).
+    on it directly. It is built with sam2's ``add_all_frames_to_correct_as_cond``
+    switched on (see :data:`CORRECTIONS_AS_CONDITIONING`). ``autocast()`` is the
+    numeric context every call runs in: ``precision`` "bf16" (the default on CUDA,
+    as sam2's own examples run) or "fp32" (the default elsewhere).
     """
 
     predictor: Any
@@ -50,14 +63,15 @@ class Model:
     checkpoint: Path | None
     untrained: bool
     compiled: bool = False
+    precision: str = "fp32"
 
     @property
     def image_size(self) -> int:
         return int(self.predictor.image_size)
 
     def autocast(self) -> contextlib.AbstractContextManager[Any]:
-        if self.device.type == "cuda":
-            return torch.autocast("cuda", dtype=torch.bfloat16)
+        if self.precision == "bf16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
     def __repr__(self) -> str:
@@ -70,7 +84,9 @@ def _build(
 ) -> Any:
     from sam2.build_sam import build_sam2_video_predictor
 
-    extra = [f"++model.image_size={int(image_size)}"] if image_size else []
+    extra = [CORRECTIONS_AS_CONDITIONING]
+    if image_size:
+        extra.append(f"++model.image_size={int(image_size)}")
     return build_sam2_video_predictor(
         spec.config,
         ckpt_path=None,
@@ -135,6 +151,7 @@ def load_model(
     url: str | None = None,
     progress: Progress = True,
     compile: bool = False,
+    precision: str = "auto",
 ) -> Model:
     """Load a SAM2 video predictor.
 
@@ -164,7 +181,21 @@ def load_model(
         attention/encoder and heads go through ``torch.compile``. The first frames
         are slow (minutes of compilation), later ones faster; masks agree with the
         plain model to rounding, not bit for bit.
+    precision
+        "auto": bf16 autocast on CUDA (as sam2's own scripts run), fp32 elsewhere.
+        "bf16" on a CPU with native bf16 (AVX-512 BF16, AMX) runs matrix work about
+        twice as fast; masks are then close to fp32's, not identical
+        (``benchmarks/RESULTS.md`` gives the measured agreement). "fp32": full
+        precision everywhere.
+
+    Raises
+    ------
+    ModelError
+        Unknown name or version, a device that is not there, an unusable checkpoint,
+        a failed download, or options that do not fit together.
     """
+    if precision not in PRECISIONS:
+        raise ModelError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     spec = get_spec(name, version)
     dev = pick_device(device)
     if compile and dev.type != "cuda":
@@ -197,7 +228,9 @@ def load_model(
     predictor = predictor.to(dev).eval()
     if dev.type != "cuda":
         _fix_cpu_memory_dtype(predictor)
-    return Model(predictor, spec, dev, path, untrained, bool(compile))
+    if precision == "auto":
+        precision = "bf16" if dev.type == "cuda" else "fp32"
+    return Model(predictor, spec, dev, path, untrained, bool(compile), precision)
 
 
 @contextlib.contextmanager

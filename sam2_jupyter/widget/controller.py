@@ -269,9 +269,10 @@ class Controller:
             [encode_labels(session.label_frame(t))],
         )
 
-    def propagate(self, reverse: bool = False) -> Any:
-        """Queue a propagation; a second press while one is queued or running is
-        refused with a sentence (impatient clicking must not stack up runs)."""
+    def propagate(self, direction: str = "forward", start: int | None = None) -> Any:
+        """Queue a propagation in ``direction`` from ``start`` (default: the earliest
+        prompted frame). A second press while one is queued or running is refused
+        with a sentence (impatient clicking must not stack up runs)."""
         with self._lock:
             if self._propagation_queued:
                 self.status("A propagation is already running: Cancel it first.")
@@ -292,9 +293,8 @@ class Controller:
             t0 = time.perf_counter()
             self.canvas.busy = True
             try:
-                gen = session.propagate(reverse=reverse)
-                first = min((p.frame for p in session.prompts), default=0)
-                total = (first + 1) if reverse else (session.n_frames - first)
+                gen = session.propagate(direction=direction, start=start)
+                total = gen.planned
                 self.controls.progress.max = max(1, total)
                 self.controls.progress.value = 0
                 for t, labels in gen:
@@ -496,11 +496,16 @@ class Controller:
         c.segment.on_click(self._safe(lambda: self.submit_edit(None, lambda s: s.segment())))
         c.undo.on_click(self._safe(lambda: self.handle(Undo())))
         c.redo.on_click(self._safe(lambda: self.handle(Redo())))
-        c.propagate.on_click(self._safe(lambda: self.propagate(False)))
-        c.reverse.on_click(self._safe(lambda: self.propagate(True)))
+        c.propagate.on_click(self._safe(self.propagate_clicked))
         c.cancel.on_click(self._safe(self.cancel))
         c.fresh.on_click(self._safe(self.start_fresh))
         self.files = FileActions(self)
+
+    def propagate_clicked(self) -> Any:
+        """The Propagate button: the panel's start and direction."""
+        c = self.controls
+        start = self.canvas.frame if c.propagate_from.value == "current" else None
+        return self.propagate(c.direction.value, start)
 
     def _set_auto(self, value: bool) -> None:
         self.auto_segment = value

@@ -28,8 +28,9 @@ class Controls:
     segment: w.Button
     undo: w.Button
     redo: w.Button
+    propagate_from: w.Dropdown
+    direction: w.ToggleButtons
     propagate: w.Button
-    reverse: w.Button
     cancel: w.Button
     follow: w.Checkbox
     progress: w.IntProgress
@@ -94,8 +95,28 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
     segment = button("Trigger segmentation", "Segment the pending prompts")
     undo = button("Undo", "Undo the last edit (Ctrl+Z)")
     redo = button("Redo", "Redo (Ctrl+Shift+Z)")
-    propagate = button("Propagate", "Track from the earliest prompted frame forward", "success")
-    reverse = button("Reverse", "Track from the earliest prompted frame backward")
+    propagate_from = w.Dropdown(
+        options=[("earliest prompt", "first"), ("this frame", "current")],
+        value="first",
+        description="From",
+        tooltip="Where tracking starts: the earliest prompted frame, or the frame in view",
+        layout=w.Layout(width="230px"),
+    )
+    direction = w.ToggleButtons(
+        options=[("Forward", "forward"), ("Backward", "reverse"), ("Both", "both")],
+        value="forward",
+        tooltips=[
+            "Track to the last frame",
+            "Track to the first frame",
+            "Track forward, then backward, from the start frame",
+        ],
+        style={"button_width": "72px"},
+    )
+    propagate = button(
+        "Propagate",
+        "Track every object; prompted frames (corrections too) are kept and tracked from",
+        "success",
+    )
     cancel = button("Cancel", "Stop the propagation (finished frames are kept)", "warning")
     follow = w.Checkbox(True, description="Follow propagation", indent=False)
     progress = w.IntProgress(value=0, min=0, max=1, description="Progress")
@@ -137,7 +158,9 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
             opacity,
             auto_segment,
             row([segment, undo, redo]),
-            row([propagate, reverse, cancel]),
+            propagate_from,
+            direction,
+            row([propagate, cancel]),
             follow,
             row([progress, progress_text]),
             embeddings,
@@ -166,8 +189,9 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
         segment,
         undo,
         redo,
+        propagate_from,
+        direction,
         propagate,
-        reverse,
         cancel,
         follow,
         progress,

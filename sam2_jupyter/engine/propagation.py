@@ -1,0 +1,99 @@
+"""What a propagation will compute: its passes and frames, decided once.
+
+The engine plans a propagation before it starts, and everything that reports on it
+(the progress bar, the panel's "n frames" text) reads this plan instead of working
+it out again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import PromptError
+from .prompts import check_frame
+
+DIRECTIONS = ("forward", "reverse", "both")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """``passes``: (reverse, frames after ``start``) per sam2 ``propagate_in_video``
+    call, in order."""
+
+    direction: str
+    start: int
+    passes: tuple[tuple[bool, int], ...]
+
+    def frames(self) -> list[int]:
+        """Every frame the propagation yields, in order (``both`` yields ``start``
+        in each pass, as sam2 does; a reverse pass from frame 0 yields nothing)."""
+        out: list[int] = []
+        for reverse, count in self.passes:
+            if reverse:
+                if self.start > 0:
+                    out.extend(range(self.start, max(self.start - count, 0) - 1, -1))
+            else:
+                out.extend(range(self.start, self.start + count + 1))
+        return out
+
+    @property
+    def planned(self) -> int:
+        return len(self.frames())
+
+
+def make_plan(
+    n_frames: int, first_prompt: int, direction: str, start: int | None, stop: int | None
+) -> Plan:
+    """Check the request and plan it; ``start`` defaults to the earliest prompted frame.
+
+    Raises
+    ------
+    PromptError
+        An unknown direction, a frame out of range, or a stop on the wrong side.
+    """
+    if direction not in DIRECTIONS:
+        raise PromptError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
+    start = first_prompt if start is None else check_frame(start, n_frames)
+    last = n_frames - 1
+    if direction == "both":
+        if stop is not None:
+            raise PromptError("stop cannot be combined with both directions")
+        return Plan(direction, start, ((False, last - start), (True, start)))
+    if direction == "reverse":
+        stop = 0 if stop is None else check_frame(stop, n_frames)
+        if stop > start:
+            raise PromptError(
+                f"reverse propagation from frame {start} cannot stop at later frame {stop}"
+            )
+        return Plan(direction, start, ((True, start - stop),))
+    stop = last if stop is None else check_frame(stop, n_frames)
+    if stop < start:
+        raise PromptError(
+            f"forward propagation from frame {start} cannot stop at earlier frame {stop}"
+        )
+    return Plan(direction, start, ((False, stop - start),))
+
+
+class Propagation:
+    """The running propagation: iterate it for ``(frame, labels)`` as each frame is
+    computed. ``plan`` says what it will compute (``plan.planned`` frames)."""
+
+    def __init__(self, plan: Plan, frames: Iterator[tuple[int, np.ndarray]]) -> None:
+        self.plan = plan
+        self._frames = frames
+
+    @property
+    def planned(self) -> int:
+        return self.plan.planned
+
+    def __iter__(self) -> Propagation:
+        return self
+
+    def __next__(self) -> tuple[int, np.ndarray]:
+        return next(self._frames)
+
+    def close(self) -> None:
+        self._frames.close()  # type: ignore[attr-defined]
