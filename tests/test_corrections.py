@@ -167,7 +167,7 @@ def test_resume_brings_back_corrections_exactly(model, video, tmp_path):
     live.add_point(FIX, 70, 100, 2, positive=False)
     corrected = live.label_frame(FIX)
     resumed = Session(video, model, autosave=folder)
-    assert resumed.notes and "resumed" in resumed.notes[0]
+    assert "resumed" in resumed.notes[0]
     assert np.array_equal(resumed.labels, live.labels)
     assert cond_frames(resumed._state) == cond_frames(live._state)
     assert resumed._state["frames_tracked_per_obj"] == live._state["frames_tracked_per_obj"]
