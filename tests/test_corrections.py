@@ -184,9 +184,7 @@ def test_resume_brings_back_corrections_exactly(model, video, tmp_path):
     assert_same_outputs(resumed._state, live._state)
 
 
-def test_resume_without_sam2s_state_replays_the_same_conditioning_frames(
-    model, video, tmp_path
-):
+def test_resume_without_sam2s_state_replays_the_same_conditioning_frames(model, video, tmp_path):
     folder = tmp_path / "s"
     live = Session(video, model, autosave=folder)
     live.add_point(0, 30, 30, 1)

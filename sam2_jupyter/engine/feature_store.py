@@ -145,12 +145,12 @@ class FeatureStore:
     ) -> None:
         self.dir = Path(root).expanduser() / model_key
         self.dir.mkdir(parents=True, exist_ok=True)
-        self._pixels = pixels
-        self._image = image
+        self._pixels = _weakly(pixels)
+        self._image = _weakly(image)
         self.device = device
         self.max_bytes = int(max_bytes)
         self._keys: dict[int, str] = {}
-        self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue(maxsize=8)
+        self._queue: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue(maxsize=8)
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
         self._total: int | None = None
@@ -212,16 +212,14 @@ class FeatureStore:
         if not self._positions_match(backbone_out["vision_pos_enc"]):
             return
         arrays = {f"a{i}": _to_numpy(t) for i, t in enumerate(backbone_out["backbone_fpn"])}
-        self._start_writer()
-        self._queue.put((path.name, arrays))
+        self._enqueue((path.name, arrays))
 
     def _positions_match(self, pos: list[torch.Tensor]) -> bool:
         """Write the shared position encodings once; check them once per session."""
         if self._positions_checked:
             return True
         if not (self.dir / POSITIONS).is_dir():
-            self._start_writer()
-            self._queue.put((POSITIONS, {f"a{i}": _to_numpy(t) for i, t in enumerate(pos)}))
+            self._enqueue((POSITIONS, {f"a{i}": _to_numpy(t) for i, t in enumerate(pos)}))
             self.flush()
         try:
             on_disk = self._load_positions()
@@ -239,24 +237,33 @@ class FeatureStore:
         self._positions_checked = True
         return True
 
-    def _start_writer(self) -> None:
+    def _enqueue(self, item: tuple[str, dict[str, Any]]) -> None:
+        """Queue an entry, starting the writer thread if it is not running. The
+        thread ends once idle, so a closed session's store (and the session its
+        callbacks belong to) can be freed."""
         with self._lock:
-            if self._writer is None or not self._writer.is_alive():
+            if self._writer is None:
                 self._writer = threading.Thread(
                     target=self._write_loop, name="sam2-feature-store", daemon=True
                 )
                 self._writer.start()
-                atexit.register(self.flush)
+                _OPEN.add(self)
+            self._queue.put(item)
 
     def _write_loop(self) -> None:
         while True:
-            item = self._queue.get()
             try:
-                if item is None:
-                    return
+                item = self._queue.get(timeout=WRITER_IDLE_S)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._writer = None
+                        return
+                continue
+            try:
                 self._write(*item)
             except Exception as exc:  # a full disk costs speed later, never the session
-                self.errors.append(f"{item[0] if item else '?'}: {exc}")
+                self.errors.append(f"{item[0]}: {exc}")
             finally:
                 self._queue.task_done()
 
@@ -298,12 +305,37 @@ class FeatureStore:
 
     def flush(self) -> None:
         """Wait until every queued entry is on disk."""
-        if self._writer is not None and self._writer.is_alive():
-            self._queue.join()
+        self._queue.join()
 
     def nbytes(self) -> int:
         """Bytes this model's entries take on disk."""
         return _size(self.dir)
+
+
+def _weakly(fn: Any) -> Any:
+    """A bound method held weakly: the store must not keep its session alive."""
+    if not hasattr(fn, "__self__"):
+        return fn
+    ref = weakref.WeakMethod(fn)
+
+    def call(*args: Any) -> Any:
+        method = ref()
+        if method is None:
+            raise ReferenceError("the session of this feature store is gone")
+        return method(*args)
+
+    return call
+
+
+# Stores with a running writer; flushed at exit (weakly held: sessions get freed).
+_OPEN: weakref.WeakSet[FeatureStore] = weakref.WeakSet()
+WRITER_IDLE_S = 2.0
+
+
+@atexit.register
+def _flush_open_stores() -> None:
+    for store in list(_OPEN):
+        store.flush()
 
 
 def _size(path: Path) -> int:
