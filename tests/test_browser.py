@@ -263,6 +263,41 @@ def test_propagation_streams_masks_and_cancels(lab):
     assert max(seen) < done + 1
 
 
+def test_a_correction_survives_propagating_again_from_the_panel(lab):
+    lab_, page = lab
+    lab_.kernel("a.wait(60); a.controls.follow.value = False; a.canvas.label = 1")
+    show(lab_, page, 0)
+    lab_.wait_kernel("any(p.frame == 0 for p in a.session.prompts)")
+    page.get_by_role("button", name="Propagate", exact=True).click()
+    lab_.wait_kernel("a.canvas.busy", timeout=30)
+    lab_.wait_kernel("not a.canvas.busy", timeout=120)
+    show(lab_, page, 6)
+    h, w = moving_discs(N_FRAMES, seed=5).shape[1:3]
+    view = View(page, h, w)
+    page.mouse.click(*view.page_xy(45.5, 50.5))
+    page.mouse.click(*view.page_xy(20.5, 100.5), button="right")
+    lab_.wait_kernel("sum(p.frame == 6 for p in a.session.prompts) == 2")
+    lab_.kernel("a.wait(60); corrected = a.session.label_frame(6)")
+    # Again, from the frame in view (the panel's "From: this frame").
+    page.locator("select").filter(has_text="earliest prompt").select_option(label="this frame")
+    lab_.wait_kernel("a.controls.propagate_from.value == 'current'")
+    page.get_by_role("button", name="Propagate", exact=True).click()
+    lab_.wait_kernel("a.canvas.busy", timeout=30)
+    lab_.wait_kernel("not a.canvas.busy", timeout=120)
+    assert lab_.kernel("print(np.array_equal(a.session.label_frame(6), corrected))").strip() == (
+        "True"
+    )
+    show(lab_, page, 5)
+    show(lab_, page, 6)
+    expected = int(lab_.kernel("print(int((corrected > 0).sum()))"))
+    page.wait_for_function(
+        f"document.querySelector('.sam2j-canvas').dataset.labelled === '{expected}'",
+        timeout=30_000,
+    )
+    lab_.kernel("a.controls.propagate_from.value = 'first'")
+    show(lab_, page, 0)
+
+
 def test_two_views_stay_in_sync(lab):
     lab_, page = lab
     show(lab_, page, 0)
@@ -293,3 +328,4 @@ def test_two_views_stay_in_sync(lab):
         timeout=30_000,
     )
     assert first.get_attribute("data-labelled") == second.get_attribute("data-labelled")
+

@@ -239,6 +239,77 @@ def test_propagation_streams_and_clicks_queue_behind_it(annotator):
     assert not a.canvas.busy
 
 
+def _auto_ack(a):
+    stop = threading.Event()
+
+    def acker():
+        while not stop.is_set():
+            ack_all(a)
+            time.sleep(0.01)
+
+    threading.Thread(target=acker, daemon=True).start()
+    return stop
+
+
+@pytest.mark.parametrize(
+    ("start", "direction", "frames"),
+    [
+        ("first", "forward", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+        ("current", "forward", [4, 5, 6, 7, 8, 9]),
+        ("current", "reverse", [4, 3, 2, 1, 0]),
+        ("current", "both", [4, 5, 6, 7, 8, 9, 4, 3, 2, 1, 0]),
+    ],
+)
+def test_panel_propagates_from_here_in_any_direction(annotator, start, direction, frames):
+    a = annotator
+    msg(a, type="point", frame=0, y=32.0, x=36.0, label=1)
+    a.wait(30)
+    a.controls.follow.value = False
+    a.canvas.frame = 4
+    a.controls.propagate_from.value = start
+    a.controls.direction.value = direction
+    seen = []
+    original = a.session.propagate
+
+    def recording(*args, **kwargs):
+        run = original(*args, **kwargs)
+        seen.append(run.plan.frames())
+        return run
+
+    a.session.propagate = recording
+    stop = _auto_ack(a)
+    a.controls.propagate.click()
+    a.wait(60)
+    stop.set()
+    assert seen == [frames]
+    assert a.controls.progress.max == len(frames)
+    assert a.controls.progress.value == len(frames)
+    assert f"done: {len(frames)} frames" in a.canvas.status
+
+
+def test_a_correction_made_in_the_widget_survives_the_next_propagation(annotator):
+    a = annotator
+    msg(a, type="point", frame=0, y=32.0, x=36.0, label=1)
+    a.wait(30)
+    stop = _auto_ack(a)
+    a.controls.propagate.click()
+    a.wait(60)
+    a.canvas.frame = 6
+    msg(a, type="point", frame=6, y=50.0, x=60.0, label=1)
+    msg(a, type="point", frame=6, y=30.0, x=90.0, label=1, positive=False)
+    a.wait(30)
+    corrected = a.session.label_frame(6)
+    a.controls.propagate.click()
+    a.wait(60)
+    a.canvas.frame = 3
+    a.canvas.frame = 6
+    a.wait(30)
+    stop.set()
+    assert np.array_equal(a.session.label_frame(6), corrected)
+    shown = [b for c, b in a.sent.messages if c["type"] == "frame" and c["frame"] == 6]
+    assert np.array_equal(decode_labels(shown[-1][1], corrected.shape), corrected)
+
+
 def test_cancel_button_stops_propagation(annotator):
     a = annotator
     msg(a, type="point", frame=0, y=32.0, x=36.0, label=1)

@@ -110,7 +110,7 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
             "Track to the first frame",
             "Track forward, then backward, from the start frame",
         ],
-        style={"button_width": "72px"},
+        style={"button_width": "88px"},
     )
     propagate = button(
         "Propagate",
