@@ -16,7 +16,7 @@ from parity import (
     reference_state,
 )
 
-from sam2_jupyter import Session
+from sam2_jupyter import AutosaveWarning, Session
 
 N = 10
 FIX = 6  # the frame the user corrects
@@ -193,7 +193,8 @@ def test_resume_without_sam2s_state_replays_the_same_conditioning_frames(model, 
     # A kill between two writes: SAM2's state no longer matches the prompts.
     index = folder / "sam2" / "index.json"
     index.write_text(index.read_text().replace('"prompts": "', '"prompts": "x'))
-    resumed = Session(video, model, autosave=folder)
+    with pytest.warns(AutosaveWarning, match="written for other prompts"):
+        resumed = Session(video, model, autosave=folder)
     assert np.array_equal(resumed.label_frame(FIX), corrected)  # the saved labels
     assert cond_frames(resumed._state) == cond_frames(live._state) == {1: {0, FIX}}
     replayed = Session(video, model)
@@ -201,6 +202,20 @@ def test_resume_without_sam2s_state_replays_the_same_conditioning_frames(model, 
     from_prompts = replayed.add_box(FIX, 20, 30, 70, 90, 1)
     resumed.run_propagation()
     assert np.array_equal(resumed.label_frame(FIX), from_prompts)
+
+
+def test_damaged_sam2_state_is_named_and_the_prompts_replayed(model, video, tmp_path):
+    folder = tmp_path / "s"
+    live = Session(video, model, autosave=folder)
+    live.add_point(0, 30, 30, 1)
+    live.run_propagation()
+    _correct(live, "click")
+    (damaged,) = (folder / "sam2").glob("temp-1-6.*.pt")
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    with pytest.warns(AutosaveWarning, match="sam2 is unusable"):
+        resumed = Session(video, model, autosave=folder)
+    assert np.array_equal(resumed.labels, live.labels)
+    assert cond_frames(resumed._state) == cond_frames(live._state)
 
 
 def test_prompts_csv_round_trip_keeps_prompted_frames_as_conditioning(model, video, tmp_path):

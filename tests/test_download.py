@@ -450,3 +450,20 @@ def test_pick_device_cuda_without_cuda_is_a_model_error() -> None:
 def test_compile_without_cuda_is_a_clear_error() -> None:
     with pytest.raises(ModelError, match=r"compile=True needs a CUDA GPU.*cpu"):
         load_model("tiny", untrained=True, device="cpu", compile=True)
+
+
+def test_precision_is_checked_and_bf16_runs_on_the_cpu(video) -> None:
+    from sam2_jupyter import Session
+
+    with pytest.raises(ModelError, match="precision must be one of auto, fp32, bf16"):
+        load_model("tiny", untrained=True, device="cpu", precision="fp16")
+    fp32 = load_model("tiny", untrained=True, image_size=256, device="cpu")
+    bf16 = load_model("tiny", untrained=True, image_size=256, device="cpu", precision="bf16")
+    assert (fp32.precision, bf16.precision) == ("fp32", "bf16")
+    with bf16.autocast():
+        assert torch.is_autocast_enabled("cpu")
+        assert torch.get_autocast_dtype("cpu") == torch.bfloat16
+    s = Session(video, bf16)
+    s.add_point(0, 30, 30, 1)
+    assert len(s.run_propagation()) == len(video)
+    assert s.labels.any()

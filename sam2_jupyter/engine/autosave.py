@@ -42,7 +42,13 @@ from ..io import Stack
 from .labels import LABEL_DTYPE
 from .prompts import Prompt
 from .state import Base
-from .tracker_save import SavedTracker, TrackerWriter, prompts_digest, read_tracker
+from .tracker_save import (
+    SavedTracker,
+    TrackerError,
+    TrackerWriter,
+    prompts_digest,
+    read_tracker,
+)
 
 FORMAT = 1
 # What must agree for a resume (the name may differ: files get moved).
@@ -102,6 +108,7 @@ class SavedSession:
     problems: list[str] = field(default_factory=list)
     model: str = ""  # which model made the labels
     tracker: SavedTracker | None = None  # SAM2's prompt state, when it matches
+    tracker_problem: str | None = None  # why sam2/ exists but cannot be used
 
     def summary(self) -> str:
         when = self.saved_at.replace("T", " ")[:19] or "unknown time"
@@ -184,9 +191,16 @@ class Autosave:
                 labels[t] = blob
             except (OSError, ValueError, zlib.error) as exc:
                 problems.append(f"{path.name}: {exc}")
-        tracker = read_tracker(folder)
+        tracker_problem = None
+        try:
+            tracker = read_tracker(folder)
+        except TrackerError as exc:
+            tracker, tracker_problem = None, f"is unusable ({exc})"
         if tracker is not None and tracker.prompts != prompts_digest(prompts_bytes):
-            tracker = None  # saved for other prompts (killed between two writes)
+            tracker, tracker_problem = (
+                None,
+                "was written for other prompts",
+            )  # a kill between writes
         return SavedSession(
             folder,
             meta.get("source", {}),
@@ -198,6 +212,7 @@ class Autosave:
             problems,
             meta.get("model", ""),
             tracker,
+            tracker_problem,
         )
 
     @staticmethod

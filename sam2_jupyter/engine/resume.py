@@ -103,6 +103,12 @@ class SessionAutosave:
             self._note(f"resumed from {folder}: {saved.summary()}", warn=False)
             for problem in saved.problems:
                 self._note(f"skipped a damaged saved frame: {problem}")
+            if saved.tracker_problem:
+                self._note(
+                    f"SAM2's saved state in {folder / 'sam2'} {saved.tracker_problem}: the "
+                    "prompts were sent again, so each prompted frame is decoded from its "
+                    "prompts alone"
+                )
         self._sync_autosave()
 
     def _model_id(self) -> str:

@@ -26,7 +26,7 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -185,17 +185,27 @@ class SavedTracker:
     payloads: dict[str, Any]
     bases: list[dict[str, Any]]
     constants: list[torch.Tensor] | None = None
-    problems: list[str] = field(default_factory=list)
+
+
+class TrackerError(ValueError):
+    """``sam2/`` exists but cannot be used (the prompts are replayed instead)."""
 
 
 def read_tracker(folder: Path) -> SavedTracker | None:
-    """The saved prompt state, or None when there is none or any part is unreadable
-    (then the prompts are replayed instead)."""
+    """The saved prompt state, or None when there is none.
+
+    Raises
+    ------
+    TrackerError
+        Some part is unreadable or of another format.
+    """
     d = folder / "sam2"
+    if not (d / "index.json").is_file():
+        return None
     try:
         index = json.loads((d / "index.json").read_text())
         if index.get("format") != FORMAT:
-            return None
+            raise TrackerError(f"format {index.get('format')!r} is not {FORMAT}")
         payloads = {
             name: torch.load(d / file, map_location="cpu", weights_only=True)
             for name, file in index["files"].items()
@@ -215,10 +225,10 @@ def read_tracker(folder: Path) -> SavedTracker | None:
             list(index["bases"]),
             constants,
         )
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError):
-        return None
+    except TrackerError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as exc:
+        raise TrackerError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def restore_tracker(
