@@ -255,3 +255,33 @@ def test_batch_keeps_every_prompted_frame(model, video, tmp_path):
     segmented.load_prompts(tmp_path / "p.csv")
     for t in (0, FIX):
         assert np.array_equal(labels[t], segmented.label_frame(t)), t
+
+
+def test_capping_conditioning_frames_equals_sam2_configured_the_same(jpeg_folder):
+    """With many corrections, ``max_conditioning_frames`` bounds what each frame
+    attends to; masks then equal sam2 built with the same cap (and differ from
+    attending to all, which is why it is opt-in)."""
+    import warnings
+
+    from sam2_jupyter import ModelError
+    from sam2_jupyter.models import UntrainedModelWarning, load_model
+
+    with pytest.raises(ModelError, match="at least 2"):
+        load_model("tiny", untrained=True, device="cpu", max_conditioning_frames=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UntrainedModelWarning)
+        capped = load_model(
+            "tiny", untrained=True, image_size=256, device="cpu", max_conditioning_frames=2
+        )
+    assert capped.predictor.max_cond_frames_in_attn == 2
+    prompts = [(0, 30, 30), (3, 40, 50), (5, 45, 60), (8, 50, 70)]
+    ref = reference_state(capped, jpeg_folder)
+    s = Session(jpeg_folder, capped)
+    for frame, y, x in prompts:
+        s.add_point(frame, y, x, 1)
+        ref_click(capped, ref, frame, y, x, 1)
+    ours = dict(s.propagate())
+    expected = ref_propagate(capped, ref)
+    for t in expected:
+        assert np.array_equal(ours[t], expected[t]), t
+    assert assert_same_outputs(s._state, ref) >= N

@@ -80,13 +80,19 @@ class Model:
 
 
 def _build(
-    spec: ModelSpec, device: torch.device, image_size: int | None, compiled: bool = False
+    spec: ModelSpec,
+    device: torch.device,
+    image_size: int | None,
+    compiled: bool = False,
+    max_conditioning_frames: int | None = None,
 ) -> Any:
     from sam2.build_sam import build_sam2_video_predictor
 
     extra = [CORRECTIONS_AS_CONDITIONING]
     if image_size:
         extra.append(f"++model.image_size={int(image_size)}")
+    if max_conditioning_frames is not None:
+        extra.append(f"++model.max_cond_frames_in_attn={int(max_conditioning_frames)}")
     return build_sam2_video_predictor(
         spec.config,
         ckpt_path=None,
@@ -152,6 +158,7 @@ def load_model(
     progress: Progress = True,
     compile: bool = False,
     precision: str = "auto",
+    max_conditioning_frames: int | None = None,
 ) -> Model:
     """Load a SAM2 video predictor.
 
@@ -187,6 +194,13 @@ def load_model(
         twice as fast; masks are then close to fp32's, not identical
         (``benchmarks/RESULTS.md`` gives the measured agreement). "fp32": full
         precision everywhere.
+    max_conditioning_frames
+        SAM2 attends, on every frame, to every prompted (conditioning) frame of the
+        object, so each correction makes propagation slower (measured at 1024 px on
+        a CPU: 8 prompted frames cost 2.1× one). A number N >= 2 attends only to the
+        N nearest (sam2's ``max_cond_frames_in_attn``: the nearest before, the
+        nearest after, then the closest others); masks then differ from sam2's
+        default. None (default): all, as sam2 does.
 
     Raises
     ------
@@ -194,6 +208,15 @@ def load_model(
         Unknown name or version, a device that is not there, an unusable checkpoint,
         a failed download, or options that do not fit together.
     """
+    if max_conditioning_frames is not None and (
+        isinstance(max_conditioning_frames, bool)
+        or not isinstance(max_conditioning_frames, int)
+        or max_conditioning_frames < 2
+    ):
+        raise ModelError(
+            f"max_conditioning_frames must be an integer of at least 2 (sam2 keeps the "
+            f"nearest before and after), or None; got {max_conditioning_frames!r}"
+        )
     if precision not in PRECISIONS:
         raise ModelError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     spec = get_spec(name, version)
@@ -215,7 +238,7 @@ def load_model(
             path = ensure_checkpoint(spec, model_dir, url=url, progress=progress)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        predictor = _build(spec, dev, image_size, compiled=bool(compile))
+        predictor = _build(spec, dev, image_size, bool(compile), max_conditioning_frames)
     if path is not None:
         _load_weights(predictor, path)
     else:
