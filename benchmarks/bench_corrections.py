@@ -84,8 +84,14 @@ def bench_clicks(size: int, n: int) -> dict[str, float]:
         s = session(**kw)
         s.add_point(0, c, c, 1)
         s.run_propagation()
-        one = [_timed(lambda t=t, s=s: s.add_point(t, c * 0.6, c * 0.6, 1, False)) for t in frames]
-        two = [_timed(lambda t=t, s=s: s.add_point(t, c * 1.4, c * 0.6, 1, False)) for t in frames]
+        one = [
+            _timed(lambda t=t, s=s: s.add_point(t, c * 0.6, c * 0.6, 1, positive=False))
+            for t in frames
+        ]
+        two = [
+            _timed(lambda t=t, s=s: s.add_point(t, c * 1.4, c * 0.6, 1, positive=False))
+            for t in frames
+        ]
         rows[f"correction, {name}"] = statistics.median(one)
         rows[f"second correction, {name}"] = statistics.median(two)
     p = model.predictor

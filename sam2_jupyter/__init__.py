@@ -12,7 +12,7 @@ The headless API::
     s.export_masks("labels.tif")
 """
 
-from .engine import MemoryMode, Prompt, Session
+from .engine import BoxPrompt, MaskPrompt, MemoryMode, PointPrompt, Prompt, Session
 from .errors import (
     AutosaveError,
     AutosaveWarning,
@@ -43,10 +43,13 @@ __all__ = [
     "Annotator",
     "AutosaveError",
     "AutosaveWarning",
+    "BoxPrompt",
+    "MaskPrompt",
     "MemoryMode",
     "Model",
     "ModelError",
     "OutOfMemoryError",
+    "PointPrompt",
     "Prompt",
     "PromptError",
     "PromptFileError",

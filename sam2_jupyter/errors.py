@@ -53,3 +53,40 @@ class AutosaveWarning(UserWarning):
 class OutOfMemoryError(Sam2JupyterError, MemoryError):
     """The model ran out of memory. The session is intact (an edit is undone, a
     propagation keeps its finished frames); the message says what to switch."""
+
+
+# The next memory mode to try after running out of memory in each mode.
+_NEXT_MODE = {
+    "normal": "switch to memory_mode='low' (or 'super-low')",
+    "low": "switch to memory_mode='super-low'",
+}
+
+
+def out_of_memory_advice(mode: str | None) -> str:
+    """What to switch to after running out of memory in ``mode``."""
+    return _NEXT_MODE.get(mode or "normal", "use a smaller model or image_size")
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Host or GPU memory ran out (torch's error is matched by name: this module
+    does not import torch)."""
+    return isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
+
+
+def expected(exc: BaseException) -> bool:
+    """An error the user caused or can fix, shown as a sentence without a traceback
+    in the log: ours, bad values, files, memory."""
+    return isinstance(exc, (Sam2JupyterError, ValueError, OSError)) or is_out_of_memory(exc)
+
+
+def describe(exc: BaseException, memory_mode: str | None = None) -> str:
+    """The one sentence for the status line. Our own errors already say what
+    happened and what to do; running out of memory outside an edit gets the advice
+    for the mode in use; anything else is named as unexpected."""
+    if isinstance(exc, OutOfMemoryError):
+        return str(exc)
+    if is_out_of_memory(exc):
+        return f"Out of memory: {out_of_memory_advice(memory_mode)}, then try again."
+    if expected(exc):
+        return str(exc)
+    return f"Unexpected error ({type(exc).__name__}): {exc}"

@@ -20,7 +20,9 @@ from conftest import IMAGE_SIZE, moving_discs
 from parity import assert_same_outputs
 
 from sam2_jupyter import AutosaveWarning, Session
-from sam2_jupyter.engine import autosave as autosave_mod
+from sam2_jupyter.engine.autosave import codecs as codecs_mod
+from sam2_jupyter.engine.autosave import folder as folder_mod
+from sam2_jupyter.engine.autosave import sam2_state as sam2_mod
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +34,7 @@ def _quiet_autosave_warnings():
 
 def same(a, b):
     """Prompts compare equal (their unused coordinates are NaN, which never does)."""
-    return autosave_mod._prompt_dicts(list(a)) == autosave_mod._prompt_dicts(list(b))
+    return [p.to_json() for p in a] == [p.to_json() for p in b]
 
 
 def label_files(folder):
@@ -70,7 +72,7 @@ def test_resume_rebuilds_prompt_state_exactly(model, video, tmp_path):
     a.segment()
     a.add_point(8, 10, 10, 3)  # left pending
     a.auto_segment = True
-    a.remove_point(0, 40, 36)
+    a.remove_prompt(0, 40, 36)
     with warnings.catch_warnings():
         warnings.simplefilter("error", AutosaveWarning)  # a plain resume is not a warning
         b = Session(video, model, autosave=folder)
@@ -88,7 +90,7 @@ def test_resume_shows_propagated_labels_and_view(model, video, tmp_path):
     folder = tmp_path / "s"
     a = Session(video, model, autosave=folder)
     a.add_point(1, 30, 30, 1)
-    a.run_propagation(both=True)
+    a.run_propagation(direction="both")
     a.autosave.set_view(frame=7, label=4)
     b = Session(video, model, autosave=folder)
     assert np.array_equal(b.labels, a.labels)
@@ -162,7 +164,8 @@ def test_failing_disk_never_interrupts_work(model, video, tmp_path, monkeypatch)
     def full_disk(path, data):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(autosave_mod, "write_atomic", full_disk)
+    for mod in (codecs_mod, folder_mod, sam2_mod):
+        monkeypatch.setattr(mod, "write_atomic", full_disk)
     labels = s.add_point(1, 30, 30, 1)
     assert labels.any()
     assert "No space left" in s.autosave.error
@@ -177,7 +180,7 @@ def test_default_folder_beside_the_file_else_per_user(model, video, tmp_path, mo
     tifffile.imwrite(path, video, photometric="rgb")
     s = Session(path, model, autosave=True)
     assert s.autosave.folder == tmp_path / "movie.tif.sam2"
-    monkeypatch.setenv(autosave_mod.ENV_SESSION_DIR, str(tmp_path / "per-user"))
+    monkeypatch.setenv(folder_mod.ENV_SESSION_DIR, str(tmp_path / "per-user"))
     a = Session(video, model, autosave=True)
     assert a.autosave.folder.parent == tmp_path / "per-user"
     assert Session(video, model, autosave=True).autosave.folder == a.autosave.folder

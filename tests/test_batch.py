@@ -60,7 +60,7 @@ def expected_labels(model, path, prompts):
     try:
         s = Session(path, model, memory_mode="low")
         s.load_prompts(prompts)
-        s.run_propagation(both=True)
+        s.run_propagation(direction="both")
         return s.labels
     finally:
         torch.set_num_threads(threads)

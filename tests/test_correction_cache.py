@@ -33,7 +33,7 @@ class Twins:
 
     def click(self, frame, y, x, label=1, positive=True):
         before = self.counts()
-        self("add_point", frame, y, x, label, positive)
+        self("add_point", frame, y, x, label, positive=positive)
         assert np.array_equal(self.cached.labels, self.plain.labels)
         assert_same_outputs(self.cached._state, self.plain._state)
         hits, misses = self.counts()

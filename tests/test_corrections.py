@@ -127,7 +127,7 @@ def test_removing_a_correction_click_replays_the_rest_as_a_correction(model, vid
     a.add_point(FIX, 40, 40, 1)
     a.add_point(FIX, 80, 110, 1, positive=False)
     only = b.add_point(FIX, 80, 110, 1, positive=False)
-    removed = a.remove_point(FIX, 40, 40)
+    removed = a.remove_prompt(FIX, 40, 40)
     assert (removed.y, removed.x, removed.positive) == (40, 40, True)
     assert np.array_equal(a.label_frame(FIX), only)
     assert_same_outputs(a._state, b._state)
@@ -137,7 +137,7 @@ def test_removing_a_correction_click_replays_the_rest_as_a_correction(model, vid
     assert np.array_equal(a.label_frame(FIX), only)
     # Removing the last correction brings back the tracked mask; the frame is an
     # ordinary tracked frame again.
-    a.remove_point(FIX, 80, 110)
+    a.remove_prompt(FIX, 80, 110)
     assert FIX not in cond_frames(a._state)[1]
     b.undo()
     b.undo()  # b back to before its correction: one propagation, no correction
@@ -150,7 +150,7 @@ def test_removing_the_only_prompt_on_an_untracked_frame_clears_its_pixels(model,
     s.add_point(0, 30, 30, 1)
     s.add_point(FIX, 40, 40, 1)
     assert (s.label_frame(FIX) == 1).any()
-    s.remove_point(FIX, 40, 40)
+    s.remove_prompt(FIX, 40, 40)
     assert not (s.label_frame(FIX) == 1).any()
     assert cond_frames(s._state)[1] == {0}
 
@@ -163,7 +163,7 @@ def test_resume_brings_back_corrections_exactly(model, video, tmp_path):
     live.run_propagation()
     corrected = _correct(live, "click")
     live.add_point(FIX, 70, 100, 2, positive=False)
-    live.remove_point(FIX, 70, 100)  # a base that comes back on resume
+    live.remove_prompt(FIX, 70, 100)  # a base that comes back on resume
     live.add_point(FIX, 70, 100, 2, positive=False)
     corrected = live.label_frame(FIX)
     resumed = Session(video, model, autosave=folder)
@@ -178,8 +178,8 @@ def test_resume_brings_back_corrections_exactly(model, video, tmp_path):
     assert np.array_equal(resumed.labels, live.labels)
     assert np.array_equal(resumed.label_frame(FIX), corrected)
     # Removing a correction after the resume replays from the saved base.
-    live.remove_point(FIX, 70, 100)
-    resumed.remove_point(FIX, 70, 100)
+    live.remove_prompt(FIX, 70, 100)
+    resumed.remove_prompt(FIX, 70, 100)
     assert np.array_equal(resumed.label_frame(FIX), live.label_frame(FIX))
     assert_same_outputs(resumed._state, live._state)
 

@@ -10,8 +10,8 @@ import torch
 from parity import assert_same_outputs, ref_click, ref_propagate, reference_state
 
 from sam2_jupyter import Session, open_stack
-from sam2_jupyter.engine import feature_store
-from sam2_jupyter.engine.feature_store import FeatureStore, frame_digest, weights_digest
+from sam2_jupyter.engine.features import store as feature_store
+from sam2_jupyter.engine.features.store import FeatureStore, frame_digest, weights_digest
 
 
 def _entries(root):

@@ -47,7 +47,7 @@ def test_cuda_low_memory_modes_match_normal(cuda_model, jpeg_folder, mode):
     low = Session(jpeg_folder, cuda_model, memory_mode=mode)
     for s in (normal, low):
         s.add_point(1, 32, 36, 1)
-        s.run_propagation(both=True)
+        s.run_propagation(direction="both")
     assert np.array_equal(normal.labels, low.labels)
     expected = "cpu" if mode == "super-low" else "cuda"
     assert low._state["storage_device"].type == expected
@@ -77,6 +77,6 @@ def test_compiled_model_agrees_with_the_plain_one(cuda_model, jpeg_folder):
     fast = Session(jpeg_folder, compiled)
     for s in (plain, fast):
         s.add_point(1, 32, 36, 1)
-        s.run_propagation(both=True)
+        s.run_propagation(direction="both")
     agree = (plain.labels == fast.labels).mean()
     assert agree >= 0.99, agree

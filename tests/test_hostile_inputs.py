@@ -41,7 +41,7 @@ from hypothesis.extra import numpy as hnp
 
 from sam2_jupyter import PromptError, PromptFileError, StackError
 from sam2_jupyter.engine import read_prompts_csv, write_prompts_csv
-from sam2_jupyter.engine.prompts import Prompt
+from sam2_jupyter.engine.prompts import BoxPrompt, PointPrompt, Prompt
 from sam2_jupyter.io import Stack, open_stack
 
 FUZZ = settings(
@@ -918,7 +918,7 @@ def _expected_prompt(t: dict[str, str]) -> Any:
         y, x = Y_TOKENS[t["y"]], X_TOKENS[t["x"]]
         if y is BAD or x is BAD or y > SHAPE[0] or x > SHAPE[1]:
             return BAD
-        return Prompt(frame, label, "point", positive, y=y, x=x)
+        return PointPrompt(frame, label, y, x, positive)
     corners = [Y_TOKENS[t["y0"]], X_TOKENS[t["x0"]], Y_TOKENS[t["y1"]], X_TOKENS[t["x1"]]]
     if not positive or BAD in corners:
         return BAD
@@ -929,7 +929,7 @@ def _expected_prompt(t: dict[str, str]) -> Any:
         return BAD
     top, bottom = sorted((y0, y1))
     left, right = sorted((x0, x1))
-    return Prompt(frame, label, "box", True, y0=top, x0=left, y1=bottom, x1=right)
+    return BoxPrompt(frame, label, top, left, bottom, right)
 
 
 def _csv_text(header: list[str], rows: list[list[str]]) -> str:
@@ -1003,7 +1003,7 @@ def test_arbitrary_bytes_never_crash(scratch: Path, data: bytes) -> None:
 def test_written_prompts_read_back_exactly(
     scratch: Path, points: list[tuple[int, int, bool, float, float]]
 ) -> None:
-    prompts = [Prompt(f, lab, "point", pos, y=y, x=x) for f, lab, pos, y, x in points]
+    prompts = [PointPrompt(f, lab, y, x, pos) for f, lab, pos, y, x in points]
     path = write_prompts_csv(prompts, _fresh(scratch, ".csv"))
     assert read_prompts_csv(path, N_FRAMES, SHAPE) == prompts
 
@@ -1045,7 +1045,7 @@ def test_empty_and_header_only_files(tmp_path: Path) -> None:
 
 def test_encodings(tmp_path: Path) -> None:
     row = "0,1,point,true,3,4,,,,\n"
-    expected = [Prompt(0, 1, "point", True, y=3.0, x=4.0)]
+    expected = [PointPrompt(0, 1, 3.0, 4.0, True)]
     assert _read(tmp_path, ("\ufeff" + H + row).encode()) == expected  # Excel's CSV UTF-8
     assert _read(tmp_path, (H + row).encode("utf-16")) == expected  # "Unicode text"
     assert _read(tmp_path, (H + row).replace("\n", "\r\n")) == expected
@@ -1103,7 +1103,7 @@ def test_100k_valid_rows_load_fast(tmp_path: Path) -> None:
     prompts = read_prompts_csv(path, N_FRAMES, SHAPE)
     elapsed = time.perf_counter() - start
     assert len(prompts) == 100_000
-    assert prompts[-1] == Prompt(4, 500, "point", False, y=9.0, x=3.5)
+    assert prompts[-1] == PointPrompt(4, 500, 9.0, 3.5, False)
     assert elapsed < 10, f"{elapsed:.1f} s for 100k rows"
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from sam2_jupyter import PromptError, PromptFileError, Session
 from sam2_jupyter.engine import read_prompts_csv
-from sam2_jupyter.engine.prompts import CSV_COLUMNS
+from sam2_jupyter.engine.prompt_io import CSV_COLUMNS
 
 
 def test_round_trip_and_batched_loading(model, video, tmp_path):

@@ -31,7 +31,7 @@ def session(model, video):
         (lambda s: s.add_point(0, "a", 5, 1), "must be numbers"),
         (lambda s: s.add_box(0, 5, 5, 5.5, 40, 1), "narrower than one pixel"),
         (lambda s: s.clear_label(3), "not in use"),
-        (lambda s: s.remove_point(0, 5, 5), "no prompt within"),
+        (lambda s: s.remove_prompt(0, 5, 5), "no prompt within"),
         (lambda s: s.run_propagation(), "no prompts yet"),
     ],
 )
@@ -53,9 +53,9 @@ def test_bad_propagation_ranges(session):
     with pytest.raises(PromptError, match="cannot stop at earlier frame 2"):
         session.propagate(stop=2)
     with pytest.raises(PromptError, match="cannot stop at later frame 6"):
-        session.propagate(reverse=True, stop=6)
+        session.propagate(direction="reverse", stop=6)
     with pytest.raises(PromptError, match="both"):
-        session.propagate(both=True, stop=6)
+        session.propagate(direction="both", stop=6)
 
 
 def test_failed_sam2_call_leaves_state_untouched(session, monkeypatch):
@@ -78,7 +78,7 @@ def test_remove_point_replays_the_rest(model, video):
     s.add_point(2, 32, 36, 1)
     s.add_point(2, 80, 20, 1, positive=False)
     s.add_point(2, 40, 30, 1)
-    removed = s.remove_point(2, 81, 21)
+    removed = s.remove_prompt(2, 81, 21)
     assert (removed.y, removed.x, removed.positive) == (80, 20, False)
     fresh = Session(video, model)
     fresh.add_point(2, 32, 36, 1)
@@ -94,7 +94,7 @@ def test_remove_point_replays_batches_and_boxes(model, video):
     s.add_point(2, 30, 30, 1)
     s.add_point(2, 50, 20, 1, positive=False)
     s.segment()
-    s.remove_point(2, 50, 20)
+    s.remove_prompt(2, 50, 20)
     fresh = Session(video, model, auto_segment=False)
     fresh.add_box(2, 10, 10, 60, 60, 1)
     fresh.add_point(2, 30, 30, 1)
@@ -107,7 +107,7 @@ def test_removing_the_last_prompt_removes_the_object(model, video):
     s.add_point(2, 32, 36, 1)
     s.add_point(2, 62, 92, 2)
     s.run_propagation()
-    s.remove_point(2, 62, 92)
+    s.remove_prompt(2, 62, 92)
     assert s.label_ids == [1]
     assert not (s.labels == 2).any()
     only_one = Session(video, model)
@@ -119,7 +119,7 @@ def test_remove_pending_point(model, video):
     s = Session(video, model, auto_segment=False)
     s.add_point(1, 30, 30, 1)
     s.add_point(1, 60, 60, 1)
-    s.remove_point(1, 60, 61)
+    s.remove_prompt(1, 60, 61)
     assert [(p.y, p.x) for p in s.pending] == [(30, 30)]
 
 
@@ -247,3 +247,27 @@ def test_out_of_memory_while_propagating_keeps_finished_frames(session, monkeypa
     assert all(session.label_frame(t).any() for t in done)
     monkeypatch.undo()
     assert session.run_propagation() == list(range(session.n_frames))
+
+
+def test_old_call_forms_still_work_and_say_what_to_use(model, video):
+    """Flags became keyword-only, ``direction=`` replaced reverse / both, and
+    remove_point is remove_prompt: the old forms work for a release, with a warning."""
+    old, new = Session(video, model), Session(video, model)
+    with pytest.warns(DeprecationWarning, match="pass positive= by keyword"):
+        a = old.add_point(0, 30, 30, 1, False)
+    b = new.add_point(0, 30, 30, 1, positive=False)
+    assert np.array_equal(a, b)
+    assert old.prompts[0].positive is False
+    with pytest.raises(TypeError, match="twice"):
+        old.add_point(0, 30, 30, 1, True, positive=True)
+    old.add_point(0, 40, 40, 1)
+    with pytest.warns(DeprecationWarning, match="remove_prompt"):
+        old.remove_point(0, 40, 40)
+    with pytest.warns(DeprecationWarning, match="direction='reverse'"):
+        run = old.propagate(reverse=True, start=3)
+    assert run.plan.frames() == [3, 2, 1, 0]
+    run.close()
+    with pytest.warns(DeprecationWarning, match="'auto'"):
+        Session(video, model, feature_cache=-1)
+    with pytest.raises(TypeError, match="not both"):
+        old.propagate(both=True, direction="both")

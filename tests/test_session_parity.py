@@ -96,8 +96,8 @@ def _prompt_two_objects(s, ref, model):
     ("kwargs", "ref_kwargs"),
     [
         ({}, [{}]),
-        ({"reverse": True}, [{"reverse": True}]),
-        ({"both": True}, [{"reverse": False}, {"reverse": True}]),
+        ({"direction": "reverse"}, [{"reverse": True}]),
+        ({"direction": "both"}, [{"reverse": False}, {"reverse": True}]),
         ({"start": 3, "stop": 7}, [{"start_frame_idx": 3, "max_frame_num_to_track": 4}]),
     ],
     ids=["forward", "reverse", "both", "start-stop"],
@@ -143,7 +143,7 @@ def test_low_memory_modes_give_the_same_masks(model, jpeg_folder, mode):
     for s in (normal, low):
         s.add_point(1, 32, 36, 1)
         s.add_point(1, 62, 92, 2)
-        s.run_propagation(both=True)
+        s.run_propagation(direction="both")
     assert np.array_equal(normal.labels, low.labels)
     assert normal.labels.any()
 

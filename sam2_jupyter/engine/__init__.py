@@ -2,14 +2,21 @@
 
 from .labels import LabelStore, composite
 from .memory import MODES, MemoryMode
-from .prompts import Prompt, read_prompts_csv, write_prompts_csv
+from .prompt_io import read_prompts_csv, write_prompts_csv
+from .prompts import BoxPrompt, MaskPrompt, PointPrompt, Prompt
+from .propagation import Plan, Propagation
 from .session import Session
 
 __all__ = [
     "MODES",
+    "BoxPrompt",
     "LabelStore",
+    "MaskPrompt",
     "MemoryMode",
+    "Plan",
+    "PointPrompt",
     "Prompt",
+    "Propagation",
     "Session",
     "composite",
     "read_prompts_csv",

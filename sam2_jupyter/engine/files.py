@@ -1,15 +1,20 @@
 """What a Session reads and writes: prompt files and every export format.
 
-Kept apart from :mod:`.session` so that module stays about SAM2 and editing; these
-are thin, locked calls into :mod:`sam2_jupyter.exports` and the prompt readers.
+:class:`SessionFiles` gives a Session these methods on top of its public API only
+(the :class:`Readable` protocol below: frames, labels, prompts, and ``reading()``,
+the lock that keeps a propagation from changing frames while they are read); it
+holds no state of its own. Each method is a thin call into
+:mod:`sam2_jupyter.exports` or the prompt readers.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from ..exports import (
@@ -21,114 +26,129 @@ from ..exports import (
     write_overlay_mp4,
     write_tracks_csv,
 )
+from ..io import Stack
 from .napari_prompts import is_napari_csv, read_napari_prompts, write_napari_prompts
-from .prompts import Prompt, read_prompts_csv, write_prompts_csv
+from .prompt_io import read_prompts_csv, write_prompts_csv
+from .prompts import Prompt
 
-if TYPE_CHECKING:
-    import threading
 
-    from ..io import Stack
+class Readable(Protocol):
+    """What :class:`SessionFiles` needs of its host: public members only."""
+
+    stack: Stack
+
+    @property
+    def n_frames(self) -> int: ...
+    @property
+    def frame_shape(self) -> tuple[int, int]: ...
+    @property
+    def prompts(self) -> tuple[Prompt, ...]: ...
+    @property
+    def pending(self) -> tuple[Prompt, ...]: ...
+    @property
+    def label_ids(self) -> list[int]: ...
+    def label_frame(self, t: int) -> np.ndarray: ...
+    def reading(self) -> contextlib.AbstractContextManager[Any]: ...
+    def add_prompts(self, prompts: list[Prompt], replace_all: bool = False) -> None: ...
+
+
+def read_prompt_file(session: Readable, path: str | Path, label: int = 1) -> list[Prompt]:
+    """Our prompts CSV or a napari Points CSV (recognised by its ``axis-0`` column),
+    every row checked; raises :class:`~sam2_jupyter.PromptFileError` naming bad rows."""
+    if is_napari_csv(path):
+        return read_napari_prompts(path, session.n_frames, session.frame_shape, label)
+    return read_prompts_csv(path, session.n_frames, session.frame_shape)
 
 
 class SessionFiles:
-    """Mixed into :class:`~sam2_jupyter.Session`."""
+    """Prompt files and exports for a :class:`Readable` host (the Session)."""
 
-    _lock: threading.RLock
-    _prompts: list[Prompt]
-    _pending: list[Prompt]
-    stack: Stack
-    n_frames: int
-    frame_shape: tuple[int, int]
+    @staticmethod
+    def _extra_axis(self: Readable) -> tuple[str, int] | None:
+        other = self.stack.other_axis
+        return (other, self.stack.other_index) if other else None
 
-    def add_prompts(self, prompts: list[Prompt], replace_all: bool = False) -> None:
-        raise NotImplementedError
-
-    # -- prompts -------------------------------------------------------------------
-    def save_prompts(self, path: str | Path, overwrite: bool = True) -> Path:
+    def save_prompts(self: Readable, path: str | Path, overwrite: bool = True) -> Path:
         """All prompts (sent and pending) as CSV, one row each, in order."""
-        with self._lock:
-            return write_prompts_csv(self._prompts + self._pending, path, overwrite)
+        return write_prompts_csv([*self.prompts, *self.pending], path, overwrite)
 
-    def load_prompts(self, path: str | Path, replace_all: bool = False) -> list[Prompt]:
-        """Load prompts from CSV and segment them, each object's prompts on a frame as
-        one batch.
+    def load_prompts(self: Readable, path: str | Path, replace_all: bool = False) -> list[Prompt]:
+        """Load prompts from our CSV or a napari Points CSV and segment them, each
+        label's prompts on a frame as one batch (one undo takes it back).
 
         A batch differs from clicking the same points one by one: clicks refine the
-        previous click's mask, a batch is decoded from all points at once, so masks
-        can differ. Every row is validated first; any bad row raises
-        :class:`PromptFileError` listing the rows and nothing changes.
-        ``replace_all`` removes the current objects first. One undo takes it back.
-        A napari Points CSV (its header has ``axis-0``) is read as
-        :meth:`load_prompts_napari` does, so one Load button takes both.
+        previous click's mask, a batch is decoded from all points at once. Every row
+        is validated first; any bad row raises :class:`PromptFileError` listing the
+        rows, and nothing changes. ``replace_all`` removes the current labels first.
         """
-        if is_napari_csv(path):
-            return self.load_prompts_napari(path, replace_all=replace_all)
-        loaded = read_prompts_csv(path, self.n_frames, self.frame_shape)
+        loaded = read_prompt_file(self, path)
         self.add_prompts(loaded, replace_all=replace_all)
         return loaded
 
-    def save_prompts_napari(self, path: str | Path, overwrite: bool = False) -> list[Path]:
+    def save_prompts_napari(
+        self: Readable, path: str | Path, overwrite: bool = False
+    ) -> list[Path]:
         """Prompts as napari layer CSVs: points to ``path`` (label and sign as
         properties), boxes as rectangles to ``<name>_boxes.csv``."""
-        with self._lock:
-            return write_napari_prompts(self._prompts + self._pending, path, overwrite)
+        return write_napari_prompts([*self.prompts, *self.pending], path, overwrite)
 
     def load_prompts_napari(
-        self, path: str | Path, replace_all: bool = False, label: int = 1
+        self: Readable, path: str | Path, replace_all: bool = False, label: int = 1
     ) -> list[Prompt]:
-        """Load a napari Points CSV (and its ``_boxes.csv``) as :meth:`load_prompts`
-        does; points without a ``label`` property go to ``label``."""
-        loaded = read_napari_prompts(path, self.n_frames, self.frame_shape, label)
+        """Load a napari Points CSV (and its ``_boxes.csv``); points without a
+        ``label`` property go to ``label``."""
+        loaded = read_prompt_file(self, path, label)
         self.add_prompts(loaded, replace_all=replace_all)
         return loaded
 
-    # -- exports ----------------------------------------------------------------------
-    def export_masks(self, path: str | Path, overwrite: bool = False) -> Path:
+    def export_masks(self: Readable, path: str | Path, overwrite: bool = False) -> Path:
         """Labels as an ImageJ uint16 TIFF with axes TYX or ZYX."""
-        with self._lock:
+        with self.reading():
             return write_label_tiff(self, path, overwrite)
 
     def export_overlay(
-        self, path: str | Path, opacity: float = 0.5, fps: float = 10, overwrite: bool = False
+        self: Readable,
+        path: str | Path,
+        opacity: float = 0.5,
+        fps: float = 10,
+        overwrite: bool = False,
     ) -> Path:
         """An mp4 of the frames with coloured labels at ``opacity``."""
-        with self._lock:
+        with self.reading():
             return write_overlay_mp4(self, path, opacity, fps, overwrite)
 
-    def tracks(self) -> pd.DataFrame:
-        """Centroid of every object on every frame: track_id, t (or z), [z,] y, x."""
-        other = self.stack.other_axis
-        extra = (other, self.stack.other_index) if other else None
-        with self._lock:
-            return tracks_table(self, extra)
+    def tracks(self: Readable) -> pd.DataFrame:
+        """Centroid of every label on every frame: track_id, t (or z), [z,] y, x."""
+        with self.reading():
+            return tracks_table(self, SessionFiles._extra_axis(self))
 
-    def export_tracks(self, path: str | Path, overwrite: bool = False) -> Path:
-        return write_tracks_csv(self.tracks(), path, overwrite)
+    def export_tracks(self: Readable, path: str | Path, overwrite: bool = False) -> Path:
+        """:meth:`tracks` as CSV (napari's Tracks layer reads it)."""
+        return write_tracks_csv(SessionFiles.tracks(self), path, overwrite)
 
     def export_ctc(
-        self,
+        self: Readable,
         folder: str | Path,
         parents: Mapping[int, int] | None = None,
         link_gaps: bool = False,
         overwrite: bool = False,
     ) -> Path:
-        """A Cell Tracking Challenge result folder (``maskTTT.tif`` + ``res_track.txt``);
-        see :mod:`sam2_jupyter.exports.ctc`."""
-        with self._lock:
+        """A Cell Tracking Challenge result folder; see :mod:`sam2_jupyter.exports.ctc`."""
+        with self.reading():
             return write_ctc(self, folder, parents, link_gaps, overwrite)
 
-    def export_coco(self, path: str | Path, overwrite: bool = False, **kw: Any) -> Path:
-        """COCO JSON, one image per frame, RLE masks, object id as ``track_id``."""
-        with self._lock:
+    def export_coco(self: Readable, path: str | Path, overwrite: bool = False, **kw: Any) -> Path:
+        """COCO JSON, one image per frame, RLE masks, label as ``track_id``."""
+        with self.reading():
             return write_coco(self, path, overwrite, **kw)
 
     def export_ome_zarr(
-        self,
+        self: Readable,
         path: str | Path,
         name: str = "sam2",
         overwrite: bool = False,
         include_image: bool = True,
     ) -> Path:
         """OME-Zarr with the frames and ``labels/<name>`` (napari, Fiji, QuPath)."""
-        with self._lock:
+        with self.reading():
             return write_ome_zarr(self, path, name, overwrite, include_image)

@@ -15,9 +15,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._atomic import atomic_path
 from ..errors import PromptError, PromptFileError
-from ..exports.atomic import atomic_path
-from .prompts import Prompt, check_box, check_frame, check_label, check_point
+from .prompts import (
+    BoxPrompt,
+    PointPrompt,
+    Prompt,
+    check_box,
+    check_frame,
+    check_label,
+    check_point,
+)
 
 POINT_COLUMNS = ["index", "axis-0", "axis-1", "axis-2", "label", "positive"]
 SHAPE_COLUMNS = ["index", "shape-type", "vertex-index", "axis-0", "axis-1", "axis-2", "label"]
@@ -43,8 +51,8 @@ def write_napari_prompts(
     prompts: list[Prompt], path: str | Path, overwrite: bool = False
 ) -> list[Path]:
     """Points to ``path``; boxes (if any) to :func:`boxes_path`. Returns the files."""
-    points = [p for p in prompts if p.kind == "point"]
-    boxes = [p for p in prompts if p.kind == "box"]
+    points = [p for p in prompts if isinstance(p, PointPrompt)]
+    boxes = [p for p in prompts if isinstance(p, BoxPrompt)]
     rows = [[i, p.frame, p.y, p.x, p.label, int(p.positive)] for i, p in enumerate(points)]
     written = []
     with atomic_path(path, overwrite) as tmp:
@@ -92,7 +100,7 @@ def read_napari_prompts(
             frame = check_frame(_int(row["axis-0"], "frame"), n_frames)
             y, x = check_point(row["axis-1"], row["axis-2"], shape)
             positive = bool(_int(row.get("positive", 1), "positive"))
-            prompts.append(Prompt(frame, label, "point", positive, y=y, x=x))
+            prompts.append(PointPrompt(frame, label, y, x, positive))
         except PromptError as exc:
             problems.append((k + 2, str(exc)))
     boxes = boxes_path(path)
@@ -108,7 +116,7 @@ def read_napari_prompts(
                 ys, xs = group["axis-1"].astype(float), group["axis-2"].astype(float)
                 label = check_label(_int(group.iloc[0].get("label", default_label), "label"))
                 y0, x0, y1, x1 = check_box(ys.min(), xs.min(), ys.max(), xs.max(), shape)
-                prompts.append(Prompt(frame, label, "box", True, y0=y0, x0=x0, y1=y1, x1=x1))
+                prompts.append(BoxPrompt(frame, label, y0, x0, y1, x1))
             except PromptError as exc:
                 problems.append((row_no, f"{boxes.name}: {exc}"))
     if problems:

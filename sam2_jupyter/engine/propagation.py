@@ -7,13 +7,19 @@ it out again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import PromptError
+from ..errors import PromptError, is_out_of_memory
 from .prompts import check_frame
+
+if TYPE_CHECKING:
+    from .core import SessionCore
+    from .tracker import Tracker
 
 DIRECTIONS = ("forward", "reverse", "both")
 
@@ -75,6 +81,66 @@ def make_plan(
             f"forward propagation from frame {start} cannot stop at earlier frame {stop}"
         )
     return Plan(direction, start, ((False, stop - start),))
+
+
+def run(
+    core: SessionCore,
+    tracker: Tracker,
+    plan: Plan,
+    context: Callable[[], contextlib.AbstractContextManager[Any]],
+    after_frame: Callable[[int], None],
+    out_of_memory: Callable[[str], BaseException],
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Run sam2's propagation pass by pass, one frame per step under the lock.
+
+    The state before it is one undo step (pushed when the first frame arrives);
+    ``core.cancelled`` stops it before the next frame, keeping every finished one;
+    ``after_frame(t)`` runs (locked) before the frame is yielded (autosave, memory
+    release); running out of memory keeps the finished frames and raises
+    ``out_of_memory(what happened)``."""
+    with core.lock:
+        core.check_idle()
+        core.busy = True
+        before = core.snapshot()
+    pushed = False
+    done: list[int] = []
+    try:
+        for reverse, count in plan.passes:
+            gen = tracker.predictor.propagate_in_video(
+                core.sam,
+                start_frame_idx=plan.start,
+                max_frame_num_to_track=count,
+                reverse=reverse,
+            )
+            try:
+                while not core.cancelled.is_set():
+                    with core.lock, context():
+                        try:
+                            frame, obj_ids, masks = next(gen)
+                        except StopIteration:
+                            break
+                        if not pushed:
+                            core.history.push(before)
+                            pushed = True
+                        labels = tracker.store(frame, list(obj_ids), masks)
+                        after_frame(frame)
+                    done.append(frame)
+                    yield frame, labels
+            finally:
+                gen.close()
+            if core.cancelled.is_set():
+                break
+    except Exception as exc:
+        if not is_out_of_memory(exc):
+            raise
+        where = f"after frame {done[-1]}" if done else "on the first frame"
+        raise out_of_memory(
+            f"while propagating, {where}; the {len(done)} finished frames are kept"
+        ) from exc
+    finally:
+        with core.lock:
+            core.busy = False
+            core.changed()
 
 
 class Propagation:

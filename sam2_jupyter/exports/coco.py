@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_path
+from .._atomic import atomic_path
 from .protocol import LabelSource
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import tifffile
 
-from .atomic import atomic_dir
+from .._atomic import atomic_dir
 from .protocol import LabelSource
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_dir
+from .._atomic import atomic_dir
 from .colors import label_color
 from .protocol import LabelSource
 

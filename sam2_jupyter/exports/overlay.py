@@ -7,7 +7,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
-from .atomic import atomic_path
+from .._atomic import atomic_path
 from .colors import blend
 from .protocol import LabelSource
 

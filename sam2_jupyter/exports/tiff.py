@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from .atomic import atomic_path
+from .._atomic import atomic_path
 from .protocol import LabelSource
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 from skimage.measure import regionprops_table
 
-from .atomic import atomic_path
+from .._atomic import atomic_path
 from .protocol import LabelSource
 
 

@@ -64,7 +64,7 @@ class Annotator(w.HBox):
         other_index: int = 0,
         channel: int = 0,
         contrast_limits: tuple[float, float] | None = None,
-        feature_cache: int | None = -1,
+        feature_cache: int | str | None = "auto",
         feature_dir: str | Path | bool | None = None,
         autosave: str | Path | bool | None = True,
         resume: bool = True,

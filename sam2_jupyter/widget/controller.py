@@ -73,8 +73,7 @@ def markers(session: Session, frame: int) -> list[dict[str, Any]]:
     for pending, group in ((False, session.prompts), (True, session.pending)):
         for p in group:
             if p.frame == frame:
-                fields = {k: v for k, v in vars(p).items() if v == v}  # v != v: NaN
-                out.append(fields | {"pending": pending})
+                out.append(p.to_json() | {"pending": pending})
     return out
 
 
@@ -211,7 +210,8 @@ class Controller:
             self.show_frame(self.canvas.frame)
         elif isinstance(msg, Point):
             self.submit_edit(
-                msg.frame, lambda s: s.add_point(msg.frame, msg.y, msg.x, msg.label, msg.positive)
+                msg.frame,
+                lambda s: s.add_point(msg.frame, msg.y, msg.x, msg.label, positive=msg.positive),
             )
         elif isinstance(msg, Box):
             self.submit_edit(
@@ -220,7 +220,7 @@ class Controller:
         elif isinstance(msg, Remove):
             self.submit_edit(
                 msg.frame,
-                lambda s: s.remove_point(msg.frame, msg.y, msg.x, tolerance=msg.tolerance),
+                lambda s: s.remove_prompt(msg.frame, msg.y, msg.x, tolerance=msg.tolerance),
             )
         elif isinstance(msg, Undo):
             self.submit_edit(None, lambda s: s.undo())

@@ -4,7 +4,7 @@ No file is ever replaced silently: when the target exists, the panel asks
 (Replace / Keep) and only a Replace writes over it. The job itself still runs with
 ``overwrite=False`` unless Replace was pressed, so a file that appears between the
 question and the write is refused too. Writes are atomic (see
-:mod:`sam2_jupyter.exports.atomic`): a failed or interrupted export leaves no file.
+:mod:`sam2_jupyter._atomic`): a failed or interrupted export leaves no file.
 """
 
 from __future__ import annotations

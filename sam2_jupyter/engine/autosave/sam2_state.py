@@ -25,15 +25,17 @@ import contextlib
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .._atomic import write_atomic
-from .state import EDITABLE_KEYS, Base
+from ..._atomic import write_atomic
+from ..core import Snapshot
+from ..state import EDITABLE_KEYS, Base
+from .codecs import prompts_json
 
 FORMAT = 1
 OUTPUT_KEYS = ("maskmem_features", "pred_masks", "obj_ptr", "object_score_logits")
@@ -65,7 +67,7 @@ def _identity(value: dict[str, Any]) -> tuple[int, ...]:
     return tuple(id(value.get(k)) for k in OUTPUT_KEYS)
 
 
-def entries(state: dict[str, Any], bases: dict[tuple[int, int], Base]) -> Iterator[tuple]:
+def entries(state: dict[str, Any], bases: Mapping[tuple[int, int], Base]) -> Iterator[tuple]:
     """``(name, value, payload)`` for every entry to save; ``value`` is what identifies
     it in memory, ``payload()`` builds what is written."""
     for idx, obj_id in state["obj_idx_to_id"].items():
@@ -91,7 +93,7 @@ def entries(state: dict[str, Any], bases: dict[tuple[int, int], Base]) -> Iterat
             yield f"base-{label}-{frame}", base.output, (lambda o=base.output: _output_payload(o))
 
 
-class TrackerWriter:
+class Sam2Codec:
     """Keeps ``<folder>/sam2`` in step with SAM2's prompt state, writing only the
     entries that changed since the last call."""
 
@@ -110,14 +112,10 @@ class TrackerWriter:
         }
         self._constants = constants
 
-    def sync(
-        self,
-        state: dict[str, Any],
-        bases: dict[tuple[int, int], Base],
-        prompts: bytes,
-    ) -> None:
+    def write(self, snap: Snapshot) -> None:
         """Write changed entries, then the index; then delete files no longer named.
         Raises OSError (the caller reports it and keeps working)."""
+        state, bases, prompts = snap.sam, snap.record.bases, prompts_json(snap.record)
         self.dir.mkdir(parents=True, exist_ok=True)
         current: dict[str, tuple[tuple[int, ...], str, Any]] = {}
         for name, value, payload in entries(state, bases):
@@ -166,6 +164,17 @@ class TrackerWriter:
                 with contextlib.suppress(OSError):
                     path.unlink()
         self._written = current
+
+    def read(self, prompts: bytes) -> dict[str, Any]:
+        """The saved state if it belongs to these prompts (else a problem to tell)."""
+        try:
+            tracker = read_tracker(self.dir.parent)
+        except TrackerError as exc:
+            return {"tracker": None, "tracker_problem": f"is unusable ({exc})"}
+        if tracker is not None and tracker.prompts != prompts_digest(prompts):
+            # A kill between the two writes.
+            return {"tracker": None, "tracker_problem": "was written for other prompts"}
+        return {"tracker": tracker, "tracker_problem": None}
 
 
 def _save(path: Path, obj: Any) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from .feature_store import FeatureStore
+from .store import FeatureStore
 
 
 def _nbytes(value: Any) -> int:

@@ -2,7 +2,7 @@
 
 Annotation is hours of human work; a kernel can die at any moment (out of memory,
 a restart, a closed laptop). The session folder therefore always holds the last
-state that was shown:
+state that was shown, one codec per kind of state (:mod:`.codecs`):
 
 * ``labels/<frame>.zlib``: one file per labelled frame, exactly the compressed
   bytes the Session keeps in memory, so a click or a propagated frame rewrites one
@@ -11,7 +11,7 @@ state that was shown:
   rebuilt exactly as it was sent;
 * ``sam2/``: SAM2's own prompt state (conditioning outputs, inputs, tracked
   frames), so that corrections made on tracked frames come back exactly (see
-  :mod:`.tracker_save`);
+  :mod:`.sam2_state`);
 * ``session.json``: what the data was (to refuse resuming onto other data), the
   frame and label in view, and when it was saved.
 
@@ -28,27 +28,20 @@ import json
 import os
 import shutil
 import threading
-import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import platformdirs
 
-from .._atomic import write_atomic
-from ..errors import AutosaveError
-from ..io import Stack
-from .labels import LABEL_DTYPE
-from .prompts import Prompt
-from .state import Base
-from .tracker_save import (
-    SavedTracker,
-    TrackerError,
-    TrackerWriter,
-    prompts_digest,
-    read_tracker,
-)
+from ..._atomic import write_atomic
+from ...errors import AutosaveError
+from ...io import Stack
+from ..core import Snapshot
+from ..prompts import Prompt
+from .codecs import LabelsCodec, PromptsCodec
+from .sam2_state import Sam2Codec, SavedTracker
 
 FORMAT = 1
 # What must agree for a resume (the name may differ: files get moved).
@@ -109,6 +102,7 @@ class SavedSession:
     model: str = ""  # which model made the labels
     tracker: SavedTracker | None = None  # SAM2's prompt state, when it matches
     tracker_problem: str | None = None  # why sam2/ exists but cannot be used
+    prompts_bytes: bytes = b""
 
     def summary(self) -> str:
         when = self.saved_at.replace("T", " ")[:19] or "unknown time"
@@ -118,26 +112,13 @@ class SavedSession:
         )
 
 
-def _prompt_dicts(prompts: list[Prompt]) -> list[dict[str, Any]]:
-    # NaN is not JSON: unused coordinates are written as null.
-    return [
-        {k: (None if isinstance(v, float) and v != v else v) for k, v in asdict(p).items()}
-        for p in prompts
-    ]
-
-
-def _prompts_from(items: list[dict[str, Any]]) -> list[Prompt]:
-    nan = float("nan")
-    return [Prompt(**{k: (nan if v is None else v) for k, v in d.items()}) for d in items]
-
-
 class Autosave:
     """Keeps one session folder in step with a Session.
 
-    The Session calls :meth:`sync` after every edit and :meth:`write_frame` for
-    every propagated frame; only what changed since the last write is written.
-    Failures (a full disk, a revoked permission) are kept in :attr:`error` and never
-    interrupt the user's work, which stays in memory.
+    The Session calls :meth:`sync` after every committed change and
+    :meth:`write_frame` for every propagated frame; each codec writes only what
+    changed. Failures (a full disk, a revoked permission) are kept in :attr:`error`
+    and never interrupt the user's work, which stays in memory.
     """
 
     def __init__(self, folder: str | Path, source: dict[str, Any], model: str = "") -> None:
@@ -145,10 +126,12 @@ class Autosave:
         self.source = source
         self.model = model
         self.error: str | None = None
-        self._written: dict[int, bytes] = {}
-        self._prompts: list[dict[str, Any]] | None = None
         self._view: dict[str, int] = {}
-        self.tracker = TrackerWriter(self.folder)
+        self.labels = LabelsCodec(self.folder)
+        self.prompts = PromptsCodec(self.folder)
+        self.sam2 = Sam2Codec(self.folder)
+        # Written in this order: the SAM2 state names the prompts it belongs to.
+        self.codecs = (self.labels, self.sam2, self.prompts)
         # The worker saves edits while the notebook thread saves the view.
         self._lock = threading.RLock()
         try:
@@ -164,55 +147,27 @@ class Autosave:
     def read(folder: str | Path, frame_shape: tuple[int, int]) -> SavedSession | None:
         """The saved session in ``folder``, or None if there is none.
 
-        A damaged label file (not a label frame of this size) is skipped and named
-        in ``problems``; an unreadable ``prompts.json`` raises, because resuming
-        without the prompts would silently lose them."""
+        A damaged label file is skipped and named in ``problems``; an unreadable
+        ``prompts.json`` raises :class:`AutosaveError`, because resuming without the
+        prompts would silently lose them."""
         folder = Path(folder).expanduser()
         meta_path = folder / "session.json"
         if not meta_path.is_file():
             return None
         try:
             meta = json.loads(meta_path.read_text())
-            prompts_bytes = (folder / "prompts.json").read_bytes()
-            prompts_raw = json.loads(prompts_bytes)
-            prompts = _prompts_from(prompts_raw.get("prompts", []))
-            pending = _prompts_from(prompts_raw.get("pending", []))
-        except (OSError, ValueError, TypeError) as exc:
+        except (OSError, ValueError) as exc:
             raise AutosaveError(f"{folder}: saved session is unreadable ({exc})") from exc
-        labels: dict[int, bytes] = {}
-        problems = []
-        size = int(np.prod(frame_shape)) * np.dtype(LABEL_DTYPE).itemsize
-        for path in sorted((folder / "labels").glob("*.zlib")):
-            try:
-                t = int(path.stem)
-                blob = path.read_bytes()
-                if len(zlib.decompress(blob)) != size:
-                    raise ValueError("not a label frame of this size")
-                labels[t] = blob
-            except (OSError, ValueError, zlib.error) as exc:
-                problems.append(f"{path.name}: {exc}")
-        tracker_problem = None
-        try:
-            tracker = read_tracker(folder)
-        except TrackerError as exc:
-            tracker, tracker_problem = None, f"is unusable ({exc})"
-        if tracker is not None and tracker.prompts != prompts_digest(prompts_bytes):
-            tracker, tracker_problem = (
-                None,
-                "was written for other prompts",
-            )  # a kill between writes
+        values = PromptsCodec(folder).read()
+        values |= LabelsCodec(folder).read(frame_shape)
+        values |= Sam2Codec(folder).read(values["prompts_bytes"])
         return SavedSession(
             folder,
             meta.get("source", {}),
-            prompts,
-            pending,
-            labels,
-            meta.get("view", {}),
-            meta.get("saved_at", ""),
-            problems,
-            meta.get("model", ""),
-            tracker,
-            tracker_problem,
+            view=meta.get("view", {}),
+            saved_at=meta.get("saved_at", ""),
+            model=meta.get("model", ""),
+            **values,
         )
 
     @staticmethod
@@ -225,51 +180,25 @@ class Autosave:
         return target
 
     # -- writing ----------------------------------------------------------------
-    def _guard(self, fn: Any, *args: Any) -> None:
+    def _guard(self, fn: Any, *args: Any) -> bool:
         try:
             with self._lock:
                 fn(*args)
         except OSError as exc:
             self.error = f"autosave to {self.folder} failed: {exc}"
+            return False
+        return True
 
     def write_frame(self, t: int, blob: bytes | None) -> None:
-        """One frame's labels (None: the frame is empty now)."""
-        if self._written.get(t) is blob:
-            return
-        self._guard(self._write_frame, t, blob)
+        """One propagated frame's labels (None: the frame is empty now)."""
+        if self._guard(self.labels.write_frame, t, blob):
+            self.error = None
 
-    def _write_frame(self, t: int, blob: bytes | None) -> None:
-        path = self.folder / "labels" / f"{t}.zlib"
-        if blob is None:
-            path.unlink(missing_ok=True)
-            self._written.pop(t, None)
-        else:
-            write_atomic(path, blob)
-            self._written[t] = blob
-        self.error = None
-
-    def sync(
-        self,
-        labels: dict[int, bytes],
-        prompts: list[Prompt],
-        pending: list[Prompt],
-        state: dict[str, Any] | None = None,
-        bases: dict[tuple[int, int], Base] | None = None,
-    ) -> None:
-        """Write whatever differs from the last write: changed frames, SAM2's prompt
-        state (``state``, ``bases``), prompts."""
-        for t in set(self._written) - set(labels):
-            self.write_frame(t, None)
-        for t, blob in labels.items():
-            self.write_frame(t, blob)
-        items = {"prompts": _prompt_dicts(prompts), "pending": _prompt_dicts(pending)}
-        data = json.dumps(items, indent=0).encode()
-        if state is not None:
-            self._guard(self.tracker.sync, state, bases or {}, data)
-        if items != self._prompts:
-            self._guard(write_atomic, self.folder / "prompts.json", data)
-            self._prompts = items
-        self._write_meta()
+    def sync(self, snap: Snapshot) -> None:
+        """Every codec writes what differs from its last write."""
+        ok = all([self._guard(codec.write, snap) for codec in self.codecs])
+        if ok and self._write_meta():
+            self.error = None
 
     def set_view(self, frame: int, label: int) -> None:
         """Remember the frame and label in view (restored on resume)."""
@@ -278,7 +207,7 @@ class Autosave:
             self._view = view
             self._write_meta()
 
-    def _write_meta(self) -> None:
+    def _write_meta(self) -> bool:
         meta = {
             "format": FORMAT,
             "source": self.source,
@@ -286,9 +215,13 @@ class Autosave:
             "view": self._view,
             "saved_at": _dt.datetime.now().isoformat(timespec="seconds"),
         }
-        self._guard(write_atomic, self.folder / "session.json", json.dumps(meta, indent=1).encode())
+        data = json.dumps(meta, indent=1).encode()
+        return self._guard(write_atomic, self.folder / "session.json", data)
 
-    def adopt(self, saved: SavedSession) -> None:
+    def adopt(self, saved: SavedSession, live: dict[str, Any] | None, constants: Any) -> None:
         """After a resume: what is on disk already matches memory."""
-        self._written = dict(saved.labels)
+        self.labels.adopt(saved.labels)
+        self.prompts.adopt(saved.prompts_bytes)
+        if live is not None and saved.tracker is not None:
+            self.sam2.adopt(saved.tracker.files, live, constants)
         self._view = dict(saved.view)

@@ -35,7 +35,7 @@ from typing import Any
 
 import torch
 
-from .features import default_budget as feature_budget
+from .cache import default_budget as feature_budget
 
 LOW_MODE_BUDGET = 256 << 20
 
@@ -281,6 +281,24 @@ class CorrectionCache:
         on_disk = [k for k, e in self._entries.items() if e.path is not None]
         while self.disk_bytes > self.disk_budget and on_disk:
             self._drop(on_disk.pop(0))
+
+
+def correction_cache_for(
+    budget: int | str | None,
+    state: dict[str, Any],
+    predictor: Any,
+    low: bool,
+    store: Any = None,
+) -> CorrectionCache:
+    """A session's cache: ``budget`` bytes, or "auto" (:func:`default_budget`), or
+    None (off); values where sam2 keeps its state; spilled beside the feature store."""
+    storage = state["storage_device"]
+    if budget == "auto":
+        budget = default_budget(storage, low)
+    elif budget is not None and (isinstance(budget, bool) or not isinstance(budget, int)):
+        raise ValueError(f"correction_cache must be bytes, 'auto' or None, got {budget!r}")
+    spill = store.dir.parent / "corrections" if store is not None else None
+    return CorrectionCache(state, predictor, budget or 0, storage, spill)
 
 
 def install(predictor: Any) -> None:

@@ -1,0 +1,108 @@
+"""One codec per kind of session state: what it writes in the session folder and
+how it reads it back.
+
+A codec writes only what changed since its last write (a click rewrites one label
+frame, never the volume), raises ``OSError`` when the disk refuses (the folder
+reports it and the user's work stays in memory), and reads back a dict of values
+for :class:`~.folder.SavedSession`. A new kind of state is one more codec.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..._atomic import write_atomic
+from ...errors import AutosaveError
+from ..core import SessionState, Snapshot
+from ..labels import LABEL_DTYPE
+from ..prompts import Prompt, prompt_from_json
+
+
+class LabelsCodec:
+    """``labels/<frame>.zlib``: each label frame exactly as the Session keeps it
+    (zlib-compressed uint16), one small file per frame."""
+
+    def __init__(self, folder: Path) -> None:
+        self.dir = folder / "labels"
+        self._written: dict[int, bytes] = {}
+
+    def write_frame(self, t: int, blob: bytes | None) -> None:
+        """One frame (None: the frame is empty now)."""
+        if self._written.get(t) is blob:
+            return
+        path = self.dir / f"{t}.zlib"
+        if blob is None:
+            path.unlink(missing_ok=True)
+            self._written.pop(t, None)
+        else:
+            write_atomic(path, blob)
+            self._written[t] = blob
+
+    def write(self, snap: Snapshot) -> None:
+        for t in set(self._written) - set(snap.labels):
+            self.write_frame(t, None)
+        for t, blob in snap.labels.items():
+            self.write_frame(t, blob)
+
+    def read(self, frame_shape: tuple[int, int]) -> dict[str, Any]:
+        """A damaged file (not a label frame of this size) is skipped and named."""
+        labels: dict[int, bytes] = {}
+        problems = []
+        size = int(np.prod(frame_shape)) * np.dtype(LABEL_DTYPE).itemsize
+        for path in sorted(self.dir.glob("*.zlib")):
+            try:
+                t = int(path.stem)
+                blob = path.read_bytes()
+                if len(zlib.decompress(blob)) != size:
+                    raise ValueError("not a label frame of this size")
+                labels[t] = blob
+            except (OSError, ValueError, zlib.error) as exc:
+                problems.append(f"{path.name}: {exc}")
+        return {"labels": labels, "problems": problems}
+
+    def adopt(self, labels: dict[int, bytes]) -> None:
+        self._written = dict(labels)
+
+
+def prompts_json(record: SessionState) -> bytes:
+    """The one serialisation of the record's prompts (the SAM2 codec stores its
+    digest, so both files are known to belong together)."""
+    items = {
+        "prompts": [p.to_json() for p in record.prompts],
+        "pending": [p.to_json() for p in record.pending],
+    }
+    return json.dumps(items, indent=0).encode()
+
+
+class PromptsCodec:
+    """``prompts.json``: every prompt with its kind and grouping, so SAM2's prompt
+    state can be rebuilt exactly as it was sent."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "prompts.json"
+        self._written: bytes | None = None
+
+    def write(self, snap: Snapshot) -> None:
+        data = prompts_json(snap.record)
+        if data != self._written:
+            write_atomic(self.path, data)
+            self._written = data
+
+    def read(self) -> dict[str, Any]:
+        """An unreadable file raises: resuming without the prompts would lose them."""
+        try:
+            data = self.path.read_bytes()
+            raw = json.loads(data)
+            prompts: list[Prompt] = [prompt_from_json(d) for d in raw.get("prompts", [])]
+            pending: list[Prompt] = [prompt_from_json(d) for d in raw.get("pending", [])]
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise AutosaveError(f"{self.path.parent}: saved session is unreadable ({exc})") from exc
+        return {"prompts": prompts, "pending": pending, "prompts_bytes": data}
+
+    def adopt(self, data: bytes) -> None:
+        self._written = data

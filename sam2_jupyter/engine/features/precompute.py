@@ -1,0 +1,108 @@
+"""A session's image features: the in-memory cache, the disk store, and the
+background precompute that fills them (see :mod:`.cache`, :mod:`.store`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+
+from ...models import Model, inference
+from ..prompts import check_frame
+from .cache import FeatureCache, default_budget
+from .store import FeatureStore, default_feature_dir, model_key
+
+if TYPE_CHECKING:
+    from ..core import SessionCore
+    from ..frames import SamFrames
+
+
+def feature_store(
+    model: Model, frames: SamFrames, feature_dir: str | Path | bool | None
+) -> FeatureStore | None:
+    """The disk store for this model and these frames (None: no ``feature_dir``)."""
+    if feature_dir is None or feature_dir is False:
+        return None
+    root = default_feature_dir() if feature_dir is True else Path(feature_dir)
+    numerics = "bfloat16" if model.precision == "bf16" else "float32"
+    if model.compiled:
+        numerics += "+compiled"  # other kernels round differently
+    key = model_key(model.predictor, model.image_size, model.device, numerics)
+
+    def image(t: int) -> torch.Tensor:  # as sam2's _get_image_feature builds it
+        return frames[t].to(model.device).float().unsqueeze(0)
+
+    return FeatureStore(root, key, frames.uint8, image, model.device)
+
+
+def feature_cache(
+    budget: int | str | None, low: bool, model: Model, store: FeatureStore | None
+) -> FeatureCache | None:
+    """``budget`` bytes ("auto": a quarter of the free memory in normal mode, sam2's
+    one frame in the low modes); None when neither memory nor disk keeps features."""
+    if budget == "auto":
+        budget = None if low else default_budget(model.device)
+    elif budget is not None and (isinstance(budget, bool) or not isinstance(budget, int)):
+        raise ValueError(f"feature_cache must be bytes, 'auto' or None, got {budget!r}")
+    return FeatureCache(budget or 0, store) if budget or store else None
+
+
+class FeaturePrecompute:
+    """Computes image features ahead of the user, exactly as sam2 does on a first
+    visit, into the session's cache (and disk store). Owns which frames it found or
+    wrote on disk; takes the session's lock and yields to a running propagation."""
+
+    def __init__(
+        self, core: SessionCore, model: Model, frames: SamFrames, cache: FeatureCache | None
+    ) -> None:
+        self.core = core
+        self.model = model
+        self.frames = frames
+        self.cache = cache
+        self.on_disk: set[int] = set()
+
+    def order(self, center: int = 0) -> list[int]:
+        """Frames whose features are not ready yet, nearest to ``center`` first."""
+        if self.cache is None:
+            return []
+        todo = [t for t in range(len(self.frames)) if t not in self.cache and t not in self.on_disk]
+        return sorted(todo, key=lambda t: (abs(t - center), t))
+
+    def ready(self) -> int:
+        """Frames whose features are in memory or on disk (as far as checked)."""
+        if self.cache is None:
+            return 0
+        return len(self.on_disk.union(t for t, _ in self.cache.items()))
+
+    def frame(self, t: int) -> bool:
+        """Make frame ``t``'s features ready: loaded from the disk store when there,
+        else computed. Memory holds frames up to its budget; beyond it, with a disk
+        store, frames are computed to disk only, so nothing nearer to where the user
+        works is evicted. False (nothing done): no cache, busy propagating, or the
+        budget is reached and there is no disk store."""
+        t = check_frame(t, len(self.frames))
+        with self.core.lock:
+            cache = self.cache
+            if cache is None or self.core.busy or t in cache:
+                return False
+            room = not cache.full
+            if cache.store is not None and t in cache.store:
+                if room:
+                    cache.get(t)
+                self.on_disk.add(t)
+                return True
+            if not room and cache.store is None:
+                return False
+            with inference(self.model):
+                image = self.frames[t].to(self.model.device).float().unsqueeze(0)
+                backbone_out = self.model.predictor.forward_image(image)
+            cache.put(t, (image, backbone_out), keep=room)
+            if cache.store is not None:
+                self.on_disk.add(t)
+            return True
+
+    def flush(self) -> None:
+        """Wait until computed features are written to the disk store (if any)."""
+        if self.cache is not None and self.cache.store is not None:
+            self.cache.store.flush()

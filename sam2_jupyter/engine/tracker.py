@@ -1,0 +1,180 @@
+"""sam2's calls for one session: prompts in, label frames out.
+
+Every call here runs with the session's lock held (inside an edit or a
+propagation step) and changes only what :class:`~.core.SessionCore` owns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import PromptError
+from .core import SessionCore
+from .labels import composite
+from .prompts import BoxPrompt, MaskPrompt, PointPrompt, Prompt
+from .replay import batch_by_key, batch_members, merge_batch, replay_groups
+from .state import base_pixels, capture_base, has_output, reset_to_base
+
+
+class Tracker:
+    """Sends prompts to sam2's predictor and turns its logits into label frames."""
+
+    def __init__(self, core: SessionCore, predictor: Any, frame_shape: tuple[int, int]) -> None:
+        self.core = core
+        self.predictor = predictor
+        self.frame_shape = frame_shape
+
+    # -- labels -------------------------------------------------------------------
+    def store(self, frame: int, obj_ids: list[int], masks: Any) -> np.ndarray:
+        """Turn SAM2's per-object logits on ``frame`` into the frame's labels."""
+        sam, labels = self.core.sam, self.core.labels
+        idx = sam["obj_id_to_idx"]
+        known = [has_output(sam, idx[o], frame) for o in obj_ids]
+        logits = (
+            masks[:, 0].float().cpu().numpy()
+            if len(obj_ids)
+            else np.zeros((0, *self.frame_shape), np.float32)
+        )
+        out = composite(logits, list(obj_ids), known, labels.get(frame))
+        labels.set(frame, out)
+        return out
+
+    def refresh(self, frame: int) -> np.ndarray:
+        """Recompute a frame's labels from what SAM2 now holds (after removals)."""
+        sam = self.core.sam
+        obj_ids = list(sam["obj_ids"])
+        if not obj_ids:
+            return self.store(frame, [], None)
+        is_cond = any(
+            frame in d["cond_frame_outputs"] for d in sam["temp_output_dict_per_obj"].values()
+        )
+        out = self.predictor._consolidate_temp_output_across_obj(
+            sam, frame, is_cond=is_cond, consolidate_at_video_res=True
+        )
+        _, masks = self.predictor._get_orig_video_res_output(sam, out["pred_masks_video_res"])
+        return self.store(frame, obj_ids, masks)
+
+    # -- sending ------------------------------------------------------------------
+    def send(self, frame: int, label: int, prompts: list[Prompt], batched: bool) -> np.ndarray:
+        """One sam2 call for one object on one frame.
+
+        Batched: the box (if any) and every point, replacing SAM2's earlier inputs
+        for this object on this frame (a mask replaces everything, as sam2 does).
+        Not batched: one click added to them. The first prompt of an object on a
+        frame records what it had there before (its base)."""
+        core = self.core
+        if (frame, label) not in core.record.bases:
+            base = capture_base(core.sam, frame, label, core.labels.get(frame))
+            core.update(bases={**core.record.bases, (frame, label): base})
+        masks = [p for p in prompts if isinstance(p, MaskPrompt)]
+        if masks:
+            _, obj_ids, logits = self.predictor.add_new_mask(
+                core.sam, frame_idx=frame, obj_id=label, mask=masks[-1].array()
+            )
+            return self.store(frame, list(obj_ids), logits)
+        points = [p for p in prompts if isinstance(p, PointPrompt)]
+        boxes = [p for p in prompts if isinstance(p, BoxPrompt)]
+        given: dict[str, Any] = {}
+        if points:
+            given["points"] = [[p.x, p.y] for p in points]
+            given["labels"] = [1 if p.positive else 0 for p in points]
+        if boxes:
+            b = boxes[-1]
+            given["box"] = [b.x0, b.y0, b.x1, b.y1]
+        _, obj_ids, logits = self.predictor.add_new_points_or_box(
+            core.sam, frame_idx=frame, obj_id=label, clear_old_points=batched, **given
+        )
+        return self.store(frame, list(obj_ids), logits)
+
+    def click(self, prompt: Prompt) -> np.ndarray:
+        """An auto-segmented click: refines the object's mask on its frame."""
+        self.core.update(prompts=[*self.core.record.prompts, prompt])
+        return self.send(prompt.frame, prompt.label, [prompt], batched=False)
+
+    def batch(self, frame: int, label: int, new: list[Prompt]) -> np.ndarray:
+        """Send ``new`` with the object's earlier prompts on the frame, as one batch."""
+        core = self.core
+        held = merge_batch(core.record.prompts, new, core.new_group())
+        core.update(prompts=held)
+        return self.send(frame, label, batch_members(held, (frame, label)), True)
+
+    def segment_pending(self) -> list[int]:
+        """Send the pending prompts, each label's on a frame as one batch; returns
+        the frames changed."""
+        groups = batch_by_key(self.core.record.pending)
+        for (frame, label), new in groups.items():
+            self.batch(frame, label, new)
+        self.core.update(pending=[])
+        return sorted({f for f, _ in groups})
+
+    # -- removing -----------------------------------------------------------------
+    def remove_nearest(
+        self, frame: int, y: float, x: float, label: int | None, tolerance: float
+    ) -> Prompt:
+        """Remove the prompt nearest to (y, x) on ``frame`` (pending ones first on a
+        tie); the label's other prompts there are resent from its base."""
+        rec = self.core.record
+        candidates = [
+            (p.distance(y, x), i, p)
+            for i, p in enumerate(rec.pending + rec.prompts)
+            if p.frame == frame and (label is None or p.label == label)
+        ]
+        candidates = [c for c in candidates if c[0] <= tolerance]
+        if not candidates:
+            raise PromptError(
+                f"no prompt within {tolerance:g} px of (y={y:g}, x={x:g}) on frame {frame}"
+            )
+        _, i, removed = min(candidates, key=lambda c: (c[0], c[1]))
+        if i < len(rec.pending):
+            self.core.update(pending=rec.pending[:i] + rec.pending[i + 1 :])
+            return removed
+        j = i - len(rec.pending)
+        self.core.update(prompts=rec.prompts[:j] + rec.prompts[j + 1 :])
+        if not any(p.label == removed.label for p in self.core.record.prompts):
+            self.drop_object(removed.label)
+        else:
+            self.replay_key(frame, removed.label)
+        return removed
+
+    def clear_all(self) -> None:
+        """Every label, prompt and pixel gone (Start fresh)."""
+        for label in sorted(self.core.record.label_ids | set(self.core.sam["obj_ids"])):
+            self.drop_object(label)
+        self.core.update(pending=[])
+        self.core.labels.restore({})
+
+    def replay_key(self, frame: int, label: int) -> None:
+        """Resend the object's remaining prompts on ``frame`` from its base: what it
+        had there before its first prompt (the tracked mask, for a correction)."""
+        core = self.core
+        self.predictor.clear_all_prompts_in_frame(core.sam, frame, label, need_output=False)
+        base = core.record.bases.get((frame, label))
+        reset_to_base(core.sam, frame, label, base)
+        remaining = batch_members(core.record.prompts, (frame, label))
+        if remaining:
+            replay_groups(self.send, remaining)
+            return
+        core.update(bases={k: b for k, b in core.record.bases.items() if k != (frame, label)})
+        labels = self.refresh(frame)
+        if base is not None and base.output is None:
+            # SAM2 holds nothing here: the object's pixels are what they were.
+            labels[labels == label] = 0
+            labels[base_pixels(base, labels.shape) & (labels == 0)] = label
+            core.labels.set(frame, labels)
+
+    def drop_object(self, label: int) -> None:
+        """Remove an object: its prompts, its SAM2 memory and its labels everywhere."""
+        core = self.core
+        rec = core.record
+        core.update(
+            prompts=[p for p in rec.prompts if p.label != label],
+            pending=[p for p in rec.pending if p.label != label],
+            bases={k: b for k, b in rec.bases.items() if k[1] != label},
+        )
+        if label in core.sam["obj_id_to_idx"]:
+            self.predictor.remove_object(core.sam, label, need_output=False)
+        for t in core.labels.labelled_frames():
+            if (core.labels.get(t) == label).any():
+                self.refresh(t)
