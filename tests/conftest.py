@@ -103,3 +103,13 @@ def jpeg_folder(tmp_path_factory: pytest.TempPathFactory, video: np.ndarray) -> 
     for t, frame in enumerate(video):
         iio.imwrite(folder / f"{t}.jpg", frame, quality=95)
     return folder
+
+
+@pytest.fixture
+def annotator(model, video):
+    """An Annotator on the test video with a FakeBrowser (``annotator.browser``)."""
+    from harness import open_annotator
+
+    a = open_annotator(video, model)
+    yield a
+    a.close()

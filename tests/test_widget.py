@@ -5,49 +5,20 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pytest
+from harness import FakeBrowser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sam2_jupyter import Annotator
 from sam2_jupyter.widget.codec import decode_labels, encode_image, encode_labels
-from sam2_jupyter.widget.controller import MAX_IN_FLIGHT
 from sam2_jupyter.widget.messages import MessageError, Point, parse_message
+from sam2_jupyter.widget.stream import MAX_IN_FLIGHT
 from sam2_jupyter.widget.worker import Worker
-
-
-class Sent:
-    """Captures what the controller sends to the browser."""
-
-    def __init__(self, canvas):
-        self.messages = []
-        canvas.send = self.send
-
-    def send(self, content, buffers=None):
-        self.messages.append((content, list(buffers or [])))
-
-    def of(self, kind):
-        return [(c, b) for c, b in self.messages if c["type"] == kind]
-
-
-@pytest.fixture
-def annotator(model, video):
-    a = Annotator(video, model=model)
-    a.sent = Sent(a.canvas)
-    msg(a, type="ready")  # as a browser view does on render
-    yield a
-    a.close()
-
-
-def ack_all(a):
-    for content, _ in list(a.sent.messages):
-        a.controller.handle(parse_message({"type": "ack", "seq": content["seq"]}))
-
-
-def msg(a, **content):
-    a.controller._on_msg(a.canvas, content, [])
 
 
 # -- messages -------------------------------------------------------------------------
@@ -149,15 +120,15 @@ def test_worker_runs_jobs_in_order_and_survives_errors():
 # -- controller -----------------------------------------------------------------------
 def test_click_message_updates_session_labels_and_markers(annotator):
     a = annotator
-    msg(a, type="point", frame=2, y=32.0, x=36.0, label=1, positive=True)
+    a.browser.send(type="point", frame=2, y=32.0, x=36.0, label=1, positive=True)
     a.canvas.frame = 2
     a.wait(30)
     session = a.session
     assert [(p.frame, p.y, p.x, p.label) for p in session.prompts] == [(2, 32.0, 36.0, 1)]
-    ack_all(a)
+    a.browser.ack_all()
     with_labels = [
         (c, b)
-        for c, b in a.sent.messages
+        for c, b in a.browser.messages
         if c["frame"] == 2 and (c["type"] == "labels" or c.get("has_labels"))
     ]
     content, buffers = with_labels[-1]
@@ -170,14 +141,14 @@ def test_click_message_updates_session_labels_and_markers(annotator):
 
 def test_bad_input_becomes_a_status_sentence(annotator):
     a = annotator
-    msg(a, type="point", frame=99, y=1.0, x=1.0, label=1)
+    a.browser.send(type="point", frame=99, y=1.0, x=1.0, label=1)
     a.wait(10)
     assert "frame 99 out of range" in a.canvas.status
-    msg(a, type="launch_missiles")
+    a.browser.send(type="launch_missiles")
     assert "unknown message type" in a.canvas.status
-    a.controller._on_msg(a.canvas, {"type": "ack", "seq": 1}, [b"x" * (2 << 20)])
+    a.controller.receive({"type": "ack", "seq": 1}, [b"x" * (2 << 20)])
     assert "too large" in a.canvas.status
-    msg(a, type="point", frame=1, y=1e9, x=1.0, label=1)
+    a.browser.send(type="point", frame=1, y=1e9, x=1.0, label=1)
     a.wait(10)
     assert "outside the frame" in a.canvas.status
     assert not a.session.prompts
@@ -185,14 +156,14 @@ def test_bad_input_becomes_a_status_sentence(annotator):
 
 def test_flow_control_keeps_at_most_two_in_flight_and_latest_wins(annotator):
     a = annotator
-    ack_all(a)
-    a.sent.messages.clear()
+    a.browser.ack_all()
+    a.browser.messages.clear()
     for t in range(6):
         a.canvas.frame = t
-    assert len(a.sent.messages) == MAX_IN_FLIGHT
-    first = [c["frame"] for c, _ in a.sent.messages]
-    ack_all(a)
-    frames = [c["frame"] for c, _ in a.sent.messages]
+    assert len(a.browser.messages) == MAX_IN_FLIGHT
+    first = [c["frame"] for c, _ in a.browser.messages]
+    a.browser.ack_all()
+    frames = [c["frame"] for c, _ in a.browser.messages]
     assert frames[:MAX_IN_FLIGHT] == first
     assert frames[-1] == 5  # the newest frame is delivered; stale ones were dropped
     assert len(frames) < 6
@@ -200,55 +171,43 @@ def test_flow_control_keeps_at_most_two_in_flight_and_latest_wins(annotator):
 
 def test_frames_upgrade_to_lossless_when_idle(annotator):
     a = annotator
-    ack_all(a)
+    a.browser.ack_all()
     a.canvas.frame = 3
     deadline = time.time() + 5
-    while time.time() < deadline and not any(c.get("lossless") for c, _ in a.sent.of("frame")):
-        ack_all(a)
+    while time.time() < deadline and not any(c.get("lossless") for c, _ in a.browser.of("frame")):
+        a.browser.ack_all()
         time.sleep(0.05)
-    lossless = [c for c, _ in a.sent.of("frame") if c.get("lossless")]
+    lossless = [c for c, _ in a.browser.of("frame") if c.get("lossless")]
     assert lossless[-1]["frame"] == 3
     assert lossless[-1]["mime"] == "image/png"
 
 
 def test_propagation_streams_and_clicks_queue_behind_it(annotator):
     a = annotator
-    msg(a, type="point", frame=0, y=32.0, x=36.0, label=1)
+    a.browser.send(type="point", frame=0, y=32.0, x=36.0, label=1)
     a.wait(30)
     a.controls.follow.value = True
     auto_ack = threading.Event()
 
     def acker():
         while not auto_ack.is_set():
-            ack_all(a)
+            a.browser.ack_all()
             time.sleep(0.01)
 
     threading.Thread(target=acker, daemon=True).start()
     statuses = []
     a.canvas.observe(lambda ch: statuses.append(ch["new"]), names="status")
-    future = a.controller.propagate()
-    msg(a, type="point", frame=5, y=60.0, x=90.0, label=2)  # during propagation
+    future = a.controller.propagator.propagate()
+    a.browser.send(type="point", frame=5, y=60.0, x=90.0, label=2)  # during propagation
     future.result(60)
     a.wait(30)
     auto_ack.set()
-    frames_seen = {c["frame"] for c, _ in a.sent.messages if c["type"] in ("frame", "labels")}
+    frames_seen = {c["frame"] for c, _ in a.browser.messages if c["type"] in ("frame", "labels")}
     assert frames_seen >= {0, a.session.n_frames - 1}
     assert a.controls.progress.value == a.session.n_frames
     assert f"Propagation done: {a.session.n_frames} frames." in statuses
     assert [p.label for p in a.session.prompts] == [1, 2]  # the click was not lost
     assert not a.canvas.busy
-
-
-def _auto_ack(a):
-    stop = threading.Event()
-
-    def acker():
-        while not stop.is_set():
-            ack_all(a)
-            time.sleep(0.01)
-
-    threading.Thread(target=acker, daemon=True).start()
-    return stop
 
 
 @pytest.mark.parametrize(
@@ -262,7 +221,7 @@ def _auto_ack(a):
 )
 def test_panel_propagates_from_here_in_any_direction(annotator, start, direction, frames):
     a = annotator
-    msg(a, type="point", frame=0, y=32.0, x=36.0, label=1)
+    a.browser.send(type="point", frame=0, y=32.0, x=36.0, label=1)
     a.wait(30)
     a.controls.follow.value = False
     a.canvas.frame = 4
@@ -277,7 +236,7 @@ def test_panel_propagates_from_here_in_any_direction(annotator, start, direction
         return run
 
     a.session.propagate = recording
-    stop = _auto_ack(a)
+    stop = a.browser.auto_ack()
     a.controls.propagate.click()
     a.wait(60)
     stop.set()
@@ -289,14 +248,14 @@ def test_panel_propagates_from_here_in_any_direction(annotator, start, direction
 
 def test_a_correction_made_in_the_widget_survives_the_next_propagation(annotator):
     a = annotator
-    msg(a, type="point", frame=0, y=32.0, x=36.0, label=1)
+    a.browser.send(type="point", frame=0, y=32.0, x=36.0, label=1)
     a.wait(30)
-    stop = _auto_ack(a)
+    stop = a.browser.auto_ack()
     a.controls.propagate.click()
     a.wait(60)
     a.canvas.frame = 6
-    msg(a, type="point", frame=6, y=50.0, x=60.0, label=1)
-    msg(a, type="point", frame=6, y=30.0, x=90.0, label=1, positive=False)
+    a.browser.send(type="point", frame=6, y=50.0, x=60.0, label=1)
+    a.browser.send(type="point", frame=6, y=30.0, x=90.0, label=1, positive=False)
     a.wait(30)
     corrected = a.session.label_frame(6)
     a.controls.propagate.click()
@@ -306,25 +265,25 @@ def test_a_correction_made_in_the_widget_survives_the_next_propagation(annotator
     a.wait(30)
     stop.set()
     assert np.array_equal(a.session.label_frame(6), corrected)
-    shown = [b for c, b in a.sent.messages if c["type"] == "frame" and c["frame"] == 6]
+    shown = [b for c, b in a.browser.messages if c["type"] == "frame" and c["frame"] == 6]
     assert np.array_equal(decode_labels(shown[-1][1], corrected.shape), corrected)
 
 
 def test_cancel_button_stops_propagation(annotator):
     a = annotator
-    msg(a, type="point", frame=0, y=32.0, x=36.0, label=1)
+    a.browser.send(type="point", frame=0, y=32.0, x=36.0, label=1)
     a.wait(30)
     stop = threading.Event()
 
     def acker():
         while not stop.is_set():
-            ack_all(a)
+            a.browser.ack_all()
             if a.controls.progress.value >= 2:
                 a.controls.cancel.click()
             time.sleep(0.005)
 
     threading.Thread(target=acker, daemon=True).start()
-    a.controller.propagate().result(60)
+    a.controller.propagator.propagate().result(60)
     stop.set()
     done = a.controls.progress.value
     assert 2 <= done < a.session.n_frames
@@ -333,14 +292,14 @@ def test_cancel_button_stops_propagation(annotator):
 
 def test_undo_redo_and_next_label_messages(annotator):
     a = annotator
-    msg(a, type="point", frame=1, y=32.0, x=36.0, label=4)
+    a.browser.send(type="point", frame=1, y=32.0, x=36.0, label=4)
     a.wait(30)
-    msg(a, type="next_label")
+    a.browser.send(type="next_label")
     assert a.canvas.label == 5
-    msg(a, type="undo")
+    a.browser.send(type="undo")
     a.wait(30)
     assert not a.session.prompts
-    msg(a, type="redo")
+    a.browser.send(type="redo")
     a.wait(30)
     assert len(a.session.prompts) == 1
 
@@ -349,8 +308,8 @@ def test_two_annotators_share_nothing(model, video):
     a, b = Annotator(video, model=model), Annotator(video[:4], model=model)
     try:
         for w in (a, b):
-            Sent(w.canvas)
-            msg(w, type="ready")
+            w.browser = FakeBrowser(w)
+            w.browser.send(type="ready")
         a.controller.handle(Point(1, 30.0, 30.0, 1, True))
         a.wait(30)
         b.wait(30)
@@ -364,7 +323,7 @@ def test_two_annotators_share_nothing(model, video):
 
 def test_buttons_export_and_store(annotator, tmp_path):
     a = annotator
-    msg(a, type="point", frame=1, y=32.0, x=36.0, label=1)
+    a.browser.send(type="point", frame=1, y=32.0, x=36.0, label=1)
     a.wait(30)
     a.controls.export_path.value = str(tmp_path / "out")
     a.controls.export_masks.click()
@@ -376,7 +335,7 @@ def test_buttons_export_and_store(annotator, tmp_path):
     assert (tmp_path / "out.csv").exists()
     assert (tmp_path / "p.csv").exists()
     before = (tmp_path / "out.tif").read_bytes()
-    msg(a, type="point", frame=4, y=60.0, x=90.0, label=2)
+    a.browser.send(type="point", frame=4, y=60.0, x=90.0, label=2)
     a.wait(30)
     a.controls.export_masks.click()  # exists: the panel asks, nothing is written yet
     a.wait(30)
@@ -399,12 +358,12 @@ def test_model_from_controls_reports_failure_as_sentence(video, tmp_path, monkey
     monkeypatch.setenv("SAM2_JUPYTER_MODEL_DIR", str(tmp_path))
     a = Annotator(video)
     try:
-        Sent(a.canvas)
-        msg(a, type="ready")
-        msg(a, type="point", frame=1, y=3.0, x=3.0, label=1)
+        a.browser = FakeBrowser(a)
+        a.browser.send(type="ready")
+        a.browser.send(type="point", frame=1, y=3.0, x=3.0, label=1)
         a.wait(10)
         assert "Load a model first" in a.canvas.status
-        import sam2_jupyter.widget.controller as ctl
+        import sam2_jupyter.widget.loading as ctl
 
         def offline(*args, **kwargs):
             from sam2_jupyter import ModelError
@@ -425,27 +384,27 @@ def test_second_slider_switches_the_4d_sequence(model):
     data = np.stack([moving_discs(4, seed=0), moving_discs(4, seed=1)])  # (Z, T, Y, X, C)
     a = Annotator(data, model=model, axes="ZTYXC", prop_axis="T")
     try:
-        sent = a.sent = Sent(a.canvas)
-        msg(a, type="ready")
+        sent = a.browser = FakeBrowser(a)
+        a.browser.send(type="ready")
         a.controller.handle(Point(1, 30.0, 30.0, 1, True))
         a.wait(30)
         assert a.controls.other.layout.display == "flex"
         a.controls.other.value = 1
         a.wait(30)
-        ack_all(a)
+        a.browser.ack_all()
         assert a.stack.other_index == 1
         assert not a.session.prompts  # the other sequence has its own session
         a.controller.handle(Point(2, 40.0, 40.0, 5, True))
         a.wait(30)
         assert [p.label for p in a.session.prompts] == [5]
-        assert [p.label for p in a.controller.sessions[0].prompts] == [1]
+        assert [p.label for p in a.controller.pool.sessions[0].prompts] == [1]
         assert any(c["type"] == "frame" for c, _ in sent.messages)
     finally:
         a.close()
 
 
 def test_load_model_button_reports_download_progress(model, video, monkeypatch):
-    import sam2_jupyter.widget.controller as ctl
+    import sam2_jupyter.widget.loading as ctl
 
     def fake_load(name, model_dir=None, progress=None):
         progress(30, 120)
@@ -454,8 +413,8 @@ def test_load_model_button_reports_download_progress(model, video, monkeypatch):
 
     a = Annotator(video, model=model)
     try:
-        Sent(a.canvas)
-        msg(a, type="ready")
+        a.browser = FakeBrowser(a)
+        a.browser.send(type="ready")
         a.controller.handle(Point(1, 30.0, 30.0, 2, True))
         a.wait(30)
         monkeypatch.setattr(ctl, "load_model", fake_load)
@@ -473,13 +432,13 @@ def test_load_model_button_reports_download_progress(model, video, monkeypatch):
 
 def test_remove_uses_the_browser_tolerance(annotator):
     a = annotator
-    msg(a, type="point", frame=1, y=30.0, x=30.0, label=1)
+    a.browser.send(type="point", frame=1, y=30.0, x=30.0, label=1)
     a.wait(30)
-    msg(a, type="remove", frame=1, y=33.0, x=30.0, tolerance=2.0)
+    a.browser.send(type="remove", frame=1, y=33.0, x=30.0, tolerance=2.0)
     a.wait(30)
     assert "no prompt within 2 px" in a.canvas.status
     assert len(a.session.prompts) == 1
-    msg(a, type="remove", frame=1, y=33.0, x=30.0, tolerance=5.0)
+    a.browser.send(type="remove", frame=1, y=33.0, x=30.0, tolerance=5.0)
     a.wait(30)
     assert not a.session.prompts
 
@@ -487,8 +446,8 @@ def test_remove_uses_the_browser_tolerance(annotator):
 def test_features_are_precomputed_in_the_background(model, video):
     a = Annotator(video, model=model)
     try:
-        Sent(a.canvas)
-        msg(a, type="ready")
+        a.browser = FakeBrowser(a)
+        a.browser.send(type="ready")
         deadline = time.time() + 60
         while time.time() < deadline and "all" not in a.controls.embeddings.value:
             time.sleep(0.05)
@@ -501,8 +460,8 @@ def test_features_are_precomputed_in_the_background(model, video):
 def test_a_click_waits_for_at_most_one_precompute_step(model, video):
     a = Annotator(np.concatenate([video] * 4), model=model)
     try:
-        Sent(a.canvas)
-        msg(a, type="ready")
+        a.browser = FakeBrowser(a)
+        a.browser.send(type="ready")
         time.sleep(0.2)  # precompute is under way
         t0 = time.time()
         a.controller.handle(Point(0, 30.0, 30.0, 1, True))
@@ -523,16 +482,16 @@ def _wait_all_ready(a, timeout=60):
 def test_reopened_annotator_reads_features_from_disk(model, video, tmp_path):
     first = Annotator(video, model=model, feature_dir=tmp_path)
     try:
-        Sent(first.canvas)
-        msg(first, type="ready")
+        first.browser = FakeBrowser(first)
+        first.browser.send(type="ready")
         _wait_all_ready(first)
         first.session.flush_features()
     finally:
         first.close()
     again = Annotator(video, model=model, feature_dir=tmp_path, feature_cache=0)
     try:
-        Sent(again.canvas)
-        msg(again, type="ready")
+        again.browser = FakeBrowser(again)
+        again.browser.send(type="ready")
         _wait_all_ready(again)
         assert again.controls.embeddings.value == f"Embeddings: all {len(video)} frames ready"
         store = again.session.features.store
@@ -557,7 +516,7 @@ def test_buttons_hide_one_at_a_time(annotator):
 
 def test_panel_exports_exchange_formats(annotator, tmp_path):
     a = annotator
-    msg(a, type="point", frame=1, y=32.0, x=36.0, label=1)
+    a.browser.send(type="point", frame=1, y=32.0, x=36.0, label=1)
     a.wait(30)
     a.controls.export_path.value = str(tmp_path / "run1")
     for button in (a.controls.export_ctc, a.controls.export_coco, a.controls.export_ome_zarr):
@@ -578,7 +537,7 @@ def test_double_click_on_export_never_clobbers(annotator, tmp_path):
     """Two presses before the first export ran: the second finds the file and says
     so in panel words, and the first file stays."""
     a = annotator
-    msg(a, type="point", frame=1, y=32.0, x=36.0, label=1)
+    a.browser.send(type="point", frame=1, y=32.0, x=36.0, label=1)
     a.wait(30)
     a.controls.export_path.value = str(tmp_path / "twice")
     gate = threading.Event()
@@ -590,3 +549,66 @@ def test_double_click_on_export_never_clobbers(annotator, tmp_path):
     assert "exists now; press the button again" in a.canvas.status
     assert "overwrite=True" not in a.canvas.status
     assert (tmp_path / "twice.tif").exists()
+
+
+def test_a_message_type_may_declare_one_size_checked_buffer(monkeypatch):
+    from sam2_jupyter.widget import messages
+
+    @dataclass(frozen=True)
+    class Stroke:
+        type: ClassVar[str] = "stroke"
+        max_buffer: ClassVar[int] = 64
+        frame: int
+        data: bytes = b""
+
+    monkeypatch.setitem(messages.MESSAGES, "stroke", Stroke)
+    got = parse_message({"type": "stroke", "frame": 1}, [b"\x01\x02"])
+    assert got == Stroke(1, b"\x01\x02")
+    for buffers, match in (
+        ([], "exactly one binary buffer"),
+        ([b"a", b"b"], "exactly one binary buffer"),
+        ([b"x" * 65], "at most 64"),
+    ):
+        with pytest.raises(MessageError, match=match):
+            parse_message({"type": "stroke", "frame": 1}, buffers)
+    with pytest.raises(MessageError, match="takes no binary data"):
+        parse_message({"type": "undo"}, [b"x"])
+    with pytest.raises(MessageError, match="too large"):
+        parse_message({"type": "undo"}, [b"x" * (2 << 20)])
+
+
+def test_stream_statistics_count_what_was_sent(annotator):
+    a = annotator
+    stream = a.controller.stream
+    stream.reset_stats()
+    a.browser.click(2, 32, 36)
+    a.canvas.frame = 2
+    a.wait(30)
+    a.browser.ack_all()
+    stats = stream.stats()
+    assert stats["messages"]["labels"] + stats["messages"]["image/jpeg"] >= 2
+    assert stats["bytes"]["image/jpeg"] > 0
+    assert set(stats["last_edit"]) == {"queued_s", "model_s", "send_s"}
+    assert sum(n for _, n in stats["sent"]) == sum(stats["bytes"].values())
+    stream.reset_stats()
+    assert stream.stats()["messages"] == {}
+
+
+def test_lossless_upgrades_share_one_timer_thread(annotator):
+    a = annotator
+    before = {t.ident for t in threading.enumerate()}
+    for t in range(1, 10):
+        a.canvas.frame = t
+    time.sleep(0.6)
+    new = [t for t in threading.enumerate() if t.ident not in before]
+    assert [t.name for t in new] in ([], ["sam2j-later"])
+    a.browser.ack_all()
+    pngs = [c for c, _ in a.browser.of("frame") if c["lossless"]]
+    assert [c["frame"] for c in pngs] == [9]  # only the frame the view settled on
+
+
+def test_annotator_frame_is_readable_and_settable(annotator):
+    a = annotator
+    a.frame = 4
+    assert a.canvas.frame == 4
+    assert a.frame == 4

@@ -11,27 +11,10 @@ import warnings
 
 import numpy as np
 import pytest
+from harness import open_annotator
 
-from sam2_jupyter import Annotator, AutosaveWarning
+from sam2_jupyter import AutosaveWarning
 from sam2_jupyter.widget.messages import Point, parse_message
-
-
-class Sent:
-    def __init__(self, canvas):
-        self.messages = []
-        self._lock = threading.Lock()
-        canvas.send = self.send
-
-    def send(self, content, buffers=None):
-        with self._lock:
-            self.messages.append(content)
-
-
-def open_annotator(source, model, **kw):
-    a = Annotator(source, model=model, **kw)
-    a.sent = Sent(a.canvas)
-    a.controller._on_msg(a.canvas, {"type": "ready"}, [])
-    return a
 
 
 @pytest.fixture(autouse=True)
@@ -147,7 +130,7 @@ def test_redisplay_during_propagation_and_clicks_are_not_lost(model, video):
         a.controls.propagate.click()
         time.sleep(0.3)
         # A second view renders (another cell, a reloaded page) mid-propagation.
-        a.controller._on_msg(a.canvas, {"type": "ready"}, [])
+        a.controller.receive({"type": "ready"}, [])
         click(a, 5, 60, 90, label=2)  # queued behind the propagation
         a.wait(120)
         assert [(p.frame, p.label) for p in a.session.prompts] == [(0, 1), (5, 2)]
@@ -162,11 +145,7 @@ def test_many_threads_clicking_lose_nothing(model, video):
 
         def worker(k):
             for j in range(3):
-                a.controller._on_msg(
-                    a.canvas,
-                    {"type": "point", "frame": k, "y": 20 + 10 * j, "x": 30, "label": k + 1},
-                    [],
-                )
+                a.browser.click(k, 20 + 10 * j, 30, label=k + 1)
 
         threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
         for t in threads:
@@ -221,12 +200,12 @@ def test_messages_that_name_nothing_change_nothing(model, video):
             {"type": "teleport"},
             {"type": "point", "frame": "1", "y": None, "x": [], "label": {}},
         ):
-            a.controller._on_msg(a.canvas, content, [])
+            a.controller.receive(content, [])
             a.wait(30)
             assert a.canvas.status  # each is answered with a sentence
         assert a.session.prompts == before[0]
         assert np.array_equal(a.session.labels, before[1])
-        a.controller._on_msg(a.canvas, {"type": "ack", "seq": 1}, [b"x" * (65 << 20)])
+        a.controller.receive({"type": "ack", "seq": 1}, [b"x" * (65 << 20)])
         assert "too large" in a.canvas.status
     finally:
         a.close()

@@ -13,12 +13,13 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..engine import Session
+from ..engine import MemoryMode, Session
 from ..io import open_stack
 from ..models import Model, load_model
 from .canvas import AnnotatorCanvas
 from .controller import Controller
-from .controls import build_controls
+from .panels import build_controls
+from .sessions import SessionOptions
 
 
 class Annotator(w.HBox):
@@ -87,29 +88,33 @@ class Annotator(w.HBox):
         super().__init__(
             [self.canvas, self.controls.box], layout=w.Layout(align_items="flex-start")
         )
-        self.controller = Controller(
-            self.canvas,
-            self.controls,
-            stack,
-            model,
-            memory_mode,
-            auto_segment,
-            session_options={
-                "feature_cache": feature_cache,
-                "feature_dir": feature_dir,
-                "autosave": autosave,
-                "resume": resume,
-            },
+        options = SessionOptions(
+            memory_mode=MemoryMode.parse(memory_mode).name,
+            auto_segment=bool(auto_segment),
+            feature_cache=feature_cache,
+            feature_dir=feature_dir,
+            autosave=autosave,
+            resume=bool(resume),
         )
+        self.controller = Controller(self.canvas, self.controls, stack, model, options)
 
     @property
     def session(self) -> Session:
         """The Session of the sequence in view: the same engine, from Python."""
-        return self.controller.session
+        return self.controller.session()
 
     @property
     def stack(self) -> Any:
-        return self.controller.view_stack
+        return self.controller.pool.view_stack
+
+    @property
+    def frame(self) -> int:
+        """The frame in view (set it to move there)."""
+        return int(self.canvas.frame)
+
+    @frame.setter
+    def frame(self, t: int) -> None:
+        self.canvas.frame = int(t)
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until queued jobs (clicks, propagation) have run."""

@@ -1,4 +1,4 @@
-"""The panel's file buttons: store/load prompts and the three exports.
+"""The panel's file buttons: store / load prompts and the exports.
 
 No file is ever replaced silently: when the target exists, the panel asks
 (Replace / Keep) and only a Replace writes over it. The job itself still runs with
@@ -11,87 +11,98 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .controller import Controller
+from ..engine import Session
+from .context import Context
+from .panels.files import FilesPanel
 
-Write = Callable[[bool], Any]  # overwrite -> result
-NAMES = {
-    "masks": "Masks",
-    "overlay": "Overlay",
-    "tracks": "Tracks",
-    "ctc": "CTC folder",
-    "coco": "COCO JSON",
-    "ome-zarr": "OME-Zarr",
-}
+# overwrite -> result
+Write = Callable[[bool], Any]
+
+
+@dataclass(frozen=True)
+class Export:
+    button: str  # the FilesPanel field
+    suffix: str  # added to the "Export to" name
+    done: str  # what the status line says
+    call: Callable[[Session, Path, bool, FilesPanel, Context], Any]
+
+
+EXPORTS = (
+    Export(
+        "export_masks", ".tif", "Masks exported", lambda s, p, ow, _f, _c: s.export_masks(p, ow)
+    ),
+    Export(
+        "export_overlay",
+        ".mp4",
+        "Overlay exported",
+        lambda s, p, ow, f, c: s.export_overlay(p, c.canvas.opacity, f.fps.value, ow),
+    ),
+    Export(
+        "export_tracks", ".csv", "Tracks exported", lambda s, p, ow, _f, _c: s.export_tracks(p, ow)
+    ),
+    Export(
+        "export_ctc",
+        "_RES",
+        "CTC folder exported",
+        lambda s, p, ow, _f, _c: s.export_ctc(p, overwrite=ow),
+    ),
+    Export(
+        "export_coco", ".json", "COCO JSON exported", lambda s, p, ow, _f, _c: s.export_coco(p, ow)
+    ),
+    Export(
+        "export_ome_zarr",
+        ".ome.zarr",
+        "OME-Zarr exported",
+        lambda s, p, ow, _f, _c: s.export_ome_zarr(p, overwrite=ow),
+    ),
+)
+SUFFIXES = tuple(e.suffix for e in EXPORTS)
 
 
 class FileActions:
-    """Wires the store/load/export buttons of one controller's panel."""
+    """Wires the store / load / export buttons of one panel."""
 
-    def __init__(self, controller: Controller) -> None:
-        self.c = controller
+    def __init__(self, panel: FilesPanel, ctx: Context) -> None:
+        self.panel = panel
+        self.ctx = ctx
         self._pending: tuple[Path, Write, str] | None = None
-        ctl = controller.controls
-        safe = controller._safe
-        ctl.store_prompts.on_click(safe(self.store_prompts))
-        ctl.load_prompts.on_click(safe(self.load_prompts))
-        ctl.export_masks.on_click(safe(lambda: self.export("masks")))
-        ctl.export_overlay.on_click(safe(lambda: self.export("overlay")))
-        ctl.export_tracks.on_click(safe(lambda: self.export("tracks")))
-        ctl.export_ctc.on_click(safe(lambda: self.export("ctc")))
-        ctl.export_coco.on_click(safe(lambda: self.export("coco")))
-        ctl.export_ome_zarr.on_click(safe(lambda: self.export("ome-zarr")))
-        ctl.replace.on_click(safe(self.replace))
-        ctl.keep.on_click(safe(self.keep))
+        panel.store_prompts.on_click(ctx.safe(self.store_prompts))
+        panel.load_prompts.on_click(ctx.safe(self.load_prompts))
+        for export in EXPORTS:
+            getattr(panel, export.button).on_click(ctx.safe(lambda e=export: self.export(e)))
+        panel.replace.on_click(ctx.safe(self.replace))
+        panel.keep.on_click(ctx.safe(self.keep))
 
-    # -- buttons ------------------------------------------------------------------
     def store_prompts(self) -> None:
-        path = Path(self.c.controls.prompts_path.value or "prompts.csv").expanduser()
+        path = Path(self.panel.prompts_path.value or "prompts.csv").expanduser()
         self._write(
-            path, lambda ow: self.c.session.save_prompts(path, overwrite=ow), "Prompts stored"
+            path, lambda ow: self.ctx.session().save_prompts(path, overwrite=ow), "Prompts stored"
         )
 
     def load_prompts(self) -> None:
-        path = self.c.controls.prompts_path.value
+        path = self.panel.prompts_path.value
 
         def job() -> None:
-            loaded = self.c.session.load_prompts(path)
-            self.c.refresh_overlay()
-            self.c.status(f"Loaded {len(loaded)} prompts from {path}", "ok")
+            loaded = self.ctx.session().load_prompts(path)
+            self.ctx.refresh()
+            self.ctx.status(f"Loaded {len(loaded)} prompts from {path}", "ok")
 
-        self.c.worker.submit(job)
+        self.ctx.submit(job)
 
-    def export(self, kind: str) -> None:
-        ctl = self.c.controls
-        if kind == "masks":
-            path = self.path(".tif")
-            write: Write = lambda ow: self.c.session.export_masks(path, ow)  # noqa: E731
-        elif kind == "overlay":
-            path = self.path(".mp4")
-            opacity, fps = self.c.canvas.opacity, ctl.fps.value
-            write = lambda ow: self.c.session.export_overlay(path, opacity, fps, ow)  # noqa: E731
-        elif kind == "tracks":
-            path = self.path(".csv")
-            write = lambda ow: self.c.session.export_tracks(path, ow)  # noqa: E731
-        elif kind == "ctc":
-            path = self.path("_RES")
-            write = lambda ow: self.c.session.export_ctc(path, overwrite=ow)  # noqa: E731
-        elif kind == "coco":
-            path = self.path(".json")
-            write = lambda ow: self.c.session.export_coco(path, ow)  # noqa: E731
-        else:
-            path = self.path(".ome.zarr")
-            write = lambda ow: self.c.session.export_ome_zarr(path, overwrite=ow)  # noqa: E731
-        self._write(path, write, f"{NAMES[kind]} exported")
+    def export(self, export: Export) -> None:
+        path = self.path(export.suffix)
+        panel, ctx = self.panel, self.ctx
+        self._write(path, lambda ow: export.call(ctx.session(), path, ow, panel, ctx), export.done)
 
     def path(self, suffix: str) -> Path:
         """``<export to><suffix>``: labels.tif, labels_RES (a CTC folder), ..."""
-        base = Path(self.c.controls.export_path.value or "labels").expanduser()
+        base = Path(self.panel.export_path.value or "labels").expanduser()
         name = base.name
-        for known in (".tif", ".mp4", ".csv", ".json", ".ome.zarr", "_RES"):
+        for known in SUFFIXES:
             name = name.removesuffix(known)
         return base.with_name(name + suffix)
 
@@ -99,10 +110,9 @@ class FileActions:
     def _write(self, path: Path, write: Write, done: str) -> None:
         if path.exists():
             self._pending = (path, write, done)
-            ctl = self.c.controls
-            ctl.confirm_text.value = f"<b>{html.escape(str(path))}</b> exists. Replace it?"
-            ctl.confirm.layout.display = "flex"
-            self.c.status(f"{path} exists: Replace or Keep?")
+            self.panel.confirm_text.value = f"<b>{html.escape(str(path))}</b> exists. Replace it?"
+            self.panel.confirm.layout.display = "flex"
+            self.ctx.status(f"{path} exists: Replace or Keep?")
             return
         self._run(write, False, done)
 
@@ -118,11 +128,11 @@ class FileActions:
             return
         path = self._pending[0]
         self._close_question()
-        self.c.status(f"Kept {path}; nothing written.", "ok")
+        self.ctx.status(f"Kept {path}; nothing written.", "ok")
 
     def _close_question(self) -> None:
         self._pending = None
-        self.c.controls.confirm.layout.display = "none"
+        self.panel.confirm.layout.display = "none"
 
     def _run(self, write: Write, overwrite: bool, done: str) -> Any:
         def job() -> None:
@@ -130,9 +140,9 @@ class FileActions:
                 result = write(overwrite)
             except FileExistsError as exc:  # appeared after the question (a double click)
                 name = exc.filename or str(exc).split(" exists")[0]
-                self.c.status(f"{name} exists now; press the button again to replace it", "error")
+                self.ctx.status(f"{name} exists now; press the button again to replace it", "error")
                 return
             where = f": {result}" if isinstance(result, Path) else ""
-            self.c.status(f"{done}{where}", "ok")
+            self.ctx.status(f"{done}{where}", "ok")
 
-        return self.c.worker.submit(job)
+        return self.ctx.submit(job)

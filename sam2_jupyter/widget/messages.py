@@ -3,7 +3,9 @@
 Every message the front end sends is parsed into one of these dataclasses before
 anything acts on it. A message of unknown type, with missing or wrongly typed
 fields, or too large, becomes a :class:`MessageError` whose text is shown in the
-status line; it never raises inside the comm handler.
+status line; it never raises inside the comm handler. A message type may declare
+one binary buffer (``max_buffer`` bytes at most, e.g. a brush stroke), which then
+arrives as its ``data`` field; every other message refuses binary data.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar
 
 MAX_MESSAGE_FIELDS = 32
+MAX_BUFFER = 1 << 20  # messages without a declared buffer take none
 
 
 class MessageError(ValueError):
@@ -111,8 +114,9 @@ def _convert(name: str, kind: Any, value: Any) -> Any:
     raise MessageError(f"field {name!r} has unsupported type")  # pragma: no cover
 
 
-def parse_message(content: Any) -> Message:
-    """Check and convert one message dict; raise :class:`MessageError` if unusable."""
+def parse_message(content: Any, buffers: list[Any] | tuple[Any, ...] = ()) -> Message:
+    """Check and convert one message dict (and its buffers); raise
+    :class:`MessageError` if unusable."""
     if not isinstance(content, dict):
         raise MessageError(f"message must be an object, got {type(content).__name__}")
     if len(content) > MAX_MESSAGE_FIELDS:
@@ -121,8 +125,24 @@ def parse_message(content: Any) -> Message:
     cls = MESSAGES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise MessageError(f"unknown message type {kind!r}")
-    values = {}
+    values: dict[str, Any] = {}
+    limit = int(getattr(cls, "max_buffer", 0))
+    sizes = [len(b) for b in buffers]
+    if sum(sizes) > max(limit, MAX_BUFFER):
+        raise MessageError(f"{kind} message too large ({sum(sizes)} bytes)")
+    if limit == 0 and buffers:
+        raise MessageError(f"{kind} message takes no binary data")
+    if limit:
+        if len(buffers) != 1:
+            raise MessageError(
+                f"{kind} message needs exactly one binary buffer, got {len(buffers)}"
+            )
+        if sizes[0] > limit:
+            raise MessageError(f"{kind} message data is {sizes[0]} bytes; at most {limit}")
+        values["data"] = bytes(buffers[0])
     for f in fields(cls):
+        if f.name == "data" and limit:
+            continue
         if f.name not in content:
             if f.default is not MISSING:
                 continue

@@ -56,7 +56,19 @@ class EncodedFrames:
             with contextlib.suppress(Exception):
                 self._put(key, make())
 
-        self._pool.submit(job)
+        with contextlib.suppress(RuntimeError):  # closed: the widget is gone
+            self._pool.submit(job)
+
+    def run(self, fn: Callable[..., object], *args: object) -> None:
+        """Run ``fn`` on the encoder thread (after queued prefetches); errors are
+        dropped, as for a prefetch (the next frame change retries)."""
+
+        def job() -> None:
+            with contextlib.suppress(Exception):
+                fn(*args)
+
+        with contextlib.suppress(RuntimeError):  # closed: the widget is gone
+            self._pool.submit(job)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,62 @@
+"""The status line and how a failed job becomes a sentence in it.
+
+Every error a job raises reaches :meth:`Jobs.report`: expected ones (ours, bad
+values, files, memory) show as their sentence, anything else also goes to the log
+with its traceback. The sentence itself comes from :func:`sam2_jupyter.errors.describe`.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+import ipywidgets as w
+
+from ..errors import describe, expected
+from .canvas import AnnotatorCanvas
+from .worker import Worker
+
+log = logging.getLogger(__name__)
+COLOURS = {"info": "inherit", "error": "#b00020", "ok": "#1b5e20"}
+
+
+class Jobs:
+    """The annotator's worker thread, with its errors shown in the status line."""
+
+    def __init__(
+        self, canvas: AnnotatorCanvas, line: w.HTML, memory_mode: Callable[[], str]
+    ) -> None:
+        self.canvas = canvas
+        self.line = line
+        self.memory_mode = memory_mode
+        self.worker = Worker(on_error=self.report)
+
+    def submit(self, job: Callable[[], Any]) -> Future[Any]:
+        return self.worker.submit(job)
+
+    def pending(self) -> int:
+        return self.worker.pending
+
+    def status(self, text: str, level: str = "info") -> None:
+        self.canvas.status = text
+        self.line.value = f'<span style="color:{COLOURS[level]}">{html.escape(text)}</span>'
+
+    def report(self, exc: BaseException) -> None:
+        if not expected(exc):
+            log.exception("sam2_jupyter job failed", exc_info=exc)
+        self.status(describe(exc, self.memory_mode()), "error")
+
+    def safe(self, fn: Callable[[], Any]) -> Callable[..., None]:
+        def handler(*_args: Any) -> None:
+            try:
+                fn()
+            except Exception as exc:
+                self.report(exc)
+
+        return handler
+
+    def close(self) -> None:
+        self.worker.close()

@@ -1,0 +1,65 @@
+"""The ipywidgets panel beside the canvas, one small layout module per group.
+
+Layout only: each feature module wires its own group. :class:`Controls` composes
+the groups and, for scripts, reaches any control by name (``controls.follow``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+import ipywidgets as w
+
+from .files import FilesPanel, files_panel
+from .model import ModelPanel, model_panel
+from .propagate import PropagatePanel, propagate_panel
+from .status import StatusPanel, status_panel
+from .view import ViewPanel, view_panel
+
+
+@dataclass
+class Controls:
+    model: ModelPanel
+    view: ViewPanel
+    propagate_group: PropagatePanel
+    files: FilesPanel
+    status_group: StatusPanel
+    box: w.VBox
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: find the control in its group.
+        for f in fields(self):
+            group = self.__dict__.get(f.name)
+            if group is not None and name in getattr(group, "__dataclass_fields__", {}):
+                return getattr(group, name)
+        raise AttributeError(f"no control named {name!r}")
+
+    def buttons(self) -> list[w.Button]:
+        return [
+            getattr(group, f.name)
+            for group in (
+                self.model,
+                self.view,
+                self.propagate_group,
+                self.files,
+                self.status_group,
+            )
+            for f in fields(group)
+            if isinstance(getattr(group, f.name), w.Button)
+        ]
+
+
+def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Controls:
+    groups = (
+        model_panel(),
+        view_panel(n_frames, n_other, other_axis),
+        propagate_panel(),
+        files_panel(),
+        status_panel(),
+    )
+    box = w.VBox([g.box for g in groups], layout=w.Layout(min_width="340px"))
+    return Controls(*groups, box)
+
+
+__all__ = ["Controls", "build_controls"]

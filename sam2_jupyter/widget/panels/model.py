@@ -1,0 +1,37 @@
+"""Model group: which model, where its weights are, the memory mode, Load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as w
+
+from ...engine.memory import MODES
+from ...models import MODEL_NAMES
+from .widgets import button
+
+MODEL_LABELS = {"tiny": "Tiny", "small": "Small", "base_plus": "Base Plus", "large": "Large"}
+
+
+@dataclass
+class ModelPanel:
+    model_name: w.Dropdown
+    model_dir: w.Text
+    memory_mode: w.Dropdown
+    load_model: w.Button
+    download: w.IntProgress
+    box: w.VBox
+
+
+def model_panel() -> ModelPanel:
+    name = w.Dropdown(
+        options=[(MODEL_LABELS[n], n) for n in MODEL_NAMES], value="tiny", description="Model"
+    )
+    folder = w.Text(placeholder="default cache folder", description="Folder")
+    mode = w.Dropdown(options=list(MODES), value="normal", description="Memory")
+    load = button("Load model", "Load (and download on first use) the model", "primary")
+    download = w.IntProgress(
+        value=0, min=0, max=100, description="Download", layout=w.Layout(visibility="hidden")
+    )
+    box = w.VBox([name, folder, mode, w.HBox([load, download])])
+    return ModelPanel(name, folder, mode, load, download, box)

@@ -1,0 +1,106 @@
+"""A Session per 3D sequence of the data, built when first needed.
+
+4D data (say T×Z) is annotated one sequence at a time, each with its own Session,
+SAM2 state and autosave subfolder; switching the second slider switches sessions
+without losing any. Changing the model (or memory mode) rebuilds them: with
+autosave they resume (prompts replayed, propagated labels kept), without it the
+prompts are re-applied, batched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..engine import Session
+from ..errors import Sam2JupyterError
+from ..io import Stack
+from ..models import Model
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What every Session of an annotator is built with (checked by the Annotator)."""
+
+    memory_mode: str = "normal"
+    auto_segment: bool = True
+    feature_cache: int | str | None = "auto"
+    feature_dir: str | Path | bool | None = None
+    autosave: str | Path | bool | None = True
+    resume: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SessionPool:
+    """Sessions by index along the data's other axis; ``index`` is the one in view."""
+
+    def __init__(
+        self,
+        stack: Stack,
+        model: Model | None,
+        options: SessionOptions,
+        on_open: Callable[[Session, int], None],
+    ) -> None:
+        self.stack = stack
+        self.model = model
+        self.options = options
+        self.on_open = on_open
+        self.sessions: dict[int, Session] = {}
+        self.index = stack.other_index
+
+    @property
+    def view_stack(self) -> Stack:
+        if self.stack.other_axis is None:
+            return self.stack
+        return self.stack.select(self.index)
+
+    def peek(self) -> Session | None:
+        """The Session in view if it exists (never builds one)."""
+        return self.sessions.get(self.index)
+
+    def current(self) -> Session:
+        return self.get(self.index)
+
+    def get(self, index: int) -> Session:
+        session = self.sessions.get(index)
+        if session is None:
+            if self.model is None:
+                raise Sam2JupyterError("Load a model first (Load model button).")
+            stack = self.stack if self.stack.other_axis is None else self.stack.select(index)
+            o = self.options
+            session = Session(
+                stack,
+                self.model,
+                o.memory_mode,
+                auto_segment=o.auto_segment,
+                feature_cache=o.feature_cache,
+                feature_dir=o.feature_dir,
+                autosave=o.autosave,
+                resume=o.resume,
+                **o.extra,
+            )
+            self.sessions[index] = session
+            self.on_open(session, index)
+        return session
+
+    def set_auto(self, value: bool) -> None:
+        self.options = replace(self.options, auto_segment=value)
+        for session in self.sessions.values():
+            session.auto_segment = value
+
+    def set_model(self, model: Model, memory_mode: str | None = None) -> None:
+        old = self.sessions
+        self.model = model
+        self.options = replace(self.options, memory_mode=memory_mode or self.options.memory_mode)
+        self.sessions = {}
+        for index, session in old.items():
+            if session.prompts or session.pending:
+                new = self.get(index)
+                if new.resumed is None:
+                    new.add_prompts([*session.prompts, *session.pending])
+
+    def cancel(self) -> None:
+        for session in self.sessions.values():
+            session.cancel()

@@ -1,0 +1,239 @@
+"""Frames and labels to the browser, with flow control (after jupyter_rfb).
+
+At most ``MAX_IN_FLIGHT`` messages wait for the browser's acknowledgement; newer
+content for the same slot ("frame", "labels") replaces what is still queued, so a
+slow browser sees the latest frame instead of a backlog. A frame is first sent as
+JPEG at the resolution the screen shows, then as full-size PNG once the view has
+been idle for ``LOSSLESS_AFTER`` seconds; that upgrade is scheduled on the kernel's
+event loop (a single timer thread where there is none, e.g. in scripts), never on a
+new thread per frame change. :meth:`FrameStream.stats` reports what was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..io import Stack
+from .canvas import AnnotatorCanvas
+from .codec import encode_image, encode_labels
+from .prefetch import EncodedFrames
+
+MAX_IN_FLIGHT = 2
+LOSSLESS_AFTER = 0.3
+STALE_AFTER = 5.0  # a closed view never acks: stop waiting for it
+
+
+class Later:
+    """Run a callable once after a delay; a newer request replaces the older one.
+
+    On the kernel's event loop when there is one (``loop.call_later``, as
+    jupyter_rfb schedules its lossless redraw), else on one timer thread shared by
+    all requests. The callable should be quick: it hands work to a worker."""
+
+    def __init__(self) -> None:
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+        self._lock = threading.Condition()
+        self._due: tuple[float, Callable[[], None]] | None = None
+        self._handle: asyncio.TimerHandle | None = None
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def schedule(self, delay: float, fn: Callable[[], None]) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._arm, delay, fn)
+            return
+        with self._lock:
+            self._due = (time.monotonic() + delay, fn)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="sam2j-later", daemon=True)
+                self._thread.start()
+            self._lock.notify()
+
+    def _arm(self, delay: float, fn: Callable[[], None]) -> None:  # on the loop
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle = None if self._closed else self._loop.call_later(delay, fn)  # type: ignore[union-attr]
+
+    def _run(self) -> None:
+        with self._lock:
+            while not self._closed:
+                if self._due is None:
+                    self._lock.wait()
+                    continue
+                when, fn = self._due
+                wait = when - time.monotonic()
+                if wait > 0:
+                    self._lock.wait(wait)
+                    continue
+                self._due = None
+                self._lock.release()
+                try:
+                    fn()
+                finally:
+                    self._lock.acquire()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._due = None
+            self._lock.notify()
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._arm, 0.0, lambda: None)
+
+
+class FrameStream:
+    """Sends the frame in view and its labels; ``labels(t)`` and ``markers(t)``
+    come from the session in view (None / [] before there is one)."""
+
+    def __init__(
+        self,
+        canvas: AnnotatorCanvas,
+        stack: Callable[[], Stack],
+        labels: Callable[[int], np.ndarray | None],
+        markers: Callable[[int], list[dict[str, Any]]],
+        key: Callable[[], int],
+    ) -> None:
+        self.canvas = canvas
+        self.stack = stack
+        self.labels = labels
+        self.markers = markers
+        self.key = key  # which sequence is in view (4D data), for the encode cache
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._in_flight: dict[int, float] = {}
+        self._queued: OrderedDict[str, tuple[dict[str, Any], list[bytes]]] = OrderedDict()
+        self._encoded = EncodedFrames()
+        self._later = Later()
+        self._sent: list[tuple[str, int]] = []
+        self._timings: dict[str, float] = {}
+
+    # -- what the browser sees -----------------------------------------------------
+    def shape(self) -> dict[str, int]:
+        h, w = self.stack().frame_shape
+        return {"height": h, "width": w}
+
+    def show(self, t: int, lossless: bool = False) -> None:
+        """Frame ``t``'s image and labels (JPEG now, PNG when idle), and markers."""
+        stack = self.stack()
+        if not 0 <= t < stack.n_frames:
+            return
+        if lossless:
+            image, mime = encode_image(stack.display_frame(t), True)
+        else:
+            k = self._preview_factor()
+            image, mime = self._encoded.get((self.key(), t, k), self._jpeg(t, k))
+            for near in (t + 1, t - 1):
+                if 0 <= near < stack.n_frames:
+                    self._encoded.prefetch((self.key(), near, k), self._jpeg(near, k))
+        labels = self.labels(t)
+        content = {
+            "type": "frame",
+            "frame": t,
+            "mime": mime,
+            "lossless": lossless,
+            "has_labels": labels is not None,
+            **self.shape(),
+        }
+        buffers = [image] + ([encode_labels(labels)] if labels is not None else [])
+        self.post("frame", content, buffers)
+        self.canvas.prompts = self.markers(t)
+        if not lossless:
+            # The timer only hands the PNG encode to the encoder thread.
+            self._later.schedule(LOSSLESS_AFTER, lambda: self._encoded.run(self._upgrade, t))
+
+    def send_labels(self, t: int, labels: np.ndarray | None = None) -> None:
+        """Frame ``t``'s labels alone (after an edit, or a propagated frame in view)."""
+        labels = self.labels(t) if labels is None else labels
+        if labels is not None:
+            content = {"type": "labels", "frame": t, **self.shape()}
+            self.post("labels", content, [encode_labels(labels)])
+
+    def _upgrade(self, t: int) -> None:
+        if self.canvas.frame == t and not self.canvas.busy:
+            self.show(t, lossless=True)
+
+    def _preview_factor(self) -> float:
+        """Scale of frames sent while moving: no finer than the screen shows them
+        (1.0 when the screen shows every pixel; the idle PNG is always full size)."""
+        shown = self.canvas.view_pixels
+        longest = max(self.stack().frame_shape)
+        if shown <= 0 or shown >= 0.8 * longest:
+            return 1.0
+        return round(shown / longest, 3)
+
+    def _jpeg(self, t: int, scale: float) -> Callable[[], tuple[bytes, str]]:
+        stack = self.stack()
+        return lambda: encode_image(stack.display_frame(t), False, scale=scale)
+
+    # -- flow control ------------------------------------------------------------
+    def post(self, slot: str, content: dict[str, Any], buffers: list[bytes]) -> None:
+        with self._lock:
+            self._queued.pop(slot, None)
+            self._queued[slot] = (content, buffers)
+            self._drain()
+
+    def _drain(self) -> None:
+        now = time.monotonic()
+        for seq, sent in list(self._in_flight.items()):
+            if now - sent > STALE_AFTER:
+                del self._in_flight[seq]
+        while self._queued and len(self._in_flight) < MAX_IN_FLIGHT:
+            _, (content, buffers) = self._queued.popitem(last=False)
+            self._seq += 1
+            content = {**content, "seq": self._seq}
+            self._in_flight[self._seq] = now
+            self._sent.append((content.get("mime", content["type"]), sum(map(len, buffers))))
+            self.canvas.send(content, buffers)
+
+    def acked(self, seq: int) -> None:
+        with self._lock:
+            self._in_flight.pop(seq, None)
+            self._drain()
+
+    def reset(self) -> None:
+        """A view (re)rendered: forget what the old one never acknowledged."""
+        with self._lock:
+            self._in_flight.clear()
+            self._queued.clear()
+
+    # -- statistics (after jupyter_rfb's get_stats) ---------------------------------
+    def timed(self, **timings: float) -> None:
+        """Record the latest edit's timings (seconds: queued, model, send)."""
+        self._timings = dict(timings)
+
+    def stats(self) -> dict[str, Any]:
+        """Messages sent (count and bytes by kind), each message's kind and size,
+        and the last edit's timings."""
+        with self._lock:
+            sent = list(self._sent)
+        count: Counter[str] = Counter(k for k, _ in sent)
+        size: Counter[str] = Counter()
+        for k, n in sent:
+            size[k] += n
+        return {
+            "messages": dict(count),
+            "bytes": dict(size),
+            "sent": sent,
+            "last_edit": dict(self._timings),
+            "in_flight": len(self._in_flight),
+        }
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self._sent.clear()
+        self._timings = {}
+
+    def close(self) -> None:
+        self._later.close()
+        self._encoded.close()

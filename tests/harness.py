@@ -1,0 +1,66 @@
+"""A browser stand-in for widget tests: it records what the kernel sends (from any
+thread), acknowledges it like the front end does, and sends messages through the
+controller's public entry point."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from sam2_jupyter import Annotator
+
+
+class FakeBrowser:
+    """Attached to one Annotator's canvas: ``messages`` holds (content, buffers)."""
+
+    def __init__(self, annotator: Annotator) -> None:
+        self.a = annotator
+        self.messages: list[tuple[dict[str, Any], list[bytes]]] = []
+        self._lock = threading.Lock()
+        self._acking: threading.Event | None = None
+        annotator.canvas.send = self._record
+
+    def _record(self, content: dict[str, Any], buffers: Any = None) -> None:
+        with self._lock:
+            self.messages.append((content, list(buffers or [])))
+
+    def send(self, **content: Any) -> None:
+        """A message from the front end (``type=...`` and its fields)."""
+        self.a.controller.receive(content, [])
+
+    def ready(self) -> None:
+        self.send(type="ready")
+
+    def of(self, kind: str) -> list[tuple[dict[str, Any], list[bytes]]]:
+        with self._lock:
+            return [(c, b) for c, b in self.messages if c["type"] == kind]
+
+    def ack_all(self) -> None:
+        with self._lock:
+            seqs = [c["seq"] for c, _ in self.messages]
+        for seq in seqs:
+            self.send(type="ack", seq=seq)
+
+    def auto_ack(self) -> threading.Event:
+        """Acknowledge everything as it arrives until the returned event is set."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.is_set():
+                self.ack_all()
+                time.sleep(0.01)
+
+        threading.Thread(target=loop, daemon=True).start()
+        return stop
+
+    def click(self, frame: int, y: float, x: float, label: int = 1, positive: bool = True) -> None:
+        self.send(type="point", frame=frame, y=float(y), x=float(x), label=label, positive=positive)
+
+
+def open_annotator(source: Any, model: Any = None, **kw: Any) -> Annotator:
+    """An Annotator with a FakeBrowser at ``.browser`` that has rendered (sent ready)."""
+    a = Annotator(source, model=model, **kw)
+    a.browser = FakeBrowser(a)  # type: ignore[attr-defined]
+    a.browser.ready()  # type: ignore[attr-defined]
+    return a
