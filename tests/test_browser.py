@@ -330,4 +330,3 @@ def test_two_views_stay_in_sync(lab):
         timeout=30_000,
     )
     assert first.get_attribute("data-labelled") == second.get_attribute("data-labelled")
-

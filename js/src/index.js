@@ -68,7 +68,15 @@ function render({ model, el }) {
     box: (x0, y0, x1, y1) => {
       const cx = (v) => Math.min(imageW(), Math.max(0, v));
       const cy = (v) => Math.min(imageH(), Math.max(0, v));
-      model.send({ type: "box", frame: model.get("frame"), y0: cy(y0), x0: cx(x0), y1: cy(y1), x1: cx(x1), label: model.get("label") });
+      model.send({
+        type: "box",
+        frame: model.get("frame"),
+        y0: cy(y0),
+        x0: cx(x0),
+        y1: cy(y1),
+        x1: cx(x1),
+        label: model.get("label"),
+      });
     },
     // 8 screen pixels around the pointer, whatever the zoom.
     remove: (x, y) => model.send({ type: "remove", frame: model.get("frame"), y, x, tolerance: 8 / view.scale }),
@@ -105,32 +113,34 @@ function render({ model, el }) {
   let chain = Promise.resolve();
   const onMessage = (msg, buffers) => {
     const received = performance.now();
-    chain = chain.then(async () => {
-      if (disposed) return;
-      if (msg.type === "frame") {
-        const blob = new Blob([buffers[0]], { type: msg.mime });
-        const bitmap = await createImageBitmap(blob);
-        r.setImage(bitmap, msg.width, msg.height);
-        r.setLabels(msg.has_labels ? decodeRle(buffers[1], msg.width, msg.height) : null);
-      } else if (msg.type === "labels") {
-        if (msg.frame === model.get("frame")) r.setLabels(decodeRle(buffers[0], msg.width, msg.height));
-      } else {
-        return;
-      }
-      r.draw();
-      const labels = r.state.labels;
-      let labelled = 0;
-      if (labels) for (let i = 0; i < labels.length; i++) labelled += labels[i] !== 0;
-      canvas.dataset.labelled = String(labelled);
-      canvas.dataset.frame = String(msg.frame);
-      canvas.dataset.drawMs = (performance.now() - received).toFixed(2);
-      canvas.dataset.seq = String(msg.seq);
-      canvas.dataset.lossless = String(Boolean(msg.lossless));
-      model.send({ type: "ack", seq: msg.seq });
-    }).catch((err) => {
-      bar.textContent = `display error: ${err}`;
-      model.send({ type: "ack", seq: msg.seq });
-    });
+    chain = chain
+      .then(async () => {
+        if (disposed) return;
+        if (msg.type === "frame") {
+          const blob = new Blob([buffers[0]], { type: msg.mime });
+          const bitmap = await createImageBitmap(blob);
+          r.setImage(bitmap, msg.width, msg.height);
+          r.setLabels(msg.has_labels ? decodeRle(buffers[1], msg.width, msg.height) : null);
+        } else if (msg.type === "labels") {
+          if (msg.frame === model.get("frame")) r.setLabels(decodeRle(buffers[0], msg.width, msg.height));
+        } else {
+          return;
+        }
+        r.draw();
+        const labels = r.state.labels;
+        let labelled = 0;
+        if (labels) for (let i = 0; i < labels.length; i++) labelled += labels[i] !== 0;
+        canvas.dataset.labelled = String(labelled);
+        canvas.dataset.frame = String(msg.frame);
+        canvas.dataset.drawMs = (performance.now() - received).toFixed(2);
+        canvas.dataset.seq = String(msg.seq);
+        canvas.dataset.lossless = String(Boolean(msg.lossless));
+        model.send({ type: "ack", seq: msg.seq });
+      })
+      .catch((err) => {
+        bar.textContent = `display error: ${err}`;
+        model.send({ type: "ack", seq: msg.seq });
+      });
   };
   model.on("msg:custom", onMessage);
   const onPrompts = () => {

@@ -22,7 +22,16 @@ export function attachInput(canvas, on) {
   const down = (e) => {
     canvas.focus({ preventScroll: true });
     const p = pos(e);
-    press = { button: e.button, x: p.x, y: p.y, lastX: p.x, lastY: p.y, shift: e.shiftKey, alt: e.altKey, moved: false };
+    press = {
+      button: e.button,
+      x: p.x,
+      y: p.y,
+      lastX: p.x,
+      lastY: p.y,
+      shift: e.shiftKey,
+      alt: e.altKey,
+      moved: false,
+    };
     e.preventDefault();
   };
   const move = (e) => {

@@ -9,8 +9,17 @@ export function createRenderer(canvas) {
   const overlay = document.createElement("canvas");
   const octx = overlay.getContext("2d");
   const state = {
-    image: null, labels: null, width: 0, height: 0, opacity: 0.5, prompts: [],
-    view: { scale: 1, tx: 0, ty: 0 }, dragBox: null, cssW: 0, cssH: 0, dpr: 1,
+    image: null,
+    labels: null,
+    width: 0,
+    height: 0,
+    opacity: 0.5,
+    prompts: [],
+    view: { scale: 1, tx: 0, ty: 0 },
+    dragBox: null,
+    cssW: 0,
+    cssH: 0,
+    dpr: 1,
   };
   let frameRequest = 0;
 
