@@ -33,7 +33,7 @@ CELLS = [
     "import warnings\nwarnings.simplefilter('ignore')\nimport numpy as np\n"
     "import sam2_jupyter as sj\nvideo = np.load('video.npy', mmap_mode='r')\n"
     "model = sj.load_model('tiny', untrained=True, image_size=256, device='cpu')",
-    "a = sj.Annotator(video, model=model, view_height=600)\na",
+    "a = sj.Annotator(video, model=model, view_height=600)\na.canvas.debug = True\na",
 ]
 
 INSTALL_JS = """() => {

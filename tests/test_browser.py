@@ -25,7 +25,8 @@ CELLS = [
     "import sam2_jupyter as sj\nvideo = np.load('video.npy')\n"
     "model = sj.load_model('tiny', untrained=True, image_size=256, device='cpu')",
     # Each test starts empty: no resume of an earlier test's autosaved work.
-    "a = sj.Annotator(video, model=model, view_height=400, autosave=False)\na",
+    "a = sj.Annotator(video, model=model, view_height=400, autosave=False)\n"
+    "a.canvas.debug = True\na",
 ]
 
 SAMPLE_JS = """([ys, xs]) => {
