@@ -47,11 +47,12 @@ INSTALL_JS = """() => {
 CLICK_JS = """async ([x, y, right]) => {
   const c = document.querySelector('.sam2j-canvas');
   const r = c.getBoundingClientRect();
-  const opts = {bubbles: true, clientX: r.left + x, clientY: r.top + y, button: right ? 2 : 0};
+  const opts = {bubbles: true, clientX: r.left + x, clientY: r.top + y, button: right ? 2 : 0,
+                pointerId: 1, pointerType: 'mouse', isPrimary: true};
   const seq = +c.dataset.seq;
   const t0 = performance.now();
-  c.dispatchEvent(new MouseEvent('mousedown', opts));
-  window.dispatchEvent(new MouseEvent('mouseup', opts));
+  c.dispatchEvent(new PointerEvent('pointerdown', opts));
+  c.dispatchEvent(new PointerEvent('pointerup', opts));
   while (!window.__draws.some((d) => d.seq > seq && d.t > t0)) {
     await new Promise((res) => setTimeout(res, 1));
   }

@@ -11,6 +11,8 @@ export function createRenderer(canvas) {
   const state = {
     image: null,
     labels: null,
+    frame: null,
+    lossless: false,
     width: 0,
     height: 0,
     opacity: 0.5,
@@ -32,7 +34,8 @@ export function createRenderer(canvas) {
     octx.putImageData(img, 0, 0);
   }
 
-  function drawNow() {
+  function draw() {
+    if (frameRequest) cancelAnimationFrame(frameRequest);
     frameRequest = 0;
     const { dpr, view } = state;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -85,12 +88,14 @@ export function createRenderer(canvas) {
       canvas.width = Math.max(1, Math.round(cssW * dpr));
       canvas.height = Math.max(1, Math.round(cssH * dpr));
     },
-    setImage(image, width, height) {
-      state.image = image;
-      state.width = width;
-      state.height = height;
+    /** A decoded frame message: its image (released when replaced) and labels. */
+    showFrame({ frame, width, height, image, labels, lossless }) {
+      if (state.image && state.image !== image) state.image.close?.();
+      Object.assign(state, { frame, width, height, image, lossless });
+      state.labels = labels;
+      rebuildOverlay();
     },
-    setLabels(labels) {
+    showLabels(labels) {
       state.labels = labels;
       rebuildOverlay();
     },
@@ -107,13 +112,16 @@ export function createRenderer(canvas) {
     setDragBox(box) {
       state.dragBox = box;
     },
-    draw: drawNow,
+    draw,
     /** Coalesce many requests into one draw per animation frame. */
     requestDraw() {
-      if (!frameRequest) frameRequest = requestAnimationFrame(drawNow);
+      if (!frameRequest) frameRequest = requestAnimationFrame(draw);
     },
     dispose() {
       if (frameRequest) cancelAnimationFrame(frameRequest);
+      frameRequest = 0;
+      state.image?.close?.();
+      state.image = null;
     },
   };
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
+import { createActions } from "../src/actions.js";
 import { chord, indexKeymap, KEYMAP, lookup } from "../src/keymap.js";
 
 const key = (k, mods = {}) => ({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
@@ -71,8 +72,10 @@ test("chord spells events as the table does", () => {
   assert.deepEqual(chord(key("ArrowLeft", { ctrlKey: true })), { key: "ArrowLeft", mods: "mod" });
 });
 
-test("the table binds each chord once", () => {
+test("the table binds each chord once, to an action that exists", () => {
   assert.doesNotThrow(() => indexKeymap(KEYMAP));
   assert.throws(() => indexKeymap([...KEYMAP, { key: "M", mods: "", action: "fit" }]), /bound twice/);
+  const actions = createActions({ model: null, send: null, sync: null, viewport: null, tool: null });
+  for (const b of KEYMAP) assert.equal(typeof actions[b.action], "function", b.action);
   assert.ok(Object.isFrozen(KEYMAP));
 });
