@@ -18,23 +18,26 @@ function element(tag, className) {
   return node;
 }
 
-/** root > canvas, status bar */
+/** root > (stage > scene canvas, marks canvas), status bar */
 function buildDom(el) {
   const root = element("div", "sam2j");
   root.dataset.jpSuppressContextMenu = ""; // JupyterLab's menu stays shut on right click
+  const stage = element("div", "sam2j-stage");
   const canvas = element("canvas", "sam2j-canvas");
   canvas.tabIndex = 0;
+  const marks = element("canvas", "sam2j-marks");
   const bar = element("div", "sam2j-bar");
-  root.append(canvas, bar);
+  stage.append(canvas, marks);
+  root.append(stage, bar);
   el.appendChild(root);
-  return { root, canvas, bar };
+  return { root, canvas, marks, bar };
 }
 
 function render({ model, el }) {
   const dom = buildDom(el);
   const send = (intent) => model.send(intent);
   const sync = createSync(model);
-  const renderer = createRenderer(dom.canvas);
+  const renderer = createRenderer(dom.canvas, dom.marks);
   const status = createStatus(model, dom.bar);
   const debug = createDebug(model, dom.canvas, renderer);
   // Traits the renderer draws, set now and on every change.
