@@ -69,6 +69,8 @@ export function attachInput(canvas, on) {
     else if (!press.moved && press.button === 0 && press.alt) on.remove(end.x, end.y);
     else if (!press.moved && (press.button === 0 || press.button === 2)) on.point(end.x, end.y, press.button === 0);
     press = null;
+    // Browsers release capture after a pointerup they fire; not after a synthetic one.
+    if (canvas.hasPointerCapture?.(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
   };
   const cancel = (e) => {
     if (!press || e.pointerId !== press.id) return;

@@ -20,6 +20,12 @@ class FakeCanvas extends EventTarget {
     if (id !== 1) throw new Error("NotFoundError");
     this.captured.push(id);
   }
+  hasPointerCapture(id) {
+    return this.captured.at(-1) === id;
+  }
+  releasePointerCapture(id) {
+    this.captured.push(`released ${id}`);
+  }
 }
 
 function setup() {
@@ -65,7 +71,7 @@ test("a left click is a positive point, a right click a negative one, with focus
     ["point", 30, 5, false],
   ]);
   assert.equal(canvas.focused, 2);
-  assert.deepEqual(canvas.captured, [1, 1]);
+  assert.deepEqual(canvas.captured, [1, "released 1", 1, "released 1"]);
 });
 
 test("no context menu on the canvas", () => {
