@@ -31,9 +31,16 @@ demo: $(STAMP)
 js: $(STAMP)
 	npm --prefix js run build
 
-lint: $(STAMP)
+# The install above fetches js/'s npm packages; this refreshes them when the lock
+# file changes on its own.
+JS_DEPS := js/node_modules/.package-lock.json
+$(JS_DEPS): js/package.json js/package-lock.json
+	npm --prefix js ci
+
+lint: $(STAMP) $(JS_DEPS)
 	$(VENV)/bin/ruff check sam2_jupyter tests benchmarks
 	$(VENV)/bin/ruff format --check sam2_jupyter tests benchmarks
+	npm --prefix js run lint
 
 test: $(STAMP) lint
 	$(PY) -m pytest -q -ra

@@ -33,7 +33,7 @@ CELLS = [
     "import warnings\nwarnings.simplefilter('ignore')\nimport numpy as np\n"
     "import sam2_jupyter as sj\nvideo = np.load('video.npy', mmap_mode='r')\n"
     "model = sj.load_model('tiny', untrained=True, image_size=256, device='cpu')",
-    "a = sj.Annotator(video, model=model, view_height=600)\na",
+    "a = sj.Annotator(video, model=model, view_height=600)\na.canvas.debug = True\na",
 ]
 
 INSTALL_JS = """() => {
@@ -47,11 +47,12 @@ INSTALL_JS = """() => {
 CLICK_JS = """async ([x, y, right]) => {
   const c = document.querySelector('.sam2j-canvas');
   const r = c.getBoundingClientRect();
-  const opts = {bubbles: true, clientX: r.left + x, clientY: r.top + y, button: right ? 2 : 0};
+  const opts = {bubbles: true, clientX: r.left + x, clientY: r.top + y, button: right ? 2 : 0,
+                pointerId: 1, pointerType: 'mouse', isPrimary: true};
   const seq = +c.dataset.seq;
   const t0 = performance.now();
-  c.dispatchEvent(new MouseEvent('mousedown', opts));
-  window.dispatchEvent(new MouseEvent('mouseup', opts));
+  c.dispatchEvent(new PointerEvent('pointerdown', opts));
+  c.dispatchEvent(new PointerEvent('pointerup', opts));
   while (!window.__draws.some((d) => d.seq > seq && d.t > t0)) {
     await new Promise((res) => setTimeout(res, 1));
   }

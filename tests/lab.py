@@ -191,7 +191,10 @@ class Lab:
 @contextmanager
 def lab_page(root: Path, notebook: str, cells: list[str], device_scale_factor: float = 1.0):
     """Start JupyterLab, open ``notebook`` (written from ``cells``) in Chromium, run all
-    cells, and yield (lab, page) once the annotator canvas has drawn a frame."""
+    cells, and yield (lab, page) once the annotator canvas has drawn a frame.
+
+    The cells must turn on the canvas' ``debug`` trait (``a.canvas.debug = True``): only
+    then does the front end set the data-* attributes waited on here and read by tests."""
     from playwright.sync_api import sync_playwright
 
     write_notebook(root / notebook, cells)

@@ -25,7 +25,8 @@ CELLS = [
     "import sam2_jupyter as sj\nvideo = np.load('video.npy')\n"
     "model = sj.load_model('tiny', untrained=True, image_size=256, device='cpu')",
     # Each test starts empty: no resume of an earlier test's autosaved work.
-    "a = sj.Annotator(video, model=model, view_height=400, autosave=False)\na",
+    "a = sj.Annotator(video, model=model, view_height=400, autosave=False)\n"
+    "a.canvas.debug = True\na",
 ]
 
 SAMPLE_JS = """([ys, xs]) => {
@@ -238,6 +239,47 @@ def test_keys_act_only_with_focus(lab):
     assert lab_.kernel("print(a.canvas.frame)").strip() == "1"
     assert page.locator(".jp-Cell").count() == cells
     lab_.kernel("a.canvas.frame = 0")
+
+
+STROKE_JS = """() => {
+  const scene = document.querySelector('.sam2j-canvas');
+  const marks = document.querySelector('.sam2j-marks');
+  const r = scene.sam2jDebug.renderer;
+  const { view, dpr } = r.state;
+  // Image pixel (10, 10) on the canvases, away from the click markers.
+  const x = Math.floor(dpr * (view.tx + 10.5 * view.scale));
+  const y = Math.floor(dpr * (view.ty + 10.5 * view.scale));
+  const at = () => Array.from(marks.getContext('2d').getImageData(x, y, 1, 1).data);
+  const all = () => scene.getContext('2d').getImageData(0, 0, scene.width, scene.height).data;
+  const sceneBefore = all();
+  const builds = r.state.overlayBuilds;
+  const before = at();
+  const ctx = r.strokeContext();
+  ctx.fillStyle = 'rgb(255, 0, 255)';
+  ctx.fillRect(5, 5, 20, 20);
+  r.draw();
+  const during = at();
+  const sceneAfter = all();
+  r.clearStroke();
+  r.draw();
+  return {
+    before, during, after: at(), rebuilt: r.state.overlayBuilds - builds,
+    sceneKept: sceneBefore.every((v, i) => v === sceneAfter[i]),
+  };
+}"""
+
+
+def test_a_stroke_is_drawn_on_its_own_layer(lab):
+    """The stroke layer (for a brush) is empty until drawn into; drawing on it leaves the
+    frame, the labels and their overlay untouched."""
+    lab_, page = lab
+    show(lab_, page, 0)
+    out = page.evaluate(STROKE_JS)
+    assert out["before"][3] == 0
+    assert out["during"] == [255, 0, 255, 255]
+    assert out["after"][3] == 0
+    assert out["rebuilt"] == 0
+    assert out["sceneKept"]
 
 
 def test_propagation_streams_masks_and_cancels(lab):

@@ -1,11 +1,14 @@
-"""The front end's unit tests (node's test runner), and Python ↔ JavaScript agreement
-on the binary label encoding and the label colours."""
+"""The front end's unit tests (node's test runner), its module size budget, and Python ↔
+JavaScript agreement on the binary label encoding, the label colours and the messages
+the browser sends."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +16,12 @@ import pytest
 
 from sam2_jupyter.exports import label_color
 from sam2_jupyter.widget.codec import encode_labels
+from sam2_jupyter.widget.messages import MESSAGES, parse_message
 
 JS = Path(__file__).resolve().parent.parent / "js"
 NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="needs node")
+needs_node = pytest.mark.skipif(NODE is None, reason="needs node")
+MAX_MODULE_LINES = 200
 
 
 def run_node(script: str, stdin: bytes = b"") -> str:
@@ -31,14 +36,17 @@ def run_node(script: str, stdin: bytes = b"") -> str:
     return out.stdout.decode()
 
 
+@needs_node
 def test_js_unit_tests_pass():
+    tests = sorted(str(p.relative_to(JS)) for p in (JS / "test").glob("*.test.js"))
     out = subprocess.run(
-        [NODE, "--test", "test/"], cwd=JS, capture_output=True, text=True, timeout=120
+        [NODE, "--test", *tests], cwd=JS, capture_output=True, text=True, timeout=120
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "# fail 0" in out.stdout
 
 
+@needs_node
 def test_python_rle_decodes_in_javascript():
     rng = np.random.default_rng(1)
     labels = np.zeros((37, 53), np.uint16)
@@ -55,6 +63,7 @@ def test_python_rle_decodes_in_javascript():
     assert np.array_equal(np.array(decoded, np.uint16).reshape(labels.shape), labels)
 
 
+@needs_node
 def test_label_colours_agree():
     script = """
       import { labelColor } from "./src/codecs.js";
@@ -64,3 +73,59 @@ def test_label_colours_agree():
     """
     js = json.loads(run_node(script))
     assert [tuple(c) for c in js] == [label_color(i) for i in range(2001)]
+
+
+def test_every_front_end_module_is_small():
+    sizes = {
+        str(p.relative_to(JS)): len(p.read_text().splitlines())
+        for p in sorted((JS / "src").rglob("*"))
+        if p.is_file()
+    }
+    assert "src/index.js" in sizes
+    too_long = {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES}
+    assert not too_long, f"over {MAX_MODULE_LINES} lines: {too_long}"
+
+
+@needs_node
+def test_every_intent_is_a_message_the_kernel_accepts():
+    script = """
+      import * as i from "./src/intents.js";
+      const all = [i.point(2, 10.5, 20.25, 3, false), i.box(1, 1.5, 2.5, 30, 40.75, 2),
+        i.remove(0, 5, 6, 0.5), i.undo(), i.redo(), i.nextLabel(), i.ack(17), i.ready()];
+      process.stdout.write(JSON.stringify(all));
+    """
+    sent = json.loads(run_node(script))
+    assert sorted(m["type"] for m in sent) == sorted(MESSAGES)
+    for content in sent:
+        cls = MESSAGES[content["type"]]
+        # Every field is sent, defaults included, and nothing else.
+        assert list(content) == ["type"] + [f.name for f in fields(cls)]
+        msg = parse_message(content)
+        assert type(msg) is cls
+        for f in fields(cls):
+            assert getattr(msg, f.name) == content[f.name]
+
+
+def _typedefs(source: str) -> dict[str, list[tuple[str, str]]]:
+    """JSDoc ``@typedef {object} Name`` blocks → [(property, int|float|bool|literal)]."""
+    found = {}
+    for block in re.findall(r"/\*\*(.*?)\*/", source, re.S):
+        name = re.search(r"@typedef \{object\} (\w+)", block)
+        if not name:
+            continue
+        props = []
+        for kind, prop, note in re.findall(r"@property \{([^}]*)\} (\w+) ?(\w*)", block):
+            if kind == "number":
+                assert note in ("int", "float"), f"{name[1]}.{prop}: say int or float"
+                kind = note
+            props.append((prop, {"boolean": "bool"}.get(kind, kind)))
+        found[name[1]] = props
+    return found
+
+
+def test_intent_typedefs_mirror_the_python_messages():
+    typedefs = _typedefs((JS / "src" / "intents.js").read_text())
+    assert sorted(typedefs) == sorted(cls.__name__ for cls in MESSAGES.values())
+    for kind, cls in MESSAGES.items():
+        expected = [("type", f'"{kind}"')] + [(f.name, str(f.type)) for f in fields(cls)]
+        assert typedefs[cls.__name__] == expected, cls.__name__

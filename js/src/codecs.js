@@ -48,7 +48,14 @@ export function labelColor(label) {
   const p = v * (1.0 - s);
   const q = v * (1.0 - s * f);
   const t = v * (1.0 - s * (1.0 - f));
-  const rgb = [[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]][i % 6];
+  const rgb = [
+    [v, t, p],
+    [q, v, p],
+    [p, v, t],
+    [p, q, v],
+    [t, p, v],
+    [v, p, q],
+  ][i % 6];
   return /** @type {[number, number, number]} */ (rgb.map((c) => Math.floor(c * 255 + 0.5)));
 }
 

@@ -1,56 +1,80 @@
-// Mouse and keyboard on the canvas → intents. Zoom and pan stay here (high rate);
-// only intents (point, box, remove, label, frame, undo) go to the kernel.
+// Pointer and keyboard on the canvas → the tool, the viewport and key actions. Pointer
+// Events with capture: a drag keeps reporting outside the canvas and ends exactly once
+// (pointerup, or pointercancel / lostpointercapture without an intent). Zoom and pan
+// stay in the browser; only intents reach the kernel.
 
-const CLICK_SLOP = 4; // CSS px a press may move and still count as a click
+import { lookup } from "./keymap.js";
+
+/** CSS pixels a press may move and still count as a click. */
+export const CLICK_SLOP = 4;
 
 /**
- * @param {HTMLCanvasElement} canvas
- * @param {object} on  callbacks: point(x, y, positive), box(x0, y0, x1, y1),
- *   remove(x, y), zoom(factor, cssX, cssY), pan(dx, dy), dragBox(rect|null),
- *   key(action), toImage(cssX, cssY) → {x, y}
+ * Gestures: left click a positive point, right click a negative one (no context menu),
+ * Shift+drag a box, Alt+click removes, any other drag pans, the wheel zooms at the
+ * pointer. Keys (keymap.js) act only while the canvas has focus.
+ * @param {HTMLElement} canvas
+ * @param {object} on
+ * @param {(cssX: number, cssY: number) => {x: number, y: number}} on.toImage
+ * @param {(x: number, y: number, positive: boolean) => void} on.point  image pixels
+ * @param {(x0: number, y0: number, x1: number, y1: number) => void} on.box  image pixels
+ * @param {(x: number, y: number) => void} on.remove  image pixels
+ * @param {(factor: number, cssX: number, cssY: number) => void} on.zoom
+ * @param {(dx: number, dy: number) => void} on.pan  CSS pixels
+ * @param {(rect: {x0: number, y0: number, x1: number, y1: number} | null) => void} on.dragBox  CSS pixels
+ * @param {(action: string, at: {x: number, y: number} | null) => void} on.action  a key's
+ *   action; `at` is the image point under the pointer for bindings that need one
  * @returns {() => void} detach
  */
 export function attachInput(canvas, on) {
-  let press = null; // {button, x, y, shift, alt, moved}
-  let pointer = null;
+  let press = null; // {id, button, x, y, lastX, lastY, shift, alt, moved}
+  let pointer = null; // where a pointer over the canvas is, CSS pixels
 
   const pos = (e) => {
     const r = canvas.getBoundingClientRect();
     return { x: e.clientX - r.left, y: e.clientY - r.top };
   };
+  const boxing = () => press.shift && press.button === 0;
 
   const down = (e) => {
     canvas.focus({ preventScroll: true });
+    if (press && press.id !== e.pointerId) return; // one gesture at a time
     const p = pos(e);
-    press = { button: e.button, x: p.x, y: p.y, lastX: p.x, lastY: p.y, shift: e.shiftKey, alt: e.altKey, moved: false };
-    e.preventDefault();
+    press = { id: e.pointerId, button: e.button, x: p.x, y: p.y, lastX: p.x, lastY: p.y, moved: false };
+    press.shift = e.shiftKey;
+    press.alt = e.altKey;
+    try {
+      canvas.setPointerCapture(e.pointerId);
+    } catch {
+      // A pointer the browser does not know as active (a synthetic event): no capture.
+    }
+    if (e.button === 1) e.preventDefault(); // middle-button drag pans; no autoscroll
   };
   const move = (e) => {
     const p = pos(e);
     pointer = p;
-    if (!press) return;
+    if (!press || e.pointerId !== press.id) return;
     if (Math.hypot(p.x - press.x, p.y - press.y) > CLICK_SLOP) press.moved = true;
-    if (press.shift && press.button === 0) {
-      on.dragBox({ x0: press.x, y0: press.y, x1: p.x, y1: p.y });
-    } else if (press.moved) {
-      on.pan(p.x - press.lastX, p.y - press.lastY);
-    }
+    if (boxing()) on.dragBox({ x0: press.x, y0: press.y, x1: p.x, y1: p.y });
+    else if (press.moved) on.pan(p.x - press.lastX, p.y - press.lastY);
     press.lastX = p.x;
     press.lastY = p.y;
   };
   const up = (e) => {
-    if (!press) return;
+    if (!press || e.pointerId !== press.id) return;
     const p = pos(e);
     const start = on.toImage(press.x, press.y);
     const end = on.toImage(p.x, p.y);
-    if (press.shift && press.button === 0 && press.moved) {
-      on.dragBox(null);
-      on.box(start.x, start.y, end.x, end.y);
-    } else if (!press.moved && press.button === 0 && press.alt) {
-      on.remove(end.x, end.y);
-    } else if (!press.moved && (press.button === 0 || press.button === 2)) {
-      on.point(end.x, end.y, press.button === 0);
-    }
+    if (boxing()) on.dragBox(null);
+    if (boxing() && press.moved) on.box(start.x, start.y, end.x, end.y);
+    else if (!press.moved && press.button === 0 && press.alt) on.remove(end.x, end.y);
+    else if (!press.moved && (press.button === 0 || press.button === 2)) on.point(end.x, end.y, press.button === 0);
+    press = null;
+    // Browsers release capture after a pointerup they fire; not after a synthetic one.
+    if (canvas.hasPointerCapture?.(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
+  };
+  const cancel = (e) => {
+    if (!press || e.pointerId !== press.id) return;
+    if (boxing()) on.dragBox(null);
     press = null;
   };
   const leave = () => {
@@ -67,43 +91,31 @@ export function attachInput(canvas, on) {
     on.zoom(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), p.x, p.y);
   };
   const key = (e) => {
-    const k = e.key;
-    const mod = e.ctrlKey || e.metaKey;
-    let action = null;
-    if (mod && (k === "z" || k === "Z")) action = e.shiftKey ? "redo" : "undo";
-    else if (mod && (k === "y" || k === "Y")) action = "redo";
-    else if (mod) action = null;
-    else if (k === "+" || k === "=") action = "label+";
-    else if (k === "-" || k === "_") action = "label-";
-    else if (k === "m" || k === "M") action = "next-label";
-    else if (k === "ArrowRight" || k === ".") action = "frame+";
-    else if (k === "ArrowLeft" || k === ",") action = "frame-";
-    else if (k === "0") action = "fit";
-    else if ((k === "Delete" || k === "Backspace") && pointer) {
-      const p = on.toImage(pointer.x, pointer.y);
-      on.remove(p.x, p.y);
-      action = "handled";
+    const binding = lookup(e);
+    if (!binding) return;
+    let at = null;
+    if (binding.atPointer) {
+      if (!pointer) return;
+      at = on.toImage(pointer.x, pointer.y);
     }
-    if (action === null) return;
     e.preventDefault();
     e.stopPropagation();
-    if (action !== "handled") on.key(action);
+    on.action(binding.action, at);
   };
 
-  canvas.addEventListener("mousedown", down);
-  window.addEventListener("mousemove", move);
-  window.addEventListener("mouseup", up);
-  canvas.addEventListener("mouseleave", leave);
-  canvas.addEventListener("contextmenu", context);
-  canvas.addEventListener("wheel", wheel, { passive: false });
-  canvas.addEventListener("keydown", key);
+  const listeners = [
+    ["pointerdown", down],
+    ["pointermove", move],
+    ["pointerup", up],
+    ["pointercancel", cancel],
+    ["lostpointercapture", cancel],
+    ["pointerleave", leave],
+    ["contextmenu", context],
+    ["wheel", wheel, { passive: false }],
+    ["keydown", key],
+  ];
+  for (const [type, fn, options] of listeners) canvas.addEventListener(type, fn, options);
   return () => {
-    canvas.removeEventListener("mousedown", down);
-    window.removeEventListener("mousemove", move);
-    window.removeEventListener("mouseup", up);
-    canvas.removeEventListener("mouseleave", leave);
-    canvas.removeEventListener("contextmenu", context);
-    canvas.removeEventListener("wheel", wheel);
-    canvas.removeEventListener("keydown", key);
+    for (const [type, fn] of listeners) canvas.removeEventListener(type, fn);
   };
 }

@@ -1,87 +1,146 @@
-// Drawing: frame image, label overlay (nearest-neighbour, crisp at any zoom),
-// prompt markers and the box being dragged, at the device pixel ratio.
+// Drawing in layers, at the device pixel ratio. Two stacked canvases of one size:
+// - scene: the frame image, then the label overlay (an image-sized canvas rebuilt only
+//   when the labels or the opacity change; nearest-neighbour, crisp at any zoom);
+// - marks: the stroke layer (image-sized, empty until a tool draws into it), then the
+//   prompt markers and the box being dragged.
+// A marker, drag box or stroke change redraws only the marks canvas. Draws requested
+// through requestDraw() are coalesced into one per animation frame.
 
 import { labelColor, labelsToRgba } from "./codecs.js";
 import { toScreen } from "./view.js";
 
-export function createRenderer(canvas) {
-  const ctx = canvas.getContext("2d");
-  const overlay = document.createElement("canvas");
-  const octx = overlay.getContext("2d");
+/** An image-sized offscreen canvas. */
+function imageLayer() {
+  const canvas = document.createElement("canvas");
+  return { canvas, ctx: canvas.getContext("2d"), used: false };
+}
+
+function sizeTo(layer, width, height) {
+  if (layer.canvas.width !== width || layer.canvas.height !== height) {
+    layer.canvas.width = width;
+    layer.canvas.height = height;
+  }
+}
+
+/**
+ * @param {HTMLCanvasElement} scene  the frame and its labels (what tests sample)
+ * @param {HTMLCanvasElement} marks  drawn over the scene; lets pointer events through
+ */
+export function createRenderer(scene, marks) {
+  const sctx = scene.getContext("2d");
+  const mctx = marks.getContext("2d");
+  const overlay = imageLayer();
+  const stroke = imageLayer();
   const state = {
-    image: null, labels: null, width: 0, height: 0, opacity: 0.5, prompts: [],
-    view: { scale: 1, tx: 0, ty: 0 }, dragBox: null, cssW: 0, cssH: 0, dpr: 1,
+    image: null,
+    labels: null,
+    frame: null,
+    lossless: false,
+    width: 0,
+    height: 0,
+    opacity: 0.5,
+    prompts: [],
+    view: { scale: 1, tx: 0, ty: 0 },
+    dragBox: null,
+    cssW: 0,
+    cssH: 0,
+    dpr: 1,
+    overlayBuilds: 0,
   };
+  const dirty = { scene: true, marks: true };
   let frameRequest = 0;
 
   function rebuildOverlay() {
+    dirty.scene = true;
     if (!state.labels || !state.width) return;
-    overlay.width = state.width;
-    overlay.height = state.height;
-    const img = octx.createImageData(state.width, state.height);
+    sizeTo(overlay, state.width, state.height);
+    const img = overlay.ctx.createImageData(state.width, state.height);
     labelsToRgba(state.labels, state.opacity, img.data);
-    octx.putImageData(img, 0, 0);
+    overlay.ctx.putImageData(img, 0, 0);
+    state.overlayBuilds += 1;
   }
 
-  function drawNow() {
-    frameRequest = 0;
+  /** Transform a 2D context from image pixels (or, with `image` false, CSS pixels). */
+  function place(ctx, image) {
     const { dpr, view } = state;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.setTransform(dpr * view.scale, 0, 0, dpr * view.scale, dpr * view.tx, dpr * view.ty);
+    ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+    if (image) ctx.setTransform(dpr * view.scale, 0, 0, dpr * view.scale, dpr * view.tx, dpr * view.ty);
+    else ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.imageSmoothingEnabled = false;
-    if (state.image) ctx.drawImage(state.image, 0, 0, state.width, state.height);
-    if (state.labels) ctx.drawImage(overlay, 0, 0);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  }
+
+  function drawScene() {
+    place(sctx, true);
+    if (state.image) sctx.drawImage(state.image, 0, 0, state.width, state.height);
+    if (state.labels) sctx.drawImage(overlay.canvas, 0, 0);
+  }
+
+  function drawMarks() {
+    place(mctx, true);
+    if (stroke.used) mctx.drawImage(stroke.canvas, 0, 0);
+    mctx.setTransform(state.dpr, 0, 0, state.dpr, 0, 0);
     for (const p of state.prompts) drawPrompt(p);
     if (state.dragBox) {
       const b = state.dragBox;
-      ctx.setLineDash([4, 3]);
-      ctx.strokeStyle = "#fff";
-      ctx.lineWidth = 1.5;
-      ctx.strokeRect(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
-      ctx.setLineDash([]);
+      mctx.setLineDash([4, 3]);
+      mctx.strokeStyle = "#fff";
+      mctx.lineWidth = 1.5;
+      mctx.strokeRect(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
+      mctx.setLineDash([]);
     }
   }
 
   function drawPrompt(p) {
     const [r, g, b] = labelColor(p.label);
-    ctx.setLineDash(p.pending ? [3, 2] : []);
-    ctx.lineWidth = 2;
+    mctx.setLineDash(p.pending ? [3, 2] : []);
+    mctx.lineWidth = 2;
+    mctx.strokeStyle = `rgb(${r},${g},${b})`;
     if (p.kind === "box") {
       const a = toScreen(state.view, p.x0, p.y0);
       const c = toScreen(state.view, p.x1, p.y1);
-      ctx.strokeStyle = `rgb(${r},${g},${b})`;
-      ctx.strokeRect(a.x, a.y, c.x - a.x, c.y - a.y);
+      mctx.strokeRect(a.x, a.y, c.x - a.x, c.y - a.y);
     } else {
       const s = toScreen(state.view, p.x, p.y);
-      ctx.beginPath();
-      ctx.arc(s.x, s.y, 5, 0, 2 * Math.PI);
-      ctx.fillStyle = p.positive ? "#2ecc40" : "#ff4136";
-      ctx.fill();
-      ctx.strokeStyle = `rgb(${r},${g},${b})`;
-      ctx.stroke();
+      mctx.beginPath();
+      mctx.arc(s.x, s.y, 5, 0, 2 * Math.PI);
+      mctx.fillStyle = p.positive ? "#2ecc40" : "#ff4136";
+      mctx.fill();
+      mctx.stroke();
     }
-    ctx.setLineDash([]);
+    mctx.setLineDash([]);
+  }
+
+  /** Draw the layers that changed, now. */
+  function draw() {
+    if (frameRequest) cancelAnimationFrame(frameRequest);
+    frameRequest = 0;
+    if (dirty.scene) drawScene();
+    if (dirty.marks) drawMarks();
+    dirty.scene = false;
+    dirty.marks = false;
   }
 
   return {
     state,
     resize(cssW, cssH, dpr) {
-      state.cssW = cssW;
-      state.cssH = cssH;
-      state.dpr = dpr;
-      canvas.style.width = `${cssW}px`;
-      canvas.style.height = `${cssH}px`;
-      canvas.width = Math.max(1, Math.round(cssW * dpr));
-      canvas.height = Math.max(1, Math.round(cssH * dpr));
+      Object.assign(state, { cssW, cssH, dpr });
+      for (const c of [scene, marks]) {
+        c.style.width = `${cssW}px`;
+        c.style.height = `${cssH}px`;
+        c.width = Math.max(1, Math.round(cssW * dpr));
+        c.height = Math.max(1, Math.round(cssH * dpr));
+      }
+      dirty.scene = dirty.marks = true;
     },
-    setImage(image, width, height) {
-      state.image = image;
-      state.width = width;
-      state.height = height;
+    /** A decoded frame message: its image (released when replaced) and labels. */
+    showFrame({ frame, width, height, image, labels, lossless }) {
+      if (state.image && state.image !== image) state.image.close?.();
+      Object.assign(state, { frame, width, height, image, lossless });
+      state.labels = labels;
+      rebuildOverlay();
     },
-    setLabels(labels) {
+    showLabels(labels) {
       state.labels = labels;
       rebuildOverlay();
     },
@@ -91,20 +150,39 @@ export function createRenderer(canvas) {
     },
     setPrompts(prompts) {
       state.prompts = prompts ?? [];
+      dirty.marks = true;
     },
     setView(view) {
       state.view = view;
+      dirty.scene = dirty.marks = true;
     },
     setDragBox(box) {
       state.dragBox = box;
+      dirty.marks = true;
     },
-    draw: drawNow,
+    /** The stroke layer's context, in image pixels; call requestDraw() after drawing. */
+    strokeContext() {
+      sizeTo(stroke, Math.max(1, state.width), Math.max(1, state.height));
+      stroke.used = true;
+      dirty.marks = true;
+      return stroke.ctx;
+    },
+    clearStroke() {
+      if (!stroke.used) return;
+      stroke.ctx.clearRect(0, 0, stroke.canvas.width, stroke.canvas.height);
+      stroke.used = false;
+      dirty.marks = true;
+    },
+    draw,
     /** Coalesce many requests into one draw per animation frame. */
     requestDraw() {
-      if (!frameRequest) frameRequest = requestAnimationFrame(drawNow);
+      if (!frameRequest) frameRequest = requestAnimationFrame(draw);
     },
     dispose() {
       if (frameRequest) cancelAnimationFrame(frameRequest);
+      frameRequest = 0;
+      state.image?.close?.();
+      state.image = null;
     },
   };
 }

@@ -36,3 +36,13 @@ export function panBy(view, dx, dy) {
 export function inside(x, y, imageW, imageH) {
   return x >= 0 && y >= 0 && x <= imageW && y <= imageH;
 }
+
+/**
+ * Device pixels the fitted image spans along its longer side on a canvas of
+ * `canvasW` × `canvasH` device pixels: frames sent while moving need no more.
+ */
+export function fittedPixels(imageW, imageH, canvasW, canvasH) {
+  if (!(imageW > 0 && imageH > 0)) return 0;
+  const fit = Math.min(canvasW / imageW, canvasH / imageH);
+  return Math.round(fit * Math.max(imageW, imageH));
+}

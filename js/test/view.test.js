@@ -17,9 +17,17 @@ test("fitView fits and centres the image", () => {
 
 test("toImage inverts toScreen at any zoom and pan", () => {
   let v = fitView(1024, 768, 640, 480);
-  for (const [f, x, y, dx, dy] of [[1.5, 10, 20, 3, -7], [0.3, 600, 470, -50, 12], [8, 320, 240, 0, 0]]) {
+  for (const [f, x, y, dx, dy] of [
+    [1.5, 10, 20, 3, -7],
+    [0.3, 600, 470, -50, 12],
+    [8, 320, 240, 0, 0],
+  ]) {
     v = panBy(zoomAt(v, f, x, y), dx, dy);
-    for (const [ix, iy] of [[0, 0], [512.25, 100.5], [1024, 768]]) {
+    for (const [ix, iy] of [
+      [0, 0],
+      [512.25, 100.5],
+      [1024, 768],
+    ]) {
       const s = toScreen(v, ix, iy);
       const back = toImage(v, s.x, s.y);
       close(back.x, ix);

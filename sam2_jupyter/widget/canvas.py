@@ -44,6 +44,9 @@ class AnnotatorCanvas(anywidget.AnyWidget):
     # Device pixels along the canvas' longer side, reported by the browser: frames
     # sent while moving need no more resolution than this.
     view_pixels = traitlets.Int(0).tag(sync=True)
+    # Browser tests and benchmarks read data-* attributes the front end sets after each
+    # draw (frame, sequence number, labelled pixels, draw time); off, it sets none.
+    debug = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         _static("widget.js")

@@ -1,0 +1,76 @@
+// Keys → named actions, as data. Pure: what an action does lives in actions.js, and
+// input.js only asks this table. Keys act only while the canvas has focus.
+
+/**
+ * @typedef {object} Binding
+ * @property {string} key KeyboardEvent.key; a letter matches either case
+ * @property {"" | "mod" | "mod+shift"} mods "mod" is Ctrl, or Cmd on a Mac. Without
+ *   "mod", Shift is ignored: the key value already says whether Shift was held ("+" or
+ *   "="), and keyboard layouts differ in which symbols need it. Alt is always ignored.
+ * @property {string} action
+ * @property {boolean} [atPointer] acts on the image point under the pointer, so does
+ *   nothing (and lets the key through) while the pointer is off the canvas
+ */
+
+/** @type {readonly Binding[]} */
+export const KEYMAP = Object.freeze([
+  { key: "z", mods: "mod", action: "undo" },
+  { key: "z", mods: "mod+shift", action: "redo" },
+  { key: "y", mods: "mod", action: "redo" },
+  { key: "y", mods: "mod+shift", action: "redo" },
+  { key: "+", mods: "", action: "label+" },
+  { key: "=", mods: "", action: "label+" },
+  { key: "-", mods: "", action: "label-" },
+  { key: "_", mods: "", action: "label-" },
+  { key: "m", mods: "", action: "next-label" },
+  { key: "ArrowRight", mods: "", action: "frame+" },
+  { key: ".", mods: "", action: "frame+" },
+  { key: "ArrowLeft", mods: "", action: "frame-" },
+  { key: ",", mods: "", action: "frame-" },
+  { key: "0", mods: "", action: "fit" },
+  { key: "Delete", mods: "", action: "remove", atPointer: true },
+  { key: "Backspace", mods: "", action: "remove", atPointer: true },
+]);
+
+/**
+ * A key event as the table spells it.
+ * @param {{key: string, ctrlKey?: boolean, metaKey?: boolean, shiftKey?: boolean}} event
+ * @returns {{key: string, mods: string}}
+ */
+export function chord(event) {
+  const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+  if (!(event.ctrlKey || event.metaKey)) return { key, mods: "" };
+  return { key, mods: event.shiftKey ? "mod+shift" : "mod" };
+}
+
+const normalise = (b) => ({ key: b.key.length === 1 ? b.key.toLowerCase() : b.key, mods: b.mods });
+const id = ({ key, mods }) => `${mods} ${key}`;
+
+/**
+ * Index a key table; two bindings for one chord are a mistake in the table.
+ * @param {readonly Binding[]} keymap
+ * @returns {Map<string, Binding>}
+ */
+export function indexKeymap(keymap) {
+  const index = new Map();
+  for (const binding of keymap) {
+    const k = id(normalise(binding));
+    if (index.has(k)) throw new Error(`key ${k.trim()} is bound twice`);
+    index.set(k, binding);
+  }
+  return index;
+}
+
+const DEFAULT_INDEX = indexKeymap(KEYMAP);
+
+/**
+ * The binding for a key event, or null when the key is not ours (the browser and
+ * JupyterLab then handle it as usual).
+ * @param {{key: string, ctrlKey?: boolean, metaKey?: boolean, shiftKey?: boolean}} event
+ * @param {Map<string, Binding>} [index] from indexKeymap
+ * @returns {Binding | null}
+ */
+export function lookup(event, index = DEFAULT_INDEX) {
+  if (typeof event.key !== "string" || event.key === "") return null;
+  return index.get(id(chord(event))) ?? null;
+}

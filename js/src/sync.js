@@ -1,0 +1,91 @@
+// Model traits: listening with one off() per listener, and saving either at once
+// (user intents the kernel waits on: frame, label) or debounced (high-rate state such
+// as view_pixels while a window is resized).
+
+/**
+ * The model methods the front end uses (an anywidget AFM model).
+ * @typedef {object} Model
+ * @property {(name: string) => any} get
+ * @property {(name: string, value: any) => void} set
+ * @property {() => void} save_changes
+ * @property {(content: object) => void} send
+ * @property {(event: string, fn: Function) => void} on
+ * @property {(event: string, fn: Function) => void} off
+ */
+
+/** How long synced state must stay unchanged before it is saved (lonboard uses 300 ms). */
+export const SAVE_AFTER_MS = 300;
+
+/**
+ * Call `fn` when any of the named traits changes.
+ * @param {Model} model
+ * @param {string[]} names
+ * @param {Function} fn
+ * @returns {() => void} off: removes exactly these listeners
+ */
+export function listen(model, names, fn) {
+  const events = names.map((name) => `change:${name}`);
+  for (const event of events) model.on(event, fn);
+  return () => {
+    for (const event of events) model.off(event, fn);
+  };
+}
+
+/**
+ * `fn` run once `wait` ms after the last call.
+ * @param {() => void} fn
+ * @param {number} wait
+ * @param {{setTimeout: Function, clearTimeout: Function}} [timers] injectable for tests
+ * @returns {(() => void) & {flush(): void, cancel(): void, pending(): boolean}}
+ */
+export function debounce(fn, wait, timers = globalThis) {
+  let timer = null;
+  const run = () => {
+    timer = null;
+    fn();
+  };
+  const debounced = () => {
+    if (timer !== null) timers.clearTimeout(timer);
+    timer = timers.setTimeout(run, wait);
+  };
+  debounced.cancel = () => {
+    if (timer !== null) timers.clearTimeout(timer);
+    timer = null;
+  };
+  debounced.flush = () => {
+    if (timer === null) return;
+    debounced.cancel();
+    fn();
+  };
+  debounced.pending = () => timer !== null;
+  return debounced;
+}
+
+/**
+ * Setting synced traits. `now` saves at once; `later` sets at once (other modules see
+ * the value) but saves after `wait` ms without further changes.
+ * @param {Model} model
+ * @param {number} [wait]
+ * @param {{setTimeout: Function, clearTimeout: Function}} [timers]
+ */
+export function createSync(model, wait = SAVE_AFTER_MS, timers = globalThis) {
+  const save = debounce(() => model.save_changes(), wait, timers);
+  const set = (values) => {
+    for (const [name, value] of Object.entries(values)) model.set(name, value);
+  };
+  return {
+    /** @param {Record<string, any>} values */
+    now(values) {
+      set(values);
+      save.cancel(); // save_changes sends every unsaved trait, the debounced ones too
+      model.save_changes();
+    },
+    /** @param {Record<string, any>} values */
+    later(values) {
+      set(values);
+      save();
+    },
+    /** A closed view saves nothing more. */
+    dispose: save.cancel,
+  };
+}

@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import { createActions, MAX_LABEL } from "../src/actions.js";
+import { createSync } from "../src/sync.js";
+import { createPromptTool, REMOVE_RADIUS_PX } from "../src/tools/prompt.js";
+import { FakeModel, FakeTimers } from "./fakes.js";
+
+function setup(traits = {}) {
+  const model = new FakeModel({ frame: 0, n_frames: 3, label: 1, image_width: 100, image_height: 50, ...traits });
+  const sync = createSync(model, 300, new FakeTimers());
+  let fits = 0;
+  const viewport = { fit: () => fits++, scale: () => 4 };
+  const send = (m) => model.send(m);
+  const tool = createPromptTool({ model, send, scale: viewport.scale });
+  const actions = createActions({ model, send, sync, viewport, tool });
+  return { model, actions, tool, fits: () => fits };
+}
+
+test("frame and label keys change the traits, clamped, and save them at once", () => {
+  const { model, actions } = setup();
+  actions["frame+"]();
+  assert.equal(model.get("frame"), 1);
+  assert.equal(model.saves, 1); // the kernel hears at once
+  actions["frame+"]();
+  actions["frame+"]();
+  assert.equal(model.get("frame"), 2);
+  actions["frame-"]();
+  assert.equal(model.get("frame"), 1);
+  actions["label-"]();
+  assert.equal(model.get("label"), 1);
+  actions["label+"]();
+  assert.equal(model.get("label"), 2);
+  model.set("label", MAX_LABEL);
+  actions["label+"]();
+  assert.equal(model.get("label"), MAX_LABEL);
+  assert.equal(model.saves, 7);
+});
+
+test("undo, redo and next label are intents; fit is the viewport's", () => {
+  const { model, actions, fits } = setup();
+  actions.undo();
+  actions.redo();
+  actions["next-label"]();
+  actions.fit();
+  assert.deepEqual(
+    model.sent.map((m) => m.type),
+    ["undo", "redo", "next_label"],
+  );
+  assert.equal(fits(), 1);
+});
+
+test("the prompt tool: points on the image, boxes clipped to it, removal a few screen pixels wide", () => {
+  const { model, actions, tool } = setup({ frame: 2, label: 9 });
+  tool.point(10.5, 20.5, true);
+  tool.point(-1, 20, true); // off the image: nothing
+  tool.point(100, 50, false); // the far edge is on the image
+  tool.box(-5, 10, 120, 60);
+  actions.remove({ x: 3, y: 4 });
+  assert.deepEqual(model.sent, [
+    { type: "point", frame: 2, y: 20.5, x: 10.5, label: 9, positive: true },
+    { type: "point", frame: 2, y: 50, x: 100, label: 9, positive: false },
+    { type: "box", frame: 2, y0: 10, x0: 0, y1: 50, x1: 100, label: 9 },
+    { type: "remove", frame: 2, y: 4, x: 3, tolerance: REMOVE_RADIUS_PX / 4 },
+  ]);
+});

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import { createActions } from "../src/actions.js";
+import { chord, indexKeymap, KEYMAP, lookup } from "../src/keymap.js";
+
+const key = (k, mods = {}) => ({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
+const action = (k, mods) => lookup(key(k, mods))?.action ?? null;
+
+test("undo and redo with Ctrl or Cmd", () => {
+  for (const mod of [{ ctrlKey: true }, { metaKey: true }]) {
+    assert.equal(action("z", mod), "undo");
+    assert.equal(action("Z", mod), "undo"); // Caps Lock
+    assert.equal(action("Z", { ...mod, shiftKey: true }), "redo");
+    assert.equal(action("z", { ...mod, shiftKey: true }), "redo");
+    assert.equal(action("y", mod), "redo");
+    assert.equal(action("Y", { ...mod, shiftKey: true }), "redo");
+    assert.equal(action("z", { ...mod, altKey: true }), "undo");
+  }
+  assert.equal(action("z"), null); // a bare z is not undo
+  assert.equal(action("y"), null);
+});
+
+test("labels, frames, fit and next label", () => {
+  const cases = {
+    "+": "label+",
+    "=": "label+",
+    "-": "label-",
+    _: "label-",
+    m: "next-label",
+    M: "next-label",
+    ArrowRight: "frame+",
+    ".": "frame+",
+    ArrowLeft: "frame-",
+    ",": "frame-",
+    0: "fit",
+  };
+  for (const [k, expected] of Object.entries(cases)) {
+    assert.equal(action(k), expected, k);
+    // Shift and Alt do not change keys without Ctrl/Cmd (the key value carries Shift).
+    assert.equal(action(k, { shiftKey: true }), expected, `Shift+${k}`);
+    assert.equal(action(k, { altKey: true }), expected, `Alt+${k}`);
+  }
+});
+
+test("with Ctrl or Cmd only undo and redo are ours (browser zoom, tabs stay the browser's)", () => {
+  for (const k of ["+", "-", "0", "ArrowRight", "ArrowLeft", "m", "Delete", "a", "c", "v"]) {
+    assert.equal(action(k, { ctrlKey: true }), null, `Ctrl+${k}`);
+    assert.equal(action(k, { metaKey: true, shiftKey: true }), null, `Cmd+Shift+${k}`);
+  }
+});
+
+test("Delete and Backspace remove the prompt under the pointer", () => {
+  for (const k of ["Delete", "Backspace"]) {
+    const b = lookup(key(k));
+    assert.equal(b.action, "remove");
+    assert.equal(b.atPointer, true);
+  }
+  assert.ok(KEYMAP.filter((b) => b.atPointer).every((b) => b.action === "remove"));
+});
+
+test("other keys are not ours", () => {
+  for (const k of ["a", "Enter", "Escape", "Tab", " ", "1", "ArrowUp", "Shift", "", "Unidentified"]) {
+    assert.equal(action(k), null, k);
+  }
+  assert.equal(lookup({}), null);
+});
+
+test("chord spells events as the table does", () => {
+  assert.deepEqual(chord(key("M", { shiftKey: true })), { key: "m", mods: "" });
+  assert.deepEqual(chord(key("Z", { metaKey: true, shiftKey: true })), { key: "z", mods: "mod+shift" });
+  assert.deepEqual(chord(key("ArrowLeft", { ctrlKey: true })), { key: "ArrowLeft", mods: "mod" });
+});
+
+test("the table binds each chord once, to an action that exists", () => {
+  assert.doesNotThrow(() => indexKeymap(KEYMAP));
+  assert.throws(() => indexKeymap([...KEYMAP, { key: "M", mods: "", action: "fit" }]), /bound twice/);
+  const actions = createActions({ model: null, send: null, sync: null, viewport: null, tool: null });
+  for (const b of KEYMAP) assert.equal(typeof actions[b.action], "function", b.action);
+  assert.ok(Object.isFrozen(KEYMAP));
+});

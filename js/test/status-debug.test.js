@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import { countLabelled, createDebug, hooks } from "../src/debug.js";
+import { statusText } from "../src/status.js";
+import { fittedPixels } from "../src/view.js";
+import { FakeModel } from "./fakes.js";
+
+test("the status bar says frame (from 1), label, busy and the kernel's status", () => {
+  const s = { frame: 0, n_frames: 40, label: 3, busy: false, status: "" };
+  assert.equal(statusText(s), "frame 1/40 · label 3");
+  assert.equal(statusText({ ...s, busy: true }), "frame 1/40 · label 3 · working…");
+  assert.equal(statusText({ ...s, frame: 39, status: "3 prompts" }), "frame 40/40 · label 3 · 3 prompts");
+});
+
+test("debug hooks: labelled pixels counted, draw time in ms with two decimals", () => {
+  assert.equal(countLabelled(null), 0);
+  assert.equal(countLabelled(new Uint16Array([0, 1, 0, 65535, 2])), 3);
+  assert.deepEqual(hooks({ seq: 7, ms: 1.234, frame: 2, labels: new Uint16Array([0, 4]), lossless: true }), {
+    seq: "7",
+    frame: "2",
+    labelled: "1",
+    drawMs: "1.23",
+    lossless: "true",
+  });
+});
+
+test("view pixels: the fitted image's longer side in device pixels", () => {
+  assert.equal(fittedPixels(128, 96, 640, 400), 533); // height-bound: 400 / 96 * 128
+  assert.equal(fittedPixels(1024, 1024, 1280, 800), 800);
+  assert.equal(fittedPixels(0, 0, 640, 400), 0); // no image yet
+});
+
+test("debug hooks only while the debug trait is on; off, a draw reads nothing", () => {
+  const model = new FakeModel({ debug: false });
+  const el = { dataset: {} };
+  let reads = 0;
+  const renderer = {
+    get state() {
+      reads += 1;
+      return { frame: 1, labels: new Uint16Array([1, 1, 0]), lossless: false };
+    },
+  };
+  const debug = createDebug(model, el, renderer);
+  debug.drawn(1, 2);
+  assert.deepEqual(el.dataset, {});
+  assert.equal(reads, 0); // no labelled-pixel count in the production path
+  assert.equal(el.sam2jDebug, undefined);
+  model.set("debug", true);
+  model.emit("change:debug");
+  debug.drawn(2, 3);
+  assert.deepEqual(el.dataset, { seq: "2", frame: "1", labelled: "2", drawMs: "3.00", lossless: "false" });
+  assert.equal(el.sam2jDebug.renderer, renderer);
+  model.set("debug", false);
+  model.emit("change:debug");
+  assert.deepEqual(el.dataset, {});
+  assert.equal(el.sam2jDebug, undefined);
+  debug.dispose();
+  assert.equal(model.count("change:debug"), 0);
+});
