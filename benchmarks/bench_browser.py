@@ -105,7 +105,9 @@ def main() -> None:
             total, draw_ms = page.evaluate(CLICK_JS, [tx + x * scale, ty + y * scale, k % 3 == 2])
             lab.kernel("a.wait(60)")
             timing = json.loads(
-                lab.kernel("import json; print(json.dumps(a.controller.last_edit_timing))")
+                lab.kernel(
+                    "import json; print(json.dumps(a.controller.stream.stats()['last_edit']))"
+                )
             )
             model_s = timing["model_s"]
             draws.append(draw_ms)
@@ -133,13 +135,15 @@ def main() -> None:
         for _ in range(10):
             seq = int(page.locator(".sam2j-canvas").get_attribute("data-seq"))
             lab.kernel(
-                "a.controller._post('labels', {'type': 'labels', "
-                "'frame': a.canvas.frame, **a.controller._shape()}, [_payload])"
+                "a.controller.stream.post('labels', {'type': 'labels', "
+                "'frame': a.canvas.frame, **a.controller.stream.shape()}, [_payload])"
             )
             page.wait_for_function(f"+document.querySelector('.sam2j-canvas').dataset.seq > {seq}")
             mask_draws.append(float(page.locator(".sam2j-canvas").get_attribute("data-draw-ms")))
         mask_bytes = int(lab.kernel("print(len(_payload))"))
-        sent = json.loads(lab.kernel("import json; print(json.dumps(a.controller.sent_bytes))"))
+        sent = json.loads(
+            lab.kernel("import json; print(json.dumps(a.controller.stream.stats()['sent']))")
+        )
     by_kind: dict[str, list[int]] = {}
     for kind, n in sent:
         by_kind.setdefault(kind, []).append(n)

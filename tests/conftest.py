@@ -6,7 +6,9 @@ noise; correctness is shown by parity with sam2's own predictor on the same weig
 
 from __future__ import annotations
 
+import logging
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -113,3 +115,20 @@ def annotator(model, video):
     a = open_annotator(video, model)
     yield a
     a.close()
+
+
+@pytest.fixture
+def quiet_tifffile() -> Iterator[None]:
+    """tifffile logs a warning for each damaged IFD it skips; hundreds of them here."""
+    logger = logging.getLogger("tifffile")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(level)
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the fuzzed files of a module (hypothesis reuses a test's
+    tmp_path across examples; each example writes a fresh file name here)."""
+    return tmp_path_factory.mktemp("hostile")

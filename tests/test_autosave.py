@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import tifffile
 from conftest import IMAGE_SIZE, moving_discs
-from parity import assert_same_outputs
+from sam2_state import assert_same_outputs
 
 from sam2_jupyter import AutosaveWarning, Session
 from sam2_jupyter.engine.autosave import codecs as codecs_mod

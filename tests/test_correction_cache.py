@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from parity import assert_same_outputs
+from sam2_state import assert_same_outputs
 
 from sam2_jupyter import Session
 

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 import torch
-from parity import assert_same_outputs, ref_click, ref_propagate, reference_state
+from sam2_state import assert_same_outputs, ref_click, ref_propagate, reference_state
 
 from sam2_jupyter import Session, open_stack
 from sam2_jupyter.engine.features import store as feature_store

@@ -4,7 +4,7 @@ image encoder, within a byte budget, and masks stay bit-identical."""
 from __future__ import annotations
 
 import numpy as np
-from parity import assert_same_outputs, ref_click, ref_propagate, reference_state
+from sam2_state import assert_same_outputs, ref_click, ref_propagate, reference_state
 
 from sam2_jupyter import Session
 

@@ -8,7 +8,13 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from parity import assert_same_outputs, ref_click, ref_propagate, reference_state
+from sam2_state import (
+    assert_same_outputs,
+    ref_click,
+    ref_propagate,
+    reference_state,
+    storage_device,
+)
 
 from sam2_jupyter import Session
 from sam2_jupyter.models import UntrainedModelWarning, load_model
@@ -50,7 +56,7 @@ def test_cuda_low_memory_modes_match_normal(cuda_model, jpeg_folder, mode):
         s.run_propagation(direction="both")
     assert np.array_equal(normal.labels, low.labels)
     expected = "cpu" if mode == "super-low" else "cuda"
-    assert low._state["storage_device"].type == expected
+    assert storage_device(low._state).type == expected
 
 
 def test_cuda_features_on_disk_match_a_fresh_encode(cuda_model, jpeg_folder, tmp_path):

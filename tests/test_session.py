@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import moving_discs
-from parity import assert_same_outputs
+from sam2_state import assert_same_outputs, object_ids
 
 from sam2_jupyter import PromptError, Session, SessionBusyError, open_stack
 
@@ -70,7 +70,7 @@ def test_failed_sam2_call_leaves_state_untouched(session, monkeypatch):
         session.add_point(2, 60, 90, 2)
     assert np.array_equal(session.labels, labels)
     assert session.prompts == prompts
-    assert session._state["obj_ids"] == [1]
+    assert object_ids(session._state) == [1]
 
 
 def test_remove_point_replays_the_rest(model, video):

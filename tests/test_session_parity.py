@@ -11,8 +11,10 @@ import threading
 
 import numpy as np
 import pytest
-from parity import (
+from sam2_state import (
     assert_same_outputs,
+    frame_tensor,
+    held_outputs,
     ref_batch,
     ref_click,
     ref_propagate,
@@ -28,8 +30,9 @@ def test_frames_fed_to_sam2_equal_sam2_loader(model, jpeg_folder):
     ref = reference_state(model, jpeg_folder)
     s = Session(jpeg_folder, model)
     for t in (0, 4, N - 1):
-        assert s._state["images"][t].dtype == ref["images"][t].dtype
-        assert np.array_equal(s._state["images"][t].numpy(), ref["images"][t].numpy())
+        ours, theirs = frame_tensor(s._state, t), frame_tensor(ref, t)
+        assert ours.dtype == theirs.dtype
+        assert np.array_equal(ours.numpy(), theirs.numpy())
 
 
 def test_clicks_one_by_one(model, jpeg_folder):
@@ -167,8 +170,8 @@ def test_low_mode_bounds_outputs_and_keeps_masks(model):
     for (t, a), (t2, b) in zip(normal.propagate(), low.propagate(), strict=True):
         assert t == t2
         assert np.array_equal(a, b), f"frame {t}"
-        held_normal.append(len(normal._state["output_dict_per_obj"][0]["non_cond_frame_outputs"]))
-        held_low.append(len(low._state["output_dict_per_obj"][0]["non_cond_frame_outputs"]))
+        held_normal.append(held_outputs(normal._state, 1))
+        held_low.append(held_outputs(low._state, 1))
     assert held_normal[-1] == len(frames) - 1
     assert max(held_low) <= 2 * window + 1
     assert held_low[-1] < held_normal[-1]
@@ -197,7 +200,7 @@ def test_undo_redo_restore_masks_exactly(model, jpeg_folder):
     s.undo()
     s.undo()
     assert np.array_equal(s.labels, fresh.labels)
-    from parity import assert_same_outputs as same
+    from sam2_state import assert_same_outputs as same
 
     same(s._state, fresh._state)
 

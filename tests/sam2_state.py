@@ -1,4 +1,5 @@
-"""Driving sam2's predictor directly, as a script would, to compare with a Session."""
+"""The helpers that know sam2's inference-state keys (so tests do not), and sam2's
+predictor driven directly, as a script would, to compare with a Session."""
 
 from __future__ import annotations
 
@@ -96,3 +97,28 @@ def cond_frames(state: dict[str, Any]) -> dict[int, set[int]]:
         frames |= set(state["temp_output_dict_per_obj"][idx]["cond_frame_outputs"])
         out[int(obj_id)] = frames
     return out
+
+
+def tracked(state: dict[str, Any], label: int) -> dict[int, bool]:
+    """Frames sam2 marks as tracked for ``label`` (frame -> tracked in reverse)."""
+    idx = state["obj_id_to_idx"][label]
+    return {t: v["reverse"] for t, v in state["frames_tracked_per_obj"][idx].items()}
+
+
+def held_outputs(state: dict[str, Any], label: int) -> int:
+    """How many non-conditioning (tracking) outputs sam2 holds for ``label``."""
+    idx = state["obj_id_to_idx"][label]
+    return len(state["output_dict_per_obj"][idx]["non_cond_frame_outputs"])
+
+
+def frame_tensor(state: dict[str, Any], t: int) -> torch.Tensor:
+    """The model-ready frame ``t`` sam2 reads."""
+    return state["images"][t]
+
+
+def object_ids(state: dict[str, Any]) -> list[int]:
+    return list(state["obj_ids"])
+
+
+def storage_device(state: dict[str, Any]) -> torch.device:
+    return state["storage_device"]
