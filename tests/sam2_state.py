@@ -122,3 +122,13 @@ def object_ids(state: dict[str, Any]) -> list[int]:
 
 def storage_device(state: dict[str, Any]) -> torch.device:
     return state["storage_device"]
+
+
+def presence(state: dict[str, Any]) -> dict[tuple[int, int], float]:
+    """(frame, label) → sigmoid of the object score logit sam2 holds for it."""
+    out = {}
+    for idx, obj_id in state["obj_idx_to_id"].items():
+        for kind in ("cond_frame_outputs", "non_cond_frame_outputs"):
+            for t, o in state["output_dict_per_obj"][idx][kind].items():
+                out[(t, int(obj_id))] = float(torch.sigmoid(o["object_score_logits"]).item())
+    return out

@@ -2,10 +2,11 @@
 
 Everything an edit can change lives here: sam2's inference state, the label
 frames, and a :class:`SessionState` record of what is ours (prompts, pending
-prompts, each prompted frame's base). The record is immutable: an edit replaces
-it, so undo keeps a reference and autosave iterates its fields. A new kind of
-state (quality records, manual pixels, parents) is one more field of the record
-and one codec in :mod:`.autosave`; history and resume need no change.
+prompts, each prompted frame's base, the quality of every produced frame). The
+record is immutable: an edit replaces it, so undo keeps a reference and autosave
+iterates its fields. A new kind of state (mask prompts, manual pixels, parents) is
+one more field of the record and one codec in :mod:`.autosave`; history and resume
+need no change.
 
 The lock rule, as the code does it: every mutation (an edit, each propagated
 frame, undo, redo, resume) holds :attr:`SessionCore.lock`; readers get immutable
@@ -24,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from ..errors import SessionBusyError
 from .labels import LabelStore
 from .prompts import Prompt
@@ -38,6 +41,8 @@ class SessionState:
     pending: tuple[Prompt, ...] = ()
     bases: Mapping[tuple[int, int], Base] = field(default_factory=lambda: MappingProxyType({}))
     group: int = 0
+    # Per frame, what SAM2 said of each label there (see .quality.RECORD).
+    quality: Mapping[int, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def label_ids(self) -> set[int]:
@@ -95,8 +100,9 @@ class SessionCore:
     # -- the record ---------------------------------------------------------------
     def update(self, **changes: Any) -> None:
         """Replace fields of the record (the caller holds the lock)."""
-        if "bases" in changes:
-            changes["bases"] = MappingProxyType(dict(changes["bases"]))
+        for name in ("bases", "quality"):
+            if name in changes:
+                changes[name] = MappingProxyType(dict(changes[name]))
         for name in ("prompts", "pending"):
             if name in changes:
                 changes[name] = tuple(changes[name])

@@ -27,11 +27,15 @@ DIRECTIONS = ("forward", "reverse", "both")
 @dataclass(frozen=True)
 class Plan:
     """``passes``: (reverse, frames after ``start``) per sam2 ``propagate_in_video``
-    call, in order."""
+    call, in order. ``stop_when_lost``: a pass ends once every label has been absent
+    (SAM2's presence below 0.5) for that many consecutive frames; the frames it
+    would have computed after that are not computed (so ``frames()`` is the most
+    it yields)."""
 
     direction: str
     start: int
     passes: tuple[tuple[bool, int], ...]
+    stop_when_lost: int | None = None
 
     def frames(self) -> list[int]:
         """Every frame the propagation yields, in order (``both`` yields ``start``
@@ -51,15 +55,37 @@ class Plan:
 
 
 def make_plan(
-    n_frames: int, first_prompt: int, direction: str, start: int | None, stop: int | None
+    n_frames: int,
+    first_prompt: int,
+    direction: str,
+    start: int | None,
+    stop: int | None,
+    stop_when_lost: int | None = None,
 ) -> Plan:
     """Check the request and plan it; ``start`` defaults to the earliest prompted frame.
 
     Raises
     ------
     PromptError
-        An unknown direction, a frame out of range, or a stop on the wrong side.
+        An unknown direction, a frame out of range, a stop on the wrong side, or a
+        ``stop_when_lost`` that is not a positive whole number.
     """
+    if stop_when_lost is not None and (
+        isinstance(stop_when_lost, bool)
+        or not isinstance(stop_when_lost, (int, np.integer))
+        or stop_when_lost < 1
+    ):
+        raise PromptError(
+            f"stop_when_lost must be a whole number of frames (1 or more), got {stop_when_lost!r}"
+        )
+    lost = None if stop_when_lost is None else int(stop_when_lost)
+    plan = _plan(n_frames, first_prompt, direction, start, stop)
+    return Plan(plan.direction, plan.start, plan.passes, lost)
+
+
+def _plan(
+    n_frames: int, first_prompt: int, direction: str, start: int | None, stop: int | None
+) -> Plan:
     if direction not in DIRECTIONS:
         raise PromptError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
     start = first_prompt if start is None else check_frame(start, n_frames)
@@ -90,6 +116,7 @@ def run(
     context: Callable[[], contextlib.AbstractContextManager[Any]],
     after_frame: Callable[[int], None],
     out_of_memory: Callable[[str], BaseException],
+    lost: Callable[[int], None] = lambda frame: None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Run sam2's propagation pass by pass, one frame per step under the lock.
 
@@ -97,7 +124,8 @@ def run(
     ``core.cancelled`` stops it before the next frame, keeping every finished one;
     ``after_frame(t)`` runs (locked) before the frame is yielded (autosave, memory
     release); running out of memory keeps the finished frames and raises
-    ``out_of_memory(what happened)``."""
+    ``out_of_memory(what happened)``. A pass that ``plan.stop_when_lost`` ends
+    early calls ``lost(frame)`` with its last frame."""
     with core.lock:
         core.check_idle()
         core.busy = True
@@ -112,6 +140,7 @@ def run(
                 max_frame_num_to_track=count,
                 reverse=reverse,
             )
+            absent = 0  # consecutive frames on which every label was absent
             try:
                 while not core.cancelled.is_set():
                     with core.lock, context():
@@ -126,6 +155,11 @@ def run(
                         after_frame(frame)
                     done.append(frame)
                     yield frame, labels
+                    if plan.stop_when_lost is not None:
+                        absent = absent + 1 if all_absent(core, frame) else 0
+                        if absent >= plan.stop_when_lost:
+                            lost(frame)
+                            break
             finally:
                 gen.close()
             if core.cancelled.is_set():
@@ -143,13 +177,27 @@ def run(
             core.changed()
 
 
+def all_absent(core: SessionCore, frame: int, threshold: float = 0.5) -> bool:
+    """Whether SAM2 said every label it tracks is absent on ``frame``."""
+    rec = core.record.quality.get(frame)
+    tracked = set(core.sam["obj_ids"])
+    if rec is None or not tracked:
+        return False
+    scored = {int(r["label"]): float(r["present"]) for r in rec if int(r["label"]) in tracked}
+    return set(scored) == tracked and all(p < threshold for p in scored.values())
+
+
 class Propagation:
     """The running propagation: iterate it for ``(frame, labels)`` as each frame is
-    computed. ``plan`` says what it will compute (``plan.planned`` frames)."""
+    computed. ``plan`` says what it will compute (``plan.planned`` frames at most);
+    ``lost_at`` where ``stop_when_lost`` ended a pass."""
 
-    def __init__(self, plan: Plan, frames: Iterator[tuple[int, np.ndarray]]) -> None:
+    def __init__(
+        self, plan: Plan, frames: Iterator[tuple[int, np.ndarray]], lost_at: list[int]
+    ) -> None:
         self.plan = plan
         self._frames = frames
+        self.lost_at = lost_at  # filled by the run as passes stop (stop_when_lost)
 
     @property
     def planned(self) -> int:

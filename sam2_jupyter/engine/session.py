@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import torch
 
-from ..errors import OutOfMemoryError, PromptError, is_out_of_memory, out_of_memory_advice
+from ..errors import PromptError
 from ..io import Stack, open_stack
-from ..models import Model, inference
+from ..models import Model
 from ._compat import direction_from, positional_flags
 from .autosave import Autosave, Resumer, SavedSession
 from .core import SessionCore
@@ -31,6 +31,7 @@ from .features import feature_cache as make_feature_cache
 from .features.conditioned import correction_cache_for
 from .files import SessionFiles
 from .frames import SamFrames
+from .guard import Guard
 from .labels import LabelStore
 from .memory import MemoryMode, memory_window, release_outside_window
 from .prompts import (
@@ -44,6 +45,7 @@ from .prompts import (
     check_prompt,
 )
 from .propagation import Propagation, make_plan, run
+from .quality import QualityMatrix, QualityRules, quality_table
 from .replay import batch_by_key
 from .state import new_inference_state
 from .tracker import Tracker
@@ -136,6 +138,7 @@ class Session(SessionFiles):
         self.corrections = correction_cache_for(
             correction_cache, self._core.sam, model.predictor, low, store
         )
+        self._guard = Guard(self._core, model, self.memory_mode.name, self.corrections)
         self._window = memory_window(model.predictor)
         self._saving = Resumer(self._core, model, self.stack, self._tracker.send)
         self._core.on_change.append(self._saving.sync)
@@ -198,32 +201,6 @@ class Session(SessionFiles):
         return self.stack.display_frame(check_frame(t, self.n_frames))
 
     # -- edits --------------------------------------------------------------------
-    def _out_of_memory(self, what: str) -> OutOfMemoryError:
-        """The sentence a user needs after running out of memory: what was kept and
-        what to switch to."""
-        if self.model.device.type == "cuda":
-            torch.cuda.empty_cache()
-        advice = out_of_memory_advice(self.memory_mode.name)
-        return OutOfMemoryError(
-            f"out of memory on {self.model.device} {what}: {advice}, then try again"
-        )
-
-    @contextlib.contextmanager
-    def _sam2(self) -> Iterator[None]:
-        """Where every sam2 call runs: no autograd, the model's autocast, and this
-        session's correction cache."""
-        with inference(self.model), self.corrections.active():
-            yield
-
-    def _edit(self) -> contextlib.AbstractContextManager[None]:
-        """One undoable step; running out of memory undoes it and says what to do."""
-
-        def explain(exc: BaseException) -> BaseException | None:
-            oom = is_out_of_memory(exc)
-            return self._out_of_memory("during this edit, which was undone") if oom else None
-
-        return self._core.edit(self._sam2, explain)
-
     @positional_flags("positive")
     def add_point(
         self, frame: int, y: float, x: float, label: int, *, positive: bool = True
@@ -245,7 +222,7 @@ class Session(SessionFiles):
         frame = check_frame(frame, self.n_frames)
         label = check_label(label)
         y, x = check_point(y, x, self.frame_shape)
-        with self._edit():
+        with self._guard.edit():
             p = PointPrompt(frame, label, y, x, bool(positive), group=self._core.new_group())
             return self._add(p)
 
@@ -270,7 +247,7 @@ class Session(SessionFiles):
         frame = check_frame(frame, self.n_frames)
         label = check_label(label)
         top, left, bottom, right = check_box(y0, x0, y1, x1, self.frame_shape)
-        with self._edit():
+        with self._guard.edit():
             return self._add(BoxPrompt(frame, label, top, left, bottom, right))
 
     def _add(self, p: Prompt) -> np.ndarray | None:
@@ -292,7 +269,7 @@ class Session(SessionFiles):
         """
         if not self._core.record.pending:
             return []
-        with self._edit():
+        with self._guard.edit():
             return self._tracker.segment_pending()
 
     def add_prompts(self, prompts: list[Prompt], replace_all: bool = False) -> None:
@@ -305,7 +282,7 @@ class Session(SessionFiles):
             Any prompt out of range (nothing is sent).
         """
         checked = [check_prompt(p, self.n_frames, self.frame_shape) for p in prompts]
-        with self._edit():
+        with self._guard.edit():
             if replace_all:
                 for label in self.label_ids:
                     self._tracker.drop_object(label)
@@ -332,7 +309,7 @@ class Session(SessionFiles):
         """
         frame = check_frame(frame, self.n_frames)
         y, x = check_point(y, x, self.frame_shape)
-        with self._edit():
+        with self._guard.edit():
             return self._tracker.remove_nearest(frame, y, x, label, tolerance)
 
     def remove_point(self, *args: Any, **kwargs: Any) -> Prompt:
@@ -349,7 +326,7 @@ class Session(SessionFiles):
             The label is not in use.
         """
         label = check_label(label)
-        with self._edit():
+        with self._guard.edit():
             if label not in self.label_ids:
                 raise PromptError(f"label {label} is not in use (labels: {self.label_ids})")
             self._tracker.drop_object(label)
@@ -371,12 +348,15 @@ class Session(SessionFiles):
         stop: int | None = None,
         *,
         direction: Literal["forward", "reverse", "both"] | None = None,
+        stop_when_lost: int | None = None,
     ) -> Propagation:
         """Track every label from ``start`` (default: the earliest prompted frame).
 
         ``direction`` "forward" (default) runs to ``stop`` (default the last frame),
         "reverse" backwards to ``stop`` (default 0), "both" forward then backward
         from ``start`` (``reverse=`` and ``both=`` are the deprecated spelling).
+        ``stop_when_lost=N`` ends a direction once every label has been absent
+        (SAM2's ``present`` below 0.5) for N consecutive frames, keeping them.
         Pending prompts are segmented first. Prompted frames are SAM2 conditioning
         frames: kept exactly and tracked from (corrections too). :meth:`cancel` (from
         any thread) stops it before the next frame; every completed frame is kept.
@@ -403,7 +383,7 @@ class Session(SessionFiles):
             if not self._core.record.prompts:
                 raise PromptError("no prompts yet: add a point or a box before propagating")
             first = min(p.frame for p in self._core.record.prompts)
-            plan = make_plan(self.n_frames, first, direction, start, stop)
+            plan = make_plan(self.n_frames, first, direction, start, stop, stop_when_lost)
             self._core.cancelled.clear()
 
         def after(frame: int) -> None:
@@ -411,9 +391,12 @@ class Session(SessionFiles):
             if self.memory_mode.release_outputs:
                 release_outside_window(self._core.sam, frame, self._window)
 
-        return Propagation(
-            plan, run(self._core, self._tracker, plan, self._sam2, after, self._out_of_memory)
+        lost: list[int] = []
+        guard = self._guard
+        frames = run(
+            self._core, self._tracker, plan, guard.sam2, after, guard.out_of_memory, lost.append
         )
+        return Propagation(plan, frames, lost)
 
     def run_propagation(self, *args: Any, **kwargs: Any) -> list[int]:
         """:meth:`propagate` to completion (or cancel).
@@ -428,6 +411,30 @@ class Session(SessionFiles):
     def cancel(self) -> None:
         """Stop a running propagation before its next frame (safe from any thread)."""
         self._core.cancelled.set()
+
+    def quality(self, rules: QualityRules | None = None, **thresholds: Any) -> pd.DataFrame:
+        """How each produced mask looks, to find the frames that went wrong.
+
+        Parameters
+        ----------
+        rules, **thresholds
+            A :class:`QualityRules`, or its fields by name (``area_jump=3``); see
+            :mod:`sam2_jupyter.engine.quality` for the flags and defaults.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (frame, label) SAM2 produced: ``frame``, ``label``,
+            ``present`` (sigmoid of SAM2's object score logit, 0–1; NaN: none),
+            ``area`` (pixels in the label volume), ``prompted``, ``flags``
+            (comma-separated, empty when fine), ``centroid_y`` / ``_x``, ``claimed``
+            (share of its SAM2 mask other labels took). Recorded as frames are
+            produced; undo, autosave and resume keep it. A threshold out of range
+            raises :class:`PromptError`.
+        """
+        rec = self._core.record
+        rules = rules or QualityRules(**thresholds)
+        return quality_table(QualityMatrix.of(rec, self.label_ids, self.n_frames, rules))
 
     # -- image features -------------------------------------------------------------
     def precompute_order(self, center: int = 0) -> list[int]:
@@ -461,7 +468,7 @@ class Session(SessionFiles):
                 return None
             self._core.check_idle()
             moved = self._saving.set_aside()
-            with self._edit():
+            with self._guard.edit():
                 self._tracker.clear_all()
             return moved
 

@@ -86,19 +86,32 @@ def restore_state(state: dict[str, Any], snap: dict[str, Any]) -> None:
         state[k] = _copy_tree(snap[k])
 
 
-def has_output(state: dict[str, Any], obj_idx: int, frame: int) -> bool:
-    """Whether SAM2 holds any mask for this object on this frame."""
+def output_of(state: dict[str, Any], obj_idx: int, frame: int) -> dict[str, Any] | None:
+    """SAM2's latest output for this object on this frame, looked up in the order
+    sam2 itself uses (the temporary outputs of clicks first), or None."""
     temp = state["temp_output_dict_per_obj"][obj_idx]
     out = state["output_dict_per_obj"][obj_idx]
-    return any(
-        frame in d
-        for d in (
-            temp["cond_frame_outputs"],
-            temp["non_cond_frame_outputs"],
-            out["cond_frame_outputs"],
-            out["non_cond_frame_outputs"],
-        )
-    )
+    for d in (
+        temp["cond_frame_outputs"],
+        temp["non_cond_frame_outputs"],
+        out["cond_frame_outputs"],
+        out["non_cond_frame_outputs"],
+    ):
+        if frame in d:
+            return d[frame]
+    return None
+
+
+def has_output(state: dict[str, Any], obj_idx: int, frame: int) -> bool:
+    """Whether SAM2 holds any mask for this object on this frame."""
+    return output_of(state, obj_idx, frame) is not None
+
+
+def object_score(state: dict[str, Any], obj_idx: int, frame: int) -> float:
+    """SAM2's object score logit for this object on this frame (NaN: none held)."""
+    out = output_of(state, obj_idx, frame)
+    score = None if out is None else out.get("object_score_logits")
+    return float("nan") if score is None else float(score.reshape(-1)[0])
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from ..errors import PromptError
 from .core import SessionCore
 from .labels import composite
 from .prompts import BoxPrompt, MaskPrompt, PointPrompt, Prompt
+from .quality import measure, without_label
 from .replay import batch_by_key, batch_members, merge_batch, replay_groups
-from .state import base_pixels, capture_base, has_output, reset_to_base
+from .state import base_pixels, capture_base, has_output, object_score, reset_to_base
 
 
 class Tracker:
@@ -29,7 +30,8 @@ class Tracker:
     # -- labels -------------------------------------------------------------------
     def store(self, frame: int, obj_ids: list[int], masks: Any) -> np.ndarray:
         """Turn SAM2's per-object logits on ``frame`` into the frame's labels."""
-        sam, labels = self.core.sam, self.core.labels
+        core = self.core
+        sam, labels = core.sam, core.labels
         idx = sam["obj_id_to_idx"]
         known = [has_output(sam, idx[o], frame) for o in obj_ids]
         logits = (
@@ -39,6 +41,21 @@ class Tracker:
         )
         out = composite(logits, list(obj_ids), known, labels.get(frame))
         labels.set(frame, out)
+        # Quality as the frame is produced: SAM2's scores and one pass over the pixels.
+        answered = [i for i, k in enumerate(known) if k]
+        own = np.count_nonzero(logits[answered] > 0, axis=(1, 2)) if answered else []
+        rec = measure(
+            out,
+            [obj_ids[i] for i in answered],
+            [object_score(sam, idx[obj_ids[i]], frame) for i in answered],
+            own,
+        )
+        quality = dict(core.record.quality)
+        if rec.size:
+            quality[frame] = rec
+        else:
+            quality.pop(frame, None)
+        core.update(quality=quality)
         return out
 
     def refresh(self, frame: int) -> np.ndarray:
@@ -172,6 +189,7 @@ class Tracker:
             prompts=[p for p in rec.prompts if p.label != label],
             pending=[p for p in rec.pending if p.label != label],
             bases={k: b for k, b in rec.bases.items() if k[1] != label},
+            quality=without_label(rec.quality, label),
         )
         if label in core.sam["obj_id_to_idx"]:
             self.predictor.remove_object(core.sam, label, need_output=False)

@@ -9,6 +9,7 @@ for :class:`~.folder.SavedSession`. A new kind of state is one more codec.
 
 from __future__ import annotations
 
+import io
 import json
 import zlib
 from pathlib import Path
@@ -21,6 +22,56 @@ from ...errors import AutosaveError
 from ..core import SessionState, Snapshot
 from ..labels import LABEL_DTYPE
 from ..prompts import Prompt, prompt_from_json
+from ..quality import RECORD
+
+
+class QualityCodec:
+    """``quality/<frame>.npy``: each frame's quality record (one row per label, see
+    :data:`~..quality.RECORD`), written when the frame is produced, like its labels."""
+
+    def __init__(self, folder: Path) -> None:
+        self.dir = folder / "quality"
+        self._written: dict[int, np.ndarray] = {}
+
+    def write_frame(self, t: int, rec: np.ndarray | None) -> None:
+        if self._written.get(t) is rec:
+            return
+        path = self.dir / f"{t}.npy"
+        if rec is None:
+            path.unlink(missing_ok=True)
+            self._written.pop(t, None)
+            return
+        buf = io.BytesIO()
+        np.save(buf, rec, allow_pickle=False)
+        self.dir.mkdir(exist_ok=True)
+        write_atomic(path, buf.getvalue())
+        self._written[t] = rec
+
+    def write(self, snap: Snapshot) -> None:
+        quality = snap.record.quality
+        for t in set(self._written) - set(quality):
+            self.write_frame(t, None)
+        for t, rec in quality.items():
+            self.write_frame(t, rec)
+
+    def read(self) -> dict[str, Any]:
+        """A damaged file is skipped and named (the frame's labels are still there;
+        only its quality row is missing until it is propagated again)."""
+        quality: dict[int, np.ndarray] = {}
+        problems = []
+        for path in sorted(self.dir.glob("*.npy")):
+            try:
+                rec = np.load(path, allow_pickle=False)
+                if rec.dtype != RECORD or rec.ndim != 1:
+                    raise ValueError(f"not a quality record ({rec.dtype}, {rec.ndim}-D)")
+                rec.setflags(write=False)
+                quality[int(path.stem)] = rec
+            except (OSError, ValueError, EOFError) as exc:
+                problems.append(f"{path.name}: {exc}")
+        return {"quality": quality, "problems": problems}
+
+    def adopt(self, quality: dict[int, np.ndarray]) -> None:
+        self._written = dict(quality)
 
 
 class LabelsCodec:

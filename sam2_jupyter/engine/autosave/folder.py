@@ -9,6 +9,8 @@ state that was shown, one codec per kind of state (:mod:`.codecs`):
   small file, never the volume;
 * ``prompts.json``: every prompt with its grouping, so SAM2's prompt state can be
   rebuilt exactly as it was sent;
+* ``quality/<frame>.npy``: what SAM2 said of each label on each produced frame
+  (its presence score, area, centroid), written with the frame's labels;
 * ``sam2/``: SAM2's own prompt state (conditioning outputs, inputs, tracked
   frames), so that corrections made on tracked frames come back exactly (see
   :mod:`.sam2_state`);
@@ -40,7 +42,7 @@ from ...errors import AutosaveError
 from ...io import Stack
 from ..core import Snapshot
 from ..prompts import Prompt
-from .codecs import LabelsCodec, PromptsCodec
+from .codecs import LabelsCodec, PromptsCodec, QualityCodec
 from .sam2_state import Sam2Codec, SavedTracker
 
 FORMAT = 1
@@ -96,6 +98,7 @@ class SavedSession:
     prompts: list[Prompt]
     pending: list[Prompt]
     labels: dict[int, bytes]
+    quality: dict[int, np.ndarray] = field(default_factory=dict)
     view: dict[str, int] = field(default_factory=dict)
     saved_at: str = ""
     problems: list[str] = field(default_factory=list)
@@ -128,10 +131,11 @@ class Autosave:
         self.error: str | None = None
         self._view: dict[str, int] = {}
         self.labels = LabelsCodec(self.folder)
+        self.quality = QualityCodec(self.folder)
         self.prompts = PromptsCodec(self.folder)
         self.sam2 = Sam2Codec(self.folder)
         # Written in this order: the SAM2 state names the prompts it belongs to.
-        self.codecs = (self.labels, self.sam2, self.prompts)
+        self.codecs = (self.labels, self.quality, self.sam2, self.prompts)
         # The worker saves edits while the notebook thread saves the view.
         self._lock = threading.RLock()
         try:
@@ -139,7 +143,7 @@ class Autosave:
         except OSError as exc:
             raise AutosaveError(f"{self.folder}: cannot create the session folder ({exc})") from exc
         # A kill during a write leaves its temporary file; the real one is intact.
-        for stale in [*self.folder.glob(".*.tmp"), *self.folder.glob("labels/.*.tmp")]:
+        for stale in self.folder.glob("**/.*.tmp"):
             stale.unlink(missing_ok=True)
 
     # -- reading ----------------------------------------------------------------
@@ -160,6 +164,9 @@ class Autosave:
             raise AutosaveError(f"{folder}: saved session is unreadable ({exc})") from exc
         values = PromptsCodec(folder).read()
         values |= LabelsCodec(folder).read(frame_shape)
+        quality = QualityCodec(folder).read()
+        values["problems"] += quality.pop("problems")
+        values |= quality
         values |= Sam2Codec(folder).read(values["prompts_bytes"])
         return SavedSession(
             folder,
@@ -189,9 +196,10 @@ class Autosave:
             return False
         return True
 
-    def write_frame(self, t: int, blob: bytes | None) -> None:
-        """One propagated frame's labels (None: the frame is empty now)."""
-        if self._guard(self.labels.write_frame, t, blob):
+    def write_frame(self, t: int, blob: bytes | None, quality: np.ndarray | None = None) -> None:
+        """One propagated frame's labels (None: the frame is empty now) and quality."""
+        ok = self._guard(self.labels.write_frame, t, blob)
+        if ok and self._guard(self.quality.write_frame, t, quality):
             self.error = None
 
     def sync(self, snap: Snapshot) -> None:
@@ -221,6 +229,7 @@ class Autosave:
     def adopt(self, saved: SavedSession, live: dict[str, Any] | None, constants: Any) -> None:
         """After a resume: what is on disk already matches memory."""
         self.labels.adopt(saved.labels)
+        self.quality.adopt(saved.quality)
         self.prompts.adopt(saved.prompts_bytes)
         if live is not None and saved.tracker is not None:
             self.sam2.adopt(saved.tracker.files, live, constants)

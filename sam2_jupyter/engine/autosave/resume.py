@@ -110,11 +110,20 @@ class Resumer:
             self.resumed = saved
             if saved.tracker is not None and saved.model == this_model:
                 bases, live = restore_tracker(self.model.predictor, core.sam, saved.tracker)
-                core.update(prompts=saved.prompts, pending=saved.pending, bases=bases, group=group)
+                core.update(
+                    prompts=saved.prompts,
+                    pending=saved.pending,
+                    bases=bases,
+                    group=group,
+                    quality={t: q for t, q in saved.quality.items() if t < n},
+                )
                 core.labels.restore(labels)
                 return live
             replay_groups(self.send, saved.prompts)
-            core.update(prompts=saved.prompts, pending=saved.pending, group=group)
+            # Frames the replay produced have this model's quality; the rest, the saved.
+            quality = {t: q for t, q in saved.quality.items() if t < n}
+            quality.update(core.record.quality)
+            core.update(prompts=saved.prompts, pending=saved.pending, group=group, quality=quality)
             if saved.model != this_model:
                 # Another model made the saved labels: prompted frames show this
                 # model's masks; propagated ones stay until propagated again.
@@ -140,7 +149,7 @@ class Resumer:
     def write_frame(self, t: int) -> None:
         """One propagated frame, before anyone sees it."""
         if self.autosave is not None:
-            self.autosave.write_frame(t, self.core.labels.blob(t))
+            self.autosave.write_frame(t, self.core.labels.blob(t), self.core.record.quality.get(t))
 
     def set_aside(self) -> Path | None:
         """The folder is moved aside (kept, never deleted) and a new one started."""

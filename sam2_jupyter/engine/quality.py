@@ -1,0 +1,279 @@
+"""How good each tracked mask looks: SAM2's own presence score and cheap measures,
+recorded as frames are produced, and the flags that point a user at likely errors.
+
+SAM2 computes, for every frame and object, an object score logit: whether it
+believes the object is visible there. Its sigmoid is ``present`` (0–1). With the
+label volume's area, centroid and the share of the object's own SAM2 mask that the
+composite gave to other labels, that is all the flags need, so they cost no second
+pass over the video. One record per frame (:data:`RECORD` rows, one per label) lives
+in the session's record; :class:`QualityMatrix` lays them out as labels × frames
+and computes the flags, for :meth:`Session.quality` and for the widget's timeline
+(which updates a few columns per propagated frame).
+
+Flags (all thresholds are :class:`QualityRules` fields), in frame order:
+
+* ``lost``: SAM2 says absent (``present`` below ``rules.present``) on a frame after
+  one where it said present;
+* ``empty``: SAM2 says present but the label has no pixels (another object took
+  them all);
+* ``area-jump``: the area is more than ``rules.area_jump`` times, or less than
+  1 / ``rules.area_jump`` of, the median area over the ``rules.window`` frames
+  before it (frames where it has pixels);
+* ``moved``: the centroid moved from the frame before by more than ``rules.moved``
+  times the object's size (the square root of that median area);
+* ``overlap``: other labels took more than ``rules.overlap`` of the pixels SAM2's
+  mask for this object covers.
+
+A frame the user prompted for a label is the user's own answer: it is never flagged.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PromptError
+
+RECORD = np.dtype(
+    [
+        ("label", "<u2"),
+        ("present", "<f4"),  # sigmoid of SAM2's object score logit; NaN: no score
+        ("area", "<u4"),  # pixels in the label volume
+        ("cy", "<f4"),  # centroid (NaN when empty)
+        ("cx", "<f4"),
+        ("claimed", "<f4"),  # share of its own SAM2 mask given to other labels
+    ]
+)
+
+# Flag bits, in the order their names are listed.
+FLAGS = ("lost", "empty", "area-jump", "moved", "overlap")
+LOST, EMPTY, AREA_JUMP, MOVED, OVERLAP = (1 << i for i in range(len(FLAGS)))
+
+
+@dataclass(frozen=True)
+class QualityRules:
+    """Thresholds of the quality flags (see the module docstring).
+
+    Parameters
+    ----------
+    present
+        SAM2 says the object is there when ``present`` is at least this (0.5: a
+        positive object score logit, sam2's own rule).
+    area_jump
+        Flag an area this many times larger (or smaller) than the recent median.
+    window
+        How many earlier frames with pixels the median area is taken over.
+    moved
+        Flag a centroid step larger than this fraction of the object's size.
+    overlap
+        Flag when other labels take more than this share of the object's SAM2 mask.
+    """
+
+    present: float = 0.5
+    area_jump: float = 2.0
+    window: int = 3
+    moved: float = 0.5
+    overlap: float = 0.3
+
+    def __post_init__(self) -> None:
+        checks = {
+            "present": 0 < self.present < 1,
+            "area_jump": self.area_jump > 1,
+            "window": isinstance(self.window, int) and self.window >= 1,
+            "moved": self.moved > 0,
+            "overlap": 0 < self.overlap <= 1,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise PromptError(
+                f"quality rules out of range: {', '.join(f'{n}={getattr(self, n)!r}' for n in bad)}"
+                " (present and overlap in (0, 1], area_jump > 1, window >= 1, moved > 0)"
+            )
+
+
+def measure(
+    labels: np.ndarray, obj_ids: Sequence[int], scores: Sequence[float], own: Sequence[int]
+) -> np.ndarray:
+    """One frame's record: a row per object SAM2 answered for, and per other label
+    with pixels on the frame (``present`` NaN there).
+
+    ``scores`` are SAM2's object score logits (NaN where it holds none), ``own`` the
+    pixels each object's own mask covers (logit above 0). One pass over the labelled
+    pixels gives every label's area and centroid."""
+    w = labels.shape[1]
+    flat = labels.reshape(-1)
+    where = np.flatnonzero(flat)
+    values = flat[where]
+    found, index = np.unique(values, return_inverse=True)
+    area = np.bincount(index, minlength=found.size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cy = np.bincount(index, weights=where // w, minlength=found.size) / area
+        cx = np.bincount(index, weights=where % w, minlength=found.size) / area
+    ids = list(dict.fromkeys([*map(int, obj_ids), *map(int, found)]))
+    out = np.zeros(len(ids), RECORD)
+    out["label"] = ids
+    out["present"] = np.nan
+    out["cy"] = out["cx"] = np.nan
+    pos = {label: i for i, label in enumerate(ids)}
+    for i, label in enumerate(obj_ids):
+        score = scores[i]
+        out["present"][pos[int(label)]] = 1 / (1 + math.exp(-score)) if score == score else np.nan
+    for j, label in enumerate(found):
+        row = pos[int(label)]
+        out["area"][row] = area[j]
+        out["cy"][row] = cy[j]
+        out["cx"][row] = cx[j]
+    for i, label in enumerate(obj_ids):
+        row = pos[int(label)]
+        if own[i] > 0:
+            out["claimed"][row] = max(0.0, 1.0 - out["area"][row] / own[i])
+    out.setflags(write=False)
+    return out
+
+
+def without_label(quality: Mapping[int, np.ndarray], label: int) -> dict[int, np.ndarray]:
+    """The records with one label's rows gone (the label was removed)."""
+    out = {}
+    for t, rec in quality.items():
+        if (rec["label"] == label).any():
+            rec = rec[rec["label"] != label]
+            rec.setflags(write=False)
+        if rec.size:
+            out[t] = rec
+    return out
+
+
+class QualityMatrix:
+    """Records laid out as labels × frames, and their flags.
+
+    ``present``, ``area``, ``cy``, ``cx``, ``claimed`` are float arrays of shape
+    (labels, frames), NaN where the label has no record; ``prompted`` is boolean.
+    :meth:`set_frame` replaces one column (the widget calls it per propagated frame).
+    """
+
+    def __init__(
+        self,
+        quality: Mapping[int, np.ndarray],
+        labels: Sequence[int],
+        n_frames: int,
+        prompted: Iterable[tuple[int, int]] = (),
+        rules: QualityRules | None = None,
+    ) -> None:
+        self.labels = [int(label) for label in labels]
+        self.n_frames = n_frames
+        self.rules = rules or QualityRules()
+        self.row = {label: i for i, label in enumerate(self.labels)}
+        shape = (len(self.labels), n_frames)
+        self.fields = {name: np.full(shape, np.nan, np.float32) for name in RECORD.names[1:]}
+        self.prompted = np.zeros(shape, bool)
+        for t, rec in quality.items():
+            self.set_frame(t, rec)
+        self.set_prompted(prompted)
+
+    @classmethod
+    def of(
+        cls, record: Any, labels: Sequence[int], n_frames: int, rules: QualityRules | None = None
+    ) -> QualityMatrix:
+        """From a session's record (its quality and its prompts)."""
+        prompted = {(p.frame, p.label) for p in record.prompts}
+        return cls(record.quality, labels, n_frames, prompted, rules)
+
+    def set_frame(self, t: int, rec: np.ndarray | None) -> None:
+        for values in self.fields.values():
+            values[:, t] = np.nan
+        if rec is None or not rec.size:
+            return
+        rows = np.array([self.row.get(int(label), -1) for label in rec["label"]])
+        ok = rows >= 0
+        for name, values in self.fields.items():
+            values[rows[ok], t] = rec[name][ok]
+
+    def set_prompted(self, keys: Iterable[tuple[int, int]]) -> None:
+        self.prompted[:] = False
+        for t, label in keys:
+            if label in self.row and 0 <= t < self.n_frames:
+                self.prompted[self.row[label], t] = True
+
+    def tracked(self) -> np.ndarray:
+        """(labels, frames) bool: a record exists."""
+        return ~np.isnan(self.fields["area"])
+
+    def flags(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Flag bits (uint8, labels × frames ``start:stop``) from these records."""
+        stop = self.n_frames if stop is None else stop
+        r = self.rules
+        cols = slice(start, stop)
+        present, area = self.fields["present"], self.fields["area"]
+        tracked = ~np.isnan(area[:, cols])
+        is_present = present >= r.present
+        # "After it was present": the label's first present frame is earlier.
+        seen = is_present.any(axis=1)
+        first = np.where(seen, is_present.argmax(axis=1), self.n_frames)
+        frames = np.arange(start, stop)
+        out = np.zeros(tracked.shape, np.uint8)
+        here = present[:, cols]
+        out[(here < r.present) & (frames[None, :] > first[:, None])] |= LOST
+        a = area[:, cols]
+        out[tracked & (a == 0) & ~(here < r.present)] |= EMPTY
+        median = self._median_before(start, stop)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = a / median
+            jump = (a > 0) & ((ratio > r.area_jump) | (ratio < 1.0 / r.area_jump))
+            out[jump] |= AREA_JUMP
+            lo = max(start - 1, 0)
+            cy, cx = self.fields["cy"][:, lo:stop], self.fields["cx"][:, lo:stop]
+            step = np.hypot(np.diff(cy, axis=1), np.diff(cx, axis=1))
+            if start == 0:
+                step = np.concatenate([np.full((len(self.labels), 1), np.nan), step], axis=1)
+            out[step > r.moved * np.sqrt(median)] |= MOVED
+        out[self.fields["claimed"][:, cols] > r.overlap] |= OVERLAP
+        out[~tracked | self.prompted[:, cols]] = 0
+        return out
+
+    def _median_before(self, start: int, stop: int) -> np.ndarray:
+        """Median area over the ``window`` frames before each frame, among frames
+        where the label has pixels (NaN where there are none)."""
+        k = self.rules.window
+        lo = max(start - k, 0)
+        area = self.fields["area"][:, lo:stop]
+        area = np.where(area > 0, area, np.nan)
+        pad = np.full((area.shape[0], k - (start - lo)), np.nan, np.float32)
+        padded = np.concatenate([pad, area], axis=1)
+        windows = np.lib.stride_tricks.sliding_window_view(padded, k, axis=1)[:, : stop - start]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows: no median
+            return np.nanmedian(windows, axis=2)
+
+
+def flag_names(bits: int) -> str:
+    """Flag bits as the comma-separated names :meth:`Session.quality` shows."""
+    return ",".join(name for i, name in enumerate(FLAGS) if bits & (1 << i))
+
+
+def quality_table(matrix: QualityMatrix) -> pd.DataFrame:
+    """One row per (frame, label) with a record, sorted by frame then label."""
+    rows, cols = np.nonzero(matrix.tracked())
+    order = np.lexsort((rows, cols))
+    rows, cols = rows[order], cols[order]
+    flags = matrix.flags()[rows, cols]
+    f = matrix.fields
+    names = {b: flag_names(b) for b in np.unique(flags).tolist()}
+    return pd.DataFrame(
+        {
+            "frame": cols.astype(np.int64),
+            "label": np.asarray(matrix.labels, np.int64)[rows] if len(rows) else [],
+            "present": f["present"][rows, cols],
+            "area": f["area"][rows, cols].astype(np.int64),
+            "prompted": matrix.prompted[rows, cols],
+            "flags": [names[b] for b in flags.tolist()],
+            "centroid_y": f["cy"][rows, cols],
+            "centroid_x": f["cx"][rows, cols],
+            "claimed": f["claimed"][rows, cols],
+        }
+    )

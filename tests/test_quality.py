@@ -1,0 +1,251 @@
+"""Quality records: SAM2's presence score for every produced (frame, label), the
+measures beside it, the flags, stopping when every label is lost, and that undo,
+redo and resume keep them.
+
+Untrained weights give random scores and masks, so the flags are tested on records
+whose scores and label images the test sets; ``present`` itself is checked against
+the value sam2 holds when driven directly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from sam2_state import presence, ref_click, ref_propagate, reference_state
+
+from sam2_jupyter import Session
+from sam2_jupyter.engine import quality as q
+from sam2_jupyter.errors import PromptError
+
+
+def test_present_is_sigmoid_of_the_score_sam2_holds(model, jpeg_folder):
+    ref = reference_state(model, jpeg_folder)
+    s = Session(jpeg_folder, model)
+    s.add_point(2, 30, 36, 1)
+    s.add_point(2, 60, 86, 2)
+    ref_click(model, ref, 2, 30, 36, 1)
+    ref_click(model, ref, 2, 60, 86, 2)
+    s.run_propagation(direction="both")
+    ref_propagate(model, ref, start_frame_idx=2)
+    ref_propagate(model, ref, start_frame_idx=2, reverse=True)
+    expected = presence(ref)
+    table = s.quality()
+    assert len(table) == len(expected) == 2 * 10
+    for row in table.itertuples():
+        assert row.present == pytest.approx(expected[(row.frame, row.label)], abs=1e-6)
+        labels = s.label_frame(row.frame)
+        assert row.area == int((labels == row.label).sum())
+    assert table.loc[table.frame == 2, "prompted"].all()
+    assert not table.loc[table.frame != 2, "prompted"].any()
+
+
+def test_quality_is_recorded_for_clicks_too(model, video):
+    s = Session(video, model)
+    s.add_point(4, 30, 30, 3)
+    table = s.quality()
+    assert list(table.frame) == [4]
+    assert list(table.label) == [3]
+    assert 0.0 <= table.present.iloc[0] <= 1.0
+
+
+def test_measure_areas_centroids_and_claimed_share():
+    labels = np.zeros((20, 30), np.uint16)
+    labels[2:6, 4:10] = 1  # 24 px, centroid (3.5, 6.5)
+    labels[10:12, 0:3] = 7  # a label SAM2 did not answer for
+    rec = q.measure(labels, [1, 2], [2.0, float("nan")], [48, 0])
+    by = {int(r["label"]): r for r in rec}
+    assert sorted(by) == [1, 2, 7]
+    assert by[1]["area"] == 24
+    assert by[1]["cy"] == pytest.approx(3.5)
+    assert by[1]["cx"] == pytest.approx(6.5)
+    assert by[1]["present"] == pytest.approx(1 / (1 + math.exp(-2.0)))
+    assert by[1]["claimed"] == pytest.approx(0.5)  # its own mask covered 48 px
+    assert by[2]["area"] == 0
+    assert math.isnan(by[2]["present"])
+    assert math.isnan(by[7]["present"])
+    assert by[7]["area"] == 6
+
+
+def record(label, present=0.9, area=100, cy=50.0, cx=50.0, claimed=0.0):
+    rec = np.zeros(1, q.RECORD)
+    rec[0] = (label, present, area, cy, cx, claimed)
+    return rec
+
+
+def flags_of(records, prompted=(), **rules):
+    """{frame: records} for label 1 → the flags column."""
+    matrix = q.QualityMatrix(records, [1], 12, prompted, q.QualityRules(**rules))
+    return dict(zip(*[q.quality_table(matrix)[c] for c in ("frame", "flags")], strict=True))
+
+
+def test_each_flag_on_set_records():
+    records = {t: record(1) for t in range(12)}
+    records[3] = record(1, present=0.1, area=0)  # lost (and not empty: SAM2 says absent)
+    records[5] = record(1, area=0)  # present but no pixels
+    records[7] = record(1, area=250)  # more than twice the median of 100
+    records[8] = record(1, cx=50 + 8)  # 8 px > 0.5 * sqrt(median(100, 250)) = 6.6
+    records[9] = record(1, cx=58 + 4)  # 4 px < 0.5 * sqrt(median(100, 250, 100))
+    records[10] = record(1, cx=62, claimed=0.6)  # others took 60 % of its mask
+    records[11] = record(1, cx=62)
+    flags = flags_of(records)
+    assert flags[3] == "lost"
+    assert flags[5] == "empty"
+    assert flags[7] == "area-jump"
+    assert flags[8] == "moved"
+    assert flags[10] == "overlap"
+    assert {t for t, f in flags.items() if f} == {3, 5, 7, 8, 10}
+
+
+def test_absent_before_it_ever_appeared_is_not_lost():
+    records = {t: record(1, present=0.2 if t < 4 else 0.9, area=0 if t < 4 else 100) for t in range(12)}
+    flags = flags_of(records)
+    assert not any(flags.values())
+
+
+def test_thresholds_change_the_flags():
+    records = {t: record(1) for t in range(12)}
+    records[7] = record(1, area=250)
+    assert flags_of(records)[7] == "area-jump"
+    assert flags_of(records, area_jump=3.0)[7] == ""
+    records[8] = record(1, claimed=0.2)
+    assert flags_of(records)[8] == ""
+    assert flags_of(records, overlap=0.1)[8] == "overlap"
+
+
+def test_prompted_frames_are_never_flagged():
+    records = {t: record(1) for t in range(12)}
+    records[7] = record(1, area=250)
+    assert flags_of(records, prompted={(7, 1)})[7] == ""
+
+
+def test_flags_of_a_window_equal_the_whole():
+    rng = np.random.default_rng(0)
+    records = {
+        t: record(1, present=rng.random(), area=int(rng.integers(0, 300)), cx=rng.random() * 40)
+        for t in range(12)
+    }
+    matrix = q.QualityMatrix(records, [1], 12)
+    whole = matrix.flags()
+    assert whole.any()
+    for start in range(12):
+        assert np.array_equal(matrix.flags(start, min(12, start + 3)), whole[:, start : start + 3])
+
+
+def test_bad_thresholds_are_named():
+    with pytest.raises(PromptError, match="area_jump"):
+        q.QualityRules(area_jump=0.5)
+    with pytest.raises(PromptError, match="window"):
+        q.QualityRules(window=0)
+
+
+@pytest.fixture
+def scores(monkeypatch):
+    """Set SAM2's object score logit per frame (+4 present, -4 absent) as the tracker
+    records it: ``scores[t] = -4``."""
+    import sam2_jupyter.engine.tracker as tracker
+
+    table: dict[int, float] = {}
+    real = tracker.object_score
+
+    def fake(state, idx, frame):
+        return table.get(frame, real(state, idx, frame))
+
+    monkeypatch.setattr(tracker, "object_score", fake)
+    return table
+
+
+def test_stop_when_lost_keeps_what_was_computed(model, video, scores):
+    s = Session(video, model)
+    s.add_point(0, 30, 30, 1)
+    s.add_point(0, 65, 95, 2)
+    for t in range(10):
+        scores[t] = 4.0 if t < 4 else -4.0
+    run = s.propagate(stop_when_lost=3)
+    done = [t for t, _ in run]
+    assert done == list(range(7))  # absent on 4, 5, 6: stop after 6
+    assert run.lost_at == [6]
+    table = s.quality()
+    assert sorted(set(table.frame)) == done
+    assert all("lost" in f.split(",") for f in table.loc[table.frame >= 4, "flags"])
+    assert not any("lost" in f for f in table.loc[table.frame < 4, "flags"])
+
+
+def test_stop_when_lost_needs_every_label_absent(model, video, scores):
+    s = Session(video, model)
+    s.add_point(0, 30, 30, 1)
+    s.add_point(0, 65, 95, 2)
+    real = scores.copy()  # label 2 stays present: never stops
+    import sam2_jupyter.engine.tracker as tracker
+
+    assert real == {}
+    for t in range(10):
+        scores[t] = -4.0 if t >= 2 else 4.0
+    original = tracker.object_score
+
+    def one_present(state, idx, frame):
+        return 4.0 if idx == 1 else original(state, idx, frame)
+
+    tracker.object_score = one_present
+    try:
+        assert s.run_propagation(stop_when_lost=2) == list(range(10))
+    finally:
+        tracker.object_score = original
+
+
+def test_stop_when_lost_in_both_directions_stops_each(model, video, scores):
+    s = Session(video, model)
+    s.add_point(5, 30, 30, 1)
+    for t in range(10):
+        scores[t] = 4.0 if 3 <= t <= 6 else -4.0
+    run = s.propagate(direction="both", stop_when_lost=2)
+    assert [t for t, _ in run] == [5, 6, 7, 8, 5, 4, 3, 2, 1]
+    assert run.lost_at == [8, 1]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_bad_stop_when_lost_is_named(model, video, bad):
+    s = Session(video, model)
+    s.add_point(0, 30, 30, 1)
+    with pytest.raises(PromptError, match="stop_when_lost"):
+        s.propagate(stop_when_lost=bad)
+
+
+def test_quality_survives_undo_redo_and_removal(model, video):
+    s = Session(video, model)
+    s.add_point(0, 30, 30, 1)
+    s.add_point(0, 65, 95, 2)
+    s.run_propagation()
+    before = s.quality()
+    s.add_point(5, 40, 40, 1, positive=False)
+    after = s.quality()
+    assert not before.equals(after)
+    assert s.undo()
+    assert s.quality().equals(before)
+    assert s.redo()
+    assert s.quality().equals(after)
+    s.clear_label(2)
+    assert set(s.quality().label) == {1}
+
+
+def test_quality_is_autosaved_and_resumed(model, video, tmp_path):
+    s = Session(video, model, autosave=tmp_path / "save")
+    s.add_point(0, 30, 30, 1)
+    s.run_propagation(stop=6)
+    saved = s.quality()
+    assert len(saved) == 7
+    again = Session(video, model, autosave=tmp_path / "save")
+    assert again.resumed is not None
+    assert again.quality().equals(saved)
+
+
+def test_a_damaged_quality_file_is_named_and_skipped(model, video, tmp_path):
+    s = Session(video, model, autosave=tmp_path / "save")
+    s.add_point(0, 30, 30, 1)
+    s.run_propagation(stop=3)
+    (tmp_path / "save" / "quality" / "2.npy").write_bytes(b"not numpy")
+    with pytest.warns(UserWarning, match=r"2\.npy"):
+        again = Session(video, model, autosave=tmp_path / "save")
+    assert sorted(again.quality().frame) == [0, 1, 3]
+    assert again.label_frame(2).any() == s.label_frame(2).any()
