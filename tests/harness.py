@@ -38,7 +38,7 @@ class FakeBrowser:
 
     def ack_all(self) -> None:
         with self._lock:
-            seqs = [c["seq"] for c, _ in self.messages]
+            seqs = [c["seq"] for c, _ in self.messages if "seq" in c]
         for seq in seqs:
             self.send(type="ack", seq=seq)
 

@@ -99,7 +99,9 @@ def test_each_flag_on_set_records():
 
 
 def test_absent_before_it_ever_appeared_is_not_lost():
-    records = {t: record(1, present=0.2 if t < 4 else 0.9, area=0 if t < 4 else 100) for t in range(12)}
+    records = {
+        t: record(1, present=0.2 if t < 4 else 0.9, area=0 if t < 4 else 100) for t in range(12)
+    }
     flags = flags_of(records)
     assert not any(flags.values())
 

@@ -152,6 +152,7 @@ class Session(SessionFiles):
     frame_axis = property(lambda self: self.stack.prop_axis or "T")
     busy = property(lambda self: self._core.busy)
     _state = property(lambda self: self._core.sam)  # sam2's inference state (tests)
+    record = property(lambda self: self._core.record)  # the immutable SessionState
     autosave: Autosave | None = property(lambda self: self._saving.autosave)  # type: ignore[assignment]
     resumed: SavedSession | None = property(lambda self: self._saving.resumed)  # type: ignore[assignment]
     notes: list[str] = property(lambda self: self._saving.notes)  # type: ignore[assignment]

@@ -38,7 +38,12 @@ class AnnotatorCanvas(anywidget.AnyWidget):
     label = traitlets.Int(1).tag(sync=True)
     opacity = traitlets.Float(0.5, min=0.0, max=1.0).tag(sync=True)
     prompts = traitlets.List(traitlets.Dict()).tag(sync=True)
-    busy = traitlets.Bool(False).tag(sync=True)
+    busy = traitlets.Bool(False).tag(sync=True)  # the model is working (edit, propagation)
+    # Labels the canvas does not draw (the object list's eye); the data keeps them.
+    hidden = traitlets.List(traitlets.Int()).tag(sync=True)
+    # Playback runs in the browser; while it plays the kernel encodes frames ahead.
+    playing = traitlets.Bool(False).tag(sync=True)
+    play_fps = traitlets.Float(10.0, min=0.5, max=60.0).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)
     view_height = traitlets.Int(480).tag(sync=True)
     # Device pixels along the canvas' longer side, reported by the browser: frames

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .canvas import AnnotatorCanvas
     from .sessions import SessionPool
     from .stream import FrameStream
+    from .timeline import Timeline
 
 Job = Callable[[], Any]
 
@@ -23,6 +24,7 @@ Job = Callable[[], Any]
 class Context(Protocol):
     canvas: AnnotatorCanvas
     stream: FrameStream
+    timeline: Timeline
     pool: SessionPool
 
     def session(self) -> Session:

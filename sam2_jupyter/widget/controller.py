@@ -28,6 +28,7 @@ from .precompute import Precompute
 from .propagation import Propagator
 from .sessions import SessionOptions, SessionPool
 from .stream import FrameStream
+from .timeline import Timeline
 
 
 class Controller:
@@ -52,13 +53,18 @@ class Controller:
             lambda t: prompting.markers(self.pool.peek(), t),
             lambda: self.pool.index,
         )
+        self.timeline = Timeline(canvas, self.pool.peek)
         self.propagator = Propagator(self, controls.propagate_group)
         self.precompute = Precompute(self, controls.propagate_group)
         self.files = FileActions(controls.files, self)
         self.loader = ModelLoader(self, controls.model, self.set_model)
         self._handlers: dict[type, Callable[[Any], Any]] = {
             Ack: lambda m: self.stream.acked(m.seq),
-            Ready: lambda _m: (self.stream.reset(), self.stream.show(canvas.frame)),
+            Ready: lambda _m: (
+                self.stream.reset(),
+                self.stream.show(canvas.frame),
+                self.timeline.reset(),
+            ),
             **prompting.handlers(self),
         }
         self._wire()
@@ -89,6 +95,7 @@ class Controller:
         t = self.canvas.frame
         self.canvas.prompts = prompting.markers(self.pool.peek(), t)
         self.stream.send_labels(t)
+        self.timeline.sync()
         self._save_view()
         session = self.pool.peek()
         error = session.autosave.error if session is not None and session.autosave else None
@@ -154,6 +161,7 @@ class Controller:
         def job() -> None:
             self.pool.index = index
             self.stream.show(self.canvas.frame)
+            self.timeline.sync()
             if self.pool.model is not None:
                 self.precompute.start()
 
@@ -169,6 +177,8 @@ class Controller:
             lambda ch: (self.stream.show(int(ch["new"])), self._save_view()), names="frame"
         )
         canvas.observe(lambda _ch: (self._swatch(), self._save_view()), names="label")
+        # Playback ended: the frame in view gets its lossless upgrade.
+        canvas.observe(lambda ch: ch["new"] or self.stream.show(canvas.frame), names="playing")
         # Kernel-side link: the kernel also moves the frame (follow propagation,
         # scripts), and a browser-side link can bounce a stale slider value back.
         w.link((c.frame, "value"), (canvas, "frame"))

@@ -73,6 +73,14 @@ class NextLabel:
 
 
 @dataclass(frozen=True)
+class DeleteLabel:
+    """The object list's delete button: remove a label everywhere (undoable)."""
+
+    type: ClassVar[str] = "delete_label"
+    label: int
+
+
+@dataclass(frozen=True)
 class Ack:
     """The browser has drawn the message with this sequence number."""
 
@@ -88,10 +96,10 @@ class Ready:
 
 
 MESSAGES: dict[str, type] = {
-    cls.type: cls for cls in (Point, Box, Remove, Undo, Redo, NextLabel, Ack, Ready)
+    cls.type: cls for cls in (Point, Box, Remove, Undo, Redo, NextLabel, DeleteLabel, Ack, Ready)
 }
 
-Message = Point | Box | Remove | Undo | Redo | NextLabel | Ack | Ready
+Message = Point | Box | Remove | Undo | Redo | NextLabel | DeleteLabel | Ack | Ready
 
 
 def _convert(name: str, kind: Any, value: Any) -> Any:

@@ -1,4 +1,5 @@
-"""Prompting from the canvas: clicks, boxes, removals, undo / redo, next label.
+"""Prompting from the canvas: clicks, boxes, removals, undo / redo, next label, and
+the object list's delete.
 
 Each edit runs on the worker, then the frame in view is redrawn; its timings
 (waiting in the queue, in the model, sending) go to the stream's statistics.
@@ -13,7 +14,7 @@ from typing import Any
 
 from ..engine import Session
 from .context import Context
-from .messages import Box, NextLabel, Point, Redo, Remove, Undo
+from .messages import Box, DeleteLabel, NextLabel, Point, Redo, Remove, Undo
 
 
 def markers(session: Session | None, frame: int) -> list[dict[str, Any]]:
@@ -35,7 +36,11 @@ def submit_edit(ctx: Context, edit: Callable[[Session], Any]) -> Future[Any]:
     def job() -> None:
         session = ctx.session()
         t0 = time.perf_counter()
-        edit(session)
+        ctx.canvas.busy = True  # the status bar says "working…"
+        try:
+            edit(session)
+        finally:
+            ctx.canvas.busy = False
         t1 = time.perf_counter()
         ctx.refresh()
         ctx.stream.timed(queued_s=t0 - queued, model_s=t1 - t0, send_s=time.perf_counter() - t1)
@@ -68,4 +73,5 @@ def handlers(ctx: Context) -> dict[type, Callable[[Any], Any]]:
         Undo: lambda _m: submit_edit(ctx, lambda s: s.undo()),
         Redo: lambda _m: submit_edit(ctx, lambda s: s.redo()),
         NextLabel: next_label,
+        DeleteLabel: lambda m: submit_edit(ctx, lambda s: s.clear_label(m.label)),
     }

@@ -26,15 +26,32 @@ class Propagator:
         panel.cancel.on_click(ctx.safe(self.cancel))
 
     def clicked(self) -> Future[Any] | None:
-        """The Propagate button: the panel's start and direction."""
-        start = self.ctx.canvas.frame if self.panel.propagate_from.value == "current" else None
-        return self.propagate(self.panel.direction.value, start)
+        """The Propagate button: the panel's start, stop, direction and stop-when-lost."""
+        p = self.panel
+        start = {"current": self.ctx.canvas.frame, "frame": p.start_frame.value}.get(
+            p.propagate_from.value
+        )
+        direction = p.direction.value
+        to_frame = p.propagate_to.value == "frame" and direction != "both"
+        stop = p.stop_frame.value if to_frame else None
+        lost = p.lost_frames.value if p.stop_lost.value else None
+        return self.propagate(direction, start, stop=stop, stop_when_lost=lost)
 
     def cancel(self) -> None:
         """Stop a running propagation now (not queued behind it)."""
         self.ctx.pool.cancel()
 
-    def propagate(self, direction: str = "forward", start: int | None = None) -> Future[Any] | None:
+    def propagate(
+        self,
+        direction: str = "forward",
+        start: int | None = None,
+        *,
+        stop: int | None = None,
+        stop_when_lost: int | None = None,
+    ) -> Future[Any] | None:
+        """Queue a propagation (refused with a sentence while one is queued)."""
+        options = {"direction": direction, "start": start, "stop": stop}
+        options["stop_when_lost"] = stop_when_lost
         with self._lock:
             if self._queued:
                 self.ctx.status("A propagation is already running: Cancel it first.")
@@ -43,7 +60,7 @@ class Propagator:
 
         def job() -> None:
             try:
-                self._run(direction, start)
+                self._run(options)
             finally:
                 with self._lock:
                     self._queued = False
@@ -55,15 +72,15 @@ class Propagator:
                 self._queued = False
         return future
 
-    def _run(self, direction: str, start: int | None) -> None:
+    def _run(self, options: dict[str, Any]) -> None:
         ctx, panel = self.ctx, self.panel
         session = ctx.session()
-        total = None
+        total = run = None
         done = 0
         t0 = time.perf_counter()
-        ctx.canvas.busy = True
+        ctx.canvas.busy = ctx.stream.holding = True
         try:
-            run = session.propagate(direction=direction, start=start)
+            run = session.propagate(**options)
             total = run.planned
             panel.progress.max = max(1, total)
             panel.progress.value = 0
@@ -80,8 +97,16 @@ class Propagator:
                     ctx.canvas.frame = t  # the frame observer sends image and labels
                 elif t == ctx.canvas.frame:
                     ctx.stream.send_labels(t, labels)
+                ctx.timeline.sync()
         finally:
-            ctx.canvas.busy = False
-        word = "cancelled after" if total is not None and done < total else "done:"
-        ctx.status(f"Propagation {word} {done} frames.", "ok")
+            ctx.canvas.busy = ctx.stream.holding = False
+        if run is not None and run.lost_at:
+            where = ", ".join(str(t) for t in run.lost_at)
+            ctx.status(
+                f"Propagation stopped where every label was lost (frame {where}): {done} frames.",
+                "ok",
+            )
+        else:
+            word = "cancelled after" if total is not None and done < total else "done:"
+            ctx.status(f"Propagation {word} {done} frames.", "ok")
         ctx.refresh()

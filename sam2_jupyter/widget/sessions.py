@@ -9,6 +9,7 @@ prompts are re-applied, batched.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,6 +50,9 @@ class SessionPool:
         self.on_open = on_open
         self.sessions: dict[int, Session] = {}
         self.index = stack.other_index
+        # The notebook (annotator.session) and the worker may both ask first: one
+        # Session per sequence, or two would write one autosave folder.
+        self._lock = threading.RLock()
 
     @property
     def view_stack(self) -> Stack:
@@ -64,6 +68,10 @@ class SessionPool:
         return self.get(self.index)
 
     def get(self, index: int) -> Session:
+        with self._lock:
+            return self._get(index)
+
+    def _get(self, index: int) -> Session:
         session = self.sessions.get(index)
         if session is None:
             if self.model is None:

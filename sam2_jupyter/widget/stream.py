@@ -27,6 +27,7 @@ from .prefetch import EncodedFrames
 
 MAX_IN_FLIGHT = 2
 LOSSLESS_AFTER = 0.3
+PLAY_AHEAD = 6  # frames encoded ahead while the browser plays
 STALE_AFTER = 5.0  # a closed view never acks: stop waiting for it
 
 
@@ -116,6 +117,8 @@ class FrameStream:
         self._encoded = EncodedFrames()
         self._later = Later()
         self._sent: list[tuple[str, int]] = []
+        # Frames fly by (a propagation follows them): no lossless upgrade meanwhile.
+        self.holding = False
         self._timings: dict[str, float] = {}
 
     # -- what the browser sees -----------------------------------------------------
@@ -133,7 +136,8 @@ class FrameStream:
         else:
             k = self._preview_factor()
             image, mime = self._encoded.get((self.key(), t, k), self._jpeg(t, k))
-            for near in (t + 1, t - 1):
+            ahead = range(t + 1, t + 1 + PLAY_AHEAD) if self.canvas.playing else (t + 1, t - 1)
+            for near in ahead:
                 if 0 <= near < stack.n_frames:
                     self._encoded.prefetch((self.key(), near, k), self._jpeg(near, k))
         labels = self.labels(t)
@@ -148,7 +152,7 @@ class FrameStream:
         buffers = [image] + ([encode_labels(labels)] if labels is not None else [])
         self.post("frame", content, buffers)
         self.canvas.prompts = self.markers(t)
-        if not lossless:
+        if not lossless and not self.canvas.playing:
             # The timer only hands the PNG encode to the encoder thread.
             self._later.schedule(LOSSLESS_AFTER, lambda: self._encoded.run(self._upgrade, t))
 
@@ -160,7 +164,7 @@ class FrameStream:
             self.post("labels", content, [encode_labels(labels)])
 
     def _upgrade(self, t: int) -> None:
-        if self.canvas.frame == t and not self.canvas.busy:
+        if self.canvas.frame == t and not self.holding and not self.canvas.playing:
             self.show(t, lossless=True)
 
     def _preview_factor(self) -> float:

@@ -54,7 +54,7 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
     groups = (
         model_panel(),
         view_panel(n_frames, n_other, other_axis),
-        propagate_panel(),
+        propagate_panel(n_frames),
         files_panel(),
         status_panel(),
     )

@@ -1,5 +1,7 @@
-"""Propagation group: from where, which direction, Propagate / Cancel, progress,
-and the image-feature precompute line."""
+"""Propagation group: from where, to where, which direction, stopping when every
+label is lost, Propagate / Cancel, progress, and the image-feature precompute line.
+
+Frame numbers are the frame slider's (0-based)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,12 @@ from .widgets import button
 @dataclass
 class PropagatePanel:
     propagate_from: w.Dropdown
+    start_frame: w.BoundedIntText
+    propagate_to: w.Dropdown
+    stop_frame: w.BoundedIntText
     direction: w.ToggleButtons
+    stop_lost: w.Checkbox
+    lost_frames: w.BoundedIntText
     propagate: w.Button
     cancel: w.Button
     follow: w.Checkbox
@@ -23,14 +30,29 @@ class PropagatePanel:
     box: w.VBox
 
 
-def propagate_panel() -> PropagatePanel:
+def _frame_field(n_frames: int, value: int) -> w.BoundedIntText:
+    return w.BoundedIntText(
+        value, min=0, max=max(0, n_frames - 1), layout=w.Layout(width="80px", display="none")
+    )
+
+
+def propagate_panel(n_frames: int = 1) -> PropagatePanel:
     start = w.Dropdown(
-        options=[("earliest prompt", "first"), ("this frame", "current")],
+        options=[("earliest prompt", "first"), ("this frame", "current"), ("frame", "frame")],
         value="first",
         description="From",
-        tooltip="Where tracking starts: the earliest prompted frame, or the frame in view",
+        tooltip="Where tracking starts: the earliest prompted frame, the frame in view, or a frame",
         layout=w.Layout(width="230px"),
     )
+    start_frame = _frame_field(n_frames, 0)
+    to = w.Dropdown(
+        options=[("the end", "end"), ("frame", "frame")],
+        value="end",
+        description="To",
+        tooltip="Where a forward or backward run stops: the last (first) frame, or a frame",
+        layout=w.Layout(width="230px"),
+    )
+    stop_frame = _frame_field(n_frames, max(0, n_frames - 1))
     direction = w.ToggleButtons(
         options=[("Forward", "forward"), ("Backward", "reverse"), ("Both", "both")],
         value="forward",
@@ -41,6 +63,14 @@ def propagate_panel() -> PropagatePanel:
         ],
         style={"button_width": "88px"},
     )
+    stop_lost = w.Checkbox(
+        False,
+        description="Stop when all lost for",
+        indent=False,
+        tooltip="End a direction once SAM2 says every label is absent for this many frames",
+        layout=w.Layout(width="auto"),
+    )
+    lost_frames = w.BoundedIntText(5, min=1, max=100000, layout=w.Layout(width="70px"))
     propagate = button(
         "Propagate",
         "Track every object; prompted frames (corrections too) are kept and tracked from",
@@ -51,10 +81,20 @@ def propagate_panel() -> PropagatePanel:
     progress = w.IntProgress(value=0, min=0, max=1, description="Progress")
     text = w.Label("")
     embeddings = w.Label("", tooltip="Image features computed in the background")
+
+    def show_fields(_change: object = None) -> None:
+        start_frame.layout.display = "flex" if start.value == "frame" else "none"
+        stop_frame.layout.display = "flex" if to.value == "frame" else "none"
+        to.disabled = direction.value == "both"  # both runs to each end
+
+    for control in (start, to, direction):
+        control.observe(show_fields, names="value")
     box = w.VBox(
         [
-            start,
+            w.HBox([start, start_frame]),
+            w.HBox([to, stop_frame]),
             direction,
+            w.HBox([stop_lost, lost_frames, w.Label("frames")]),
             w.HBox([propagate, cancel]),
             follow,
             w.HBox([progress, text]),
@@ -62,5 +102,18 @@ def propagate_panel() -> PropagatePanel:
         ]
     )
     return PropagatePanel(
-        start, direction, propagate, cancel, follow, progress, text, embeddings, box
+        start,
+        start_frame,
+        to,
+        stop_frame,
+        direction,
+        stop_lost,
+        lost_frames,
+        propagate,
+        cancel,
+        follow,
+        progress,
+        text,
+        embeddings,
+        box,
     )
