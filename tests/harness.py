@@ -12,18 +12,23 @@ from sam2_jupyter import Annotator
 
 
 class FakeBrowser:
-    """Attached to one Annotator's canvas: ``messages`` holds (content, buffers)."""
+    """Attached to one Annotator's canvas: ``messages`` holds the frame stream's
+    (content, buffers), ``other`` the rest (timeline)."""
 
     def __init__(self, annotator: Annotator) -> None:
         self.a = annotator
+        # The frame stream's messages (flow-controlled, acknowledged) ...
         self.messages: list[tuple[dict[str, Any], list[bytes]]] = []
+        # ... and the others (the timeline), in the order they came.
+        self.other: list[tuple[dict[str, Any], list[bytes]]] = []
         self._lock = threading.Lock()
         self._acking: threading.Event | None = None
         annotator.canvas.send = self._record
 
     def _record(self, content: dict[str, Any], buffers: Any = None) -> None:
         with self._lock:
-            self.messages.append((content, list(buffers or [])))
+            into = self.messages if "seq" in content else self.other
+            into.append((content, list(buffers or [])))
 
     def send(self, **content: Any) -> None:
         """A message from the front end (``type=...`` and its fields)."""
@@ -34,11 +39,11 @@ class FakeBrowser:
 
     def of(self, kind: str) -> list[tuple[dict[str, Any], list[bytes]]]:
         with self._lock:
-            return [(c, b) for c, b in self.messages if c["type"] == kind]
+            return [(c, b) for c, b in self.messages + self.other if c["type"] == kind]
 
     def ack_all(self) -> None:
         with self._lock:
-            seqs = [c["seq"] for c, _ in self.messages if "seq" in c]
+            seqs = [c["seq"] for c, _ in self.messages]
         for seq in seqs:
             self.send(type="ack", seq=seq)
 

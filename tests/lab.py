@@ -154,7 +154,9 @@ class Lab:
         out: list[str] = []
 
         def hook(msg: dict[str, Any]) -> None:
-            if msg["msg_type"] == "stream":
+            # stdout only: background threads (sam2's progress bar) write to stderr,
+            # and their text would read as the answer of a poll.
+            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
                 out.append(msg["content"]["text"])
             elif msg["msg_type"] == "error":
                 out.append("\n".join(msg["content"]["traceback"]))

@@ -78,7 +78,7 @@ def test_a_new_view_gets_the_whole_summary(annotator):
     a.browser.click(0, 32, 36, label=1)
     a.browser.click(3, 60, 90, label=2)
     a.wait(30)
-    a.browser.messages.clear()
+    a.browser.other.clear()
     a.browser.ready()
     ((content, buffers),) = a.browser.of("timeline")
     assert content["full"]

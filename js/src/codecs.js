@@ -60,28 +60,34 @@ export function labelColor(label) {
 }
 
 /**
- * Labels to RGBA pixels: each label's colour with alpha = opacity; 0 transparent.
+ * Labels to RGBA pixels: each label's colour with alpha = opacity; 0 and hidden labels
+ * transparent.
  * @param {Uint16Array} labels
  * @param {number} opacity 0..1
  * @param {Uint8ClampedArray} [out]
+ * @param {ReadonlySet<number>} [hidden] label ids not to draw
  */
-export function labelsToRgba(labels, opacity, out) {
+export function labelsToRgba(labels, opacity, out, hidden) {
   const rgba = out ?? new Uint8ClampedArray(labels.length * 4);
   const alpha = Math.round(Math.min(1, Math.max(0, opacity)) * 255);
   const cache = new Map();
   let last = -1;
-  let colour = [0, 0, 0];
+  let colour = null;
   for (let i = 0; i < labels.length; i++) {
     const lab = labels[i];
     const o = i * 4;
-    if (lab === 0) {
+    if (lab !== last) {
+      // Looked up once per run of equal labels; null for background and hidden labels.
+      colour = cache.get(lab);
+      if (colour === undefined) {
+        colour = lab === 0 || hidden?.has(lab) ? null : labelColor(lab);
+        cache.set(lab, colour);
+      }
+      last = lab;
+    }
+    if (colour === null) {
       rgba[o + 3] = 0;
       continue;
-    }
-    if (lab !== last) {
-      colour = cache.get(lab) ?? labelColor(lab);
-      cache.set(lab, colour);
-      last = lab;
     }
     rgba[o] = colour[0];
     rgba[o + 1] = colour[1];

@@ -1,7 +1,10 @@
 // Hooks for browser tests and benchmarks, on only while the `debug` trait is true: after
 // each draw the canvas carries data-seq, data-frame, data-labelled, data-draw-ms and
-// data-lossless, and `canvas.sam2jDebug` holds the renderer. Nothing here runs otherwise
-// (counting labelled pixels is a loop over every pixel).
+// data-lossless, and `canvas.sam2jDebug` holds the renderer (and the extras index.js
+// passes, such as the summary). Other parts report their own data-* values through
+// report() (the timeline's draws, the object list's labels, the optimistic markers);
+// these are kept while debug is off and written only while it is on. Nothing costly
+// runs otherwise (counting labelled pixels is a loop over every pixel).
 
 import { listen } from "./sync.js";
 
@@ -33,17 +36,22 @@ export function hooks({ seq, ms, frame, labels, lossless }) {
  * @param {import("./sync.js").Model} model
  * @param {HTMLElement} el  the element that carries the hooks
  * @param {{state: {frame: number | null, labels: Uint16Array | null, lossless: boolean}}} renderer
+ * @param {Record<string, any>} [extras]  also put on `el.sam2jDebug`
  */
-export function createDebug(model, el, renderer) {
+export function createDebug(model, el, renderer, extras = {}) {
   let on = false;
+  /** @type {Map<{dataset: DOMStringMap}, Record<string, string>>} latest reported values */
+  const reported = new Map();
   const toggle = () => {
     on = Boolean(model.get("debug"));
     if (on) {
-      el.sam2jDebug = { renderer };
+      el.sam2jDebug = { renderer, ...extras };
+      for (const [node, values] of reported) Object.assign(node.dataset, values);
       return;
     }
     delete el.sam2jDebug;
     for (const key of KEYS) delete el.dataset[key];
+    for (const [node, values] of reported) for (const key of Object.keys(values)) delete node.dataset[key];
   };
   const off = listen(model, ["debug"], toggle);
   toggle();
@@ -53,6 +61,15 @@ export function createDebug(model, el, renderer) {
       if (!on) return;
       const { frame, labels, lossless } = renderer.state;
       Object.assign(el.dataset, hooks({ seq, ms, frame, labels, lossless }));
+    },
+    /**
+     * data-* values of some element (dataset keys → strings), shown while debug is on.
+     * @param {{dataset: DOMStringMap}} node
+     * @param {Record<string, string>} values
+     */
+    report(node, values) {
+      reported.set(node, { ...reported.get(node), ...values });
+      if (on) Object.assign(node.dataset, values);
     },
     dispose: off,
   };

@@ -1,14 +1,19 @@
 // anywidget glue: build the widget's DOM, mount the modules on the model, and return
-// the one cleanup that undoes all of it. No behaviour of its own.
+// the one cleanup that undoes all of it. No behaviour of its own. Features do not
+// import each other: they share the model's traits and the summary made here.
 
 import { createActions } from "./actions.js";
 import { createDebug } from "./debug.js";
 import { attachInput } from "./input.js";
 import { ready } from "./intents.js";
+import { createObjects } from "./objects.js";
+import { createPlaybar } from "./playback.js";
 import { createRenderer } from "./render.js";
 import { createStatus } from "./status.js";
 import { mountStream } from "./stream.js";
+import { createSummary } from "./summary.js";
 import { createSync, listen } from "./sync.js";
+import { createTimeline } from "./timeline.js";
 import { createPromptTool } from "./tools/prompt.js";
 import { createViewport } from "./viewport.js";
 
@@ -18,7 +23,7 @@ function element(tag, className) {
   return node;
 }
 
-/** root > (stage > scene canvas, marks canvas), status bar */
+/** root > (stage > scene canvas, marks canvas), [timeline, objects, play bar], status bar */
 function buildDom(el) {
   const root = element("div", "sam2j");
   root.dataset.jpSuppressContextMenu = ""; // JupyterLab's menu stays shut on right click
@@ -39,16 +44,36 @@ function render({ model, el }) {
   const sync = createSync(model);
   const renderer = createRenderer(dom.canvas, dom.marks);
   const status = createStatus(model, dom.bar);
-  const debug = createDebug(model, dom.canvas, renderer);
+  const summary = createSummary();
+  const debug = createDebug(model, dom.canvas, renderer, { summary });
+  const viewport = createViewport({ model, root: dom.root, renderer, sync });
+  // The kernel's prompt markers, then the ones the tool shows before the kernel answers.
+  const showPrompts = () => {
+    const optimistic = tool.optimistic();
+    renderer.setPrompts([...(model.get("prompts") ?? []), ...optimistic]);
+    renderer.requestDraw();
+    debug.report(dom.canvas, { optimistic: String(optimistic.length) });
+  };
+  const tool = createPromptTool({ model, send, scale: viewport.scale, onChange: showPrompts });
   // Traits the renderer draws, set now and on every change.
   const traits = {
-    prompts: () => renderer.setPrompts(model.get("prompts")),
+    prompts: showPrompts,
+    frame: showPrompts, // optimistic markers belong to the frame they were made on
     opacity: () => renderer.setOpacity(model.get("opacity")),
+    hidden: () => renderer.setHidden(new Set(model.get("hidden") ?? [])),
   };
   for (const set of Object.values(traits)) set();
-  const viewport = createViewport({ model, root: dom.root, renderer, sync });
-  const tool = createPromptTool({ model, send, scale: viewport.scale });
-  const actions = createActions({ model, send, sync, viewport, tool });
+  const actions = createActions({ model, send, sync, viewport, tool, summary });
+  const timeline = createTimeline({ model, sync, summary, report: debug.report });
+  const objects = createObjects({ model, sync, send, summary, report: debug.report });
+  const playbar = createPlaybar({ model, sync, summary, shown: () => renderer.state.frame });
+  dom.bar.before(timeline.el, objects.el, playbar.el);
+  // Keys act while the widget has focus: a click on the strip or an object row hands
+  // it back to the image canvas (the play bar's inputs keep theirs for typing).
+  const refocus = (event) => {
+    if (!(event.target instanceof HTMLInputElement)) dom.canvas.focus({ preventScroll: true });
+  };
+  for (const node of [timeline.el, objects.el]) node.addEventListener("pointerup", refocus);
 
   const cleanups = [
     ...Object.entries(traits).map(([name, set]) =>
@@ -71,6 +96,14 @@ function render({ model, el }) {
       action: (name, at) => actions[name](at),
     }),
     mountStream({ model, send, sink: renderer, onDrawn: debug.drawn, onError: status.error }),
+    summary.mount(model, status.error),
+    () => {
+      for (const node of [timeline.el, objects.el]) node.removeEventListener("pointerup", refocus);
+    },
+    playbar.dispose,
+    objects.dispose,
+    timeline.dispose,
+    tool.dispose,
     viewport.dispose,
     debug.dispose,
     status.dispose,

@@ -53,6 +53,13 @@
  */
 
 /**
+ * The object list's delete button: remove a label everywhere (the kernel makes it undoable).
+ * @typedef {object} DeleteLabel
+ * @property {"delete_label"} type
+ * @property {number} label int
+ */
+
+/**
  * The message with this sequence number has been drawn (flow control).
  * @typedef {object} Ack
  * @property {"ack"} type
@@ -65,7 +72,7 @@
  * @property {"ready"} type
  */
 
-/** @typedef {Point | Box | Remove | Undo | Redo | NextLabel | Ack | Ready} Intent */
+/** @typedef {Point | Box | Remove | Undo | Redo | NextLabel | DeleteLabel | Ack | Ready} Intent */
 
 /** @returns {Point} */
 export function point(frame, y, x, label, positive = true) {
@@ -95,6 +102,11 @@ export function redo() {
 /** @returns {NextLabel} */
 export function nextLabel() {
   return { type: "next_label" };
+}
+
+/** @returns {DeleteLabel} */
+export function deleteLabel(label) {
+  return { type: "delete_label", label };
 }
 
 /** @returns {Ack} */

@@ -28,6 +28,11 @@ export const KEYMAP = Object.freeze([
   { key: "ArrowLeft", mods: "", action: "frame-" },
   { key: ",", mods: "", action: "frame-" },
   { key: "0", mods: "", action: "fit" },
+  { key: "]", mods: "", action: "next-flag" },
+  { key: "[", mods: "", action: "prev-flag" },
+  { key: "}", mods: "", action: "next-prompt" },
+  { key: "{", mods: "", action: "prev-prompt" },
+  { key: " ", mods: "", action: "play" },
   { key: "Delete", mods: "", action: "remove", atPointer: true },
   { key: "Backspace", mods: "", action: "remove", atPointer: true },
 ]);

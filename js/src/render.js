@@ -1,6 +1,6 @@
 // Drawing in layers, at the device pixel ratio. Two stacked canvases of one size:
 // - scene: the frame image, then the label overlay (an image-sized canvas rebuilt only
-//   when the labels or the opacity change; nearest-neighbour, crisp at any zoom);
+//   when the labels, the opacity or the hidden labels change; nearest-neighbour);
 // - marks: the stroke layer (image-sized, empty until a tool draws into it), then the
 //   prompt markers and the box being dragged.
 // A marker, drag box or stroke change redraws only the marks canvas. Draws requested
@@ -39,6 +39,7 @@ export function createRenderer(scene, marks) {
     width: 0,
     height: 0,
     opacity: 0.5,
+    hidden: new Set(), // label ids the overlay leaves out
     prompts: [],
     view: { scale: 1, tx: 0, ty: 0 },
     dragBox: null,
@@ -55,7 +56,7 @@ export function createRenderer(scene, marks) {
     if (!state.labels || !state.width) return;
     sizeTo(overlay, state.width, state.height);
     const img = overlay.ctx.createImageData(state.width, state.height);
-    labelsToRgba(state.labels, state.opacity, img.data);
+    labelsToRgba(state.labels, state.opacity, img.data, state.hidden);
     overlay.ctx.putImageData(img, 0, 0);
     state.overlayBuilds += 1;
   }
@@ -93,7 +94,9 @@ export function createRenderer(scene, marks) {
 
   function drawPrompt(p) {
     const [r, g, b] = labelColor(p.label);
-    mctx.setLineDash(p.pending ? [3, 2] : []);
+    // Dashed: waiting for segmentation (pending) or for the kernel (optimistic, fainter).
+    mctx.setLineDash(p.pending || p.optimistic ? [3, 2] : []);
+    mctx.globalAlpha = p.optimistic ? 0.6 : 1;
     mctx.lineWidth = 2;
     mctx.strokeStyle = `rgb(${r},${g},${b})`;
     if (p.kind === "box") {
@@ -109,6 +112,7 @@ export function createRenderer(scene, marks) {
       mctx.stroke();
     }
     mctx.setLineDash([]);
+    mctx.globalAlpha = 1;
   }
 
   /** Draw the layers that changed, now. */
@@ -146,6 +150,11 @@ export function createRenderer(scene, marks) {
     },
     setOpacity(opacity) {
       state.opacity = opacity;
+      rebuildOverlay();
+    },
+    /** @param {ReadonlySet<number>} hidden  label ids not to draw */
+    setHidden(hidden) {
+      state.hidden = hidden;
       rebuildOverlay();
     },
     setPrompts(prompts) {

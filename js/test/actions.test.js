@@ -2,18 +2,19 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { createActions, MAX_LABEL } from "../src/actions.js";
+import { createSummary, FLAGGED, MASK, PROMPTED } from "../src/summary.js";
 import { createSync } from "../src/sync.js";
 import { createPromptTool, REMOVE_RADIUS_PX } from "../src/tools/prompt.js";
-import { FakeModel, FakeTimers } from "./fakes.js";
+import { encodeRle, FakeModel, FakeTimers } from "./fakes.js";
 
-function setup(traits = {}) {
+function setup(traits = {}, summary = createSummary()) {
   const model = new FakeModel({ frame: 0, n_frames: 3, label: 1, image_width: 100, image_height: 50, ...traits });
   const sync = createSync(model, 300, new FakeTimers());
   let fits = 0;
   const viewport = { fit: () => fits++, scale: () => 4 };
   const send = (m) => model.send(m);
   const tool = createPromptTool({ model, send, scale: viewport.scale });
-  const actions = createActions({ model, send, sync, viewport, tool });
+  const actions = createActions({ model, send, sync, viewport, tool, summary });
   return { model, actions, tool, fits: () => fits };
 }
 
@@ -63,4 +64,36 @@ test("the prompt tool: points on the image, boxes clipped to it, removal a few s
     { type: "box", frame: 2, y0: 10, x0: 0, y1: 50, x1: 100, label: 9 },
     { type: "remove", frame: 2, y: 4, x: 3, tolerance: REMOVE_RADIUS_PX / 4 },
   ]);
+});
+
+test("] [ } { jump to the next / previous flagged or prompted frame of a shown label", () => {
+  const summary = createSummary();
+  // Label 1: prompted at 1, flagged at 6; label 2 (hidden): flagged at 3, prompted at 8.
+  const cells = [
+    [0, MASK | PROMPTED, 0, 0, 0, 0, FLAGGED, 0, 0, 0],
+    [0, 0, 0, FLAGGED, 0, 0, 0, 0, PROMPTED, 0],
+  ].flat();
+  summary.apply({ type: "timeline", full: true, n_frames: 10, labels: [1, 2] }, [encodeRle(cells)]);
+  const { model, actions } = setup({ frame: 4, n_frames: 10, hidden: [2] }, summary);
+  actions["next-flag"]();
+  assert.equal(model.get("frame"), 6);
+  actions["next-flag"](); // none after: stays
+  assert.equal(model.get("frame"), 6);
+  actions["prev-flag"](); // 3 is label 2's, which is hidden
+  assert.equal(model.get("frame"), 6);
+  actions["prev-prompt"]();
+  assert.equal(model.get("frame"), 1);
+  model.set("hidden", []);
+  actions["next-prompt"]();
+  assert.equal(model.get("frame"), 8);
+  assert.equal(model.saves, 3); // each jump saved at once
+});
+
+test("space flips the playing trait and saves it", () => {
+  const { model, actions } = setup({ playing: false });
+  actions.play();
+  assert.equal(model.get("playing"), true);
+  actions.play();
+  assert.equal(model.get("playing"), false);
+  assert.equal(model.saves, 2);
 });

@@ -60,3 +60,12 @@ test("labelsToRgba paints labels with opacity and leaves background clear", () =
   assert.equal(rgba[7], 128);
   assert.deepEqual(Array.from(rgba.slice(12, 15)), labelColor(5));
 });
+
+test("labelsToRgba leaves hidden labels out", () => {
+  const rgba = labelsToRgba(new Uint16Array([3, 3, 4, 0, 3]), 1, undefined, new Set([3]));
+  assert.deepEqual(
+    Array.from({ length: 5 }, (_, i) => rgba[i * 4 + 3]),
+    [0, 0, 255, 0, 0],
+  );
+  assert.deepEqual(Array.from(rgba.slice(8, 11)), labelColor(4));
+});

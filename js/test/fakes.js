@@ -36,6 +36,36 @@ export class FakeModel {
   }
 }
 
+/** A model that announces changes as anywidget's does: change:<name> when set to a new value. */
+export class LiveModel extends FakeModel {
+  set(name, value) {
+    const old = this.traits[name];
+    super.set(name, value);
+    if (old !== value) this.emit(`change:${name}`);
+  }
+}
+
+/** requestAnimationFrame / cancelAnimationFrame run by step(). */
+export class FakeFrames {
+  constructor() {
+    this.callbacks = new Map();
+    this.next = 1;
+  }
+  requestAnimationFrame(fn) {
+    const id = this.next++;
+    this.callbacks.set(id, fn);
+    return id;
+  }
+  cancelAnimationFrame(id) {
+    this.callbacks.delete(id);
+  }
+  step() {
+    const due = [...this.callbacks.values()];
+    this.callbacks.clear();
+    for (const fn of due) fn(0);
+  }
+}
+
 /** setTimeout / clearTimeout driven by tick(ms). */
 export class FakeTimers {
   constructor() {
@@ -60,4 +90,21 @@ export class FakeTimers {
       }
     }
   }
+}
+
+/** Run-length encode values as the kernel does: little-endian (uint16 value, uint32 run) pairs. */
+export function encodeRle(values) {
+  const pairs = [];
+  for (const v of values) {
+    const last = pairs[pairs.length - 1];
+    if (last && last[0] === v) last[1] += 1;
+    else pairs.push([v, 1]);
+  }
+  const buf = new ArrayBuffer(pairs.length * 6);
+  const dv = new DataView(buf);
+  pairs.forEach(([v, n], i) => {
+    dv.setUint16(i * 6, v, true);
+    dv.setUint32(i * 6 + 2, n, true);
+  });
+  return new DataView(buf);
 }

@@ -18,6 +18,10 @@ test("each constructor builds its message with every field, in messages.py's ord
   assert.deepEqual(intents.undo(), { type: "undo" });
   assert.deepEqual(intents.redo(), { type: "redo" });
   assert.deepEqual(intents.nextLabel(), { type: "next_label" });
+  assert.deepEqual(Object.entries(intents.deleteLabel(7)), [
+    ["type", "delete_label"],
+    ["label", 7],
+  ]);
   assert.deepEqual(intents.ack(12), { type: "ack", seq: 12 });
   assert.deepEqual(intents.ready(), { type: "ready" });
 });
@@ -30,6 +34,7 @@ test("messages survive JSON (what the comm sends)", () => {
     intents.undo(),
     intents.redo(),
     intents.nextLabel(),
+    intents.deleteLabel(2),
     intents.ack(1),
     intents.ready(),
   ];

@@ -21,7 +21,7 @@ test("undo and redo with Ctrl or Cmd", () => {
   assert.equal(action("y"), null);
 });
 
-test("labels, frames, fit and next label", () => {
+test("labels, frames, fit, next label, flag and prompt jumps, play", () => {
   const cases = {
     "+": "label+",
     "=": "label+",
@@ -34,6 +34,11 @@ test("labels, frames, fit and next label", () => {
     ArrowLeft: "frame-",
     ",": "frame-",
     0: "fit",
+    "]": "next-flag",
+    "[": "prev-flag",
+    "}": "next-prompt",
+    "{": "prev-prompt",
+    " ": "play",
   };
   for (const [k, expected] of Object.entries(cases)) {
     assert.equal(action(k), expected, k);
@@ -44,7 +49,7 @@ test("labels, frames, fit and next label", () => {
 });
 
 test("with Ctrl or Cmd only undo and redo are ours (browser zoom, tabs stay the browser's)", () => {
-  for (const k of ["+", "-", "0", "ArrowRight", "ArrowLeft", "m", "Delete", "a", "c", "v"]) {
+  for (const k of ["+", "-", "0", "ArrowRight", "ArrowLeft", "m", "Delete", "a", "c", "v", "[", "]", "{", "}", " "]) {
     assert.equal(action(k, { ctrlKey: true }), null, `Ctrl+${k}`);
     assert.equal(action(k, { metaKey: true, shiftKey: true }), null, `Cmd+Shift+${k}`);
   }
@@ -60,7 +65,7 @@ test("Delete and Backspace remove the prompt under the pointer", () => {
 });
 
 test("other keys are not ours", () => {
-  for (const k of ["a", "Enter", "Escape", "Tab", " ", "1", "ArrowUp", "Shift", "", "Unidentified"]) {
+  for (const k of ["a", "Enter", "Escape", "Tab", "1", "ArrowUp", "Shift", "", "Unidentified"]) {
     assert.equal(action(k), null, k);
   }
   assert.equal(lookup({}), null);
@@ -75,7 +80,7 @@ test("chord spells events as the table does", () => {
 test("the table binds each chord once, to an action that exists", () => {
   assert.doesNotThrow(() => indexKeymap(KEYMAP));
   assert.throws(() => indexKeymap([...KEYMAP, { key: "M", mods: "", action: "fit" }]), /bound twice/);
-  const actions = createActions({ model: null, send: null, sync: null, viewport: null, tool: null });
+  const actions = createActions({ model: null, send: null, sync: null, viewport: null, tool: null, summary: null });
   for (const b of KEYMAP) assert.equal(typeof actions[b.action], "function", b.action);
   assert.ok(Object.isFrozen(KEYMAP));
 });

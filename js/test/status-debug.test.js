@@ -58,3 +58,24 @@ test("debug hooks only while the debug trait is on; off, a draw reads nothing", 
   debug.dispose();
   assert.equal(model.count("change:debug"), 0);
 });
+
+test("reported hooks (timeline, objects, optimistic markers) appear only while debug is on", () => {
+  const model = new FakeModel({ debug: false });
+  const canvas = { dataset: {} };
+  const timeline = { dataset: {} };
+  const summary = {};
+  const debug = createDebug(model, canvas, { state: {} }, { summary });
+  debug.report(timeline, { timelineDraws: "1", timelineMs: "0.50" });
+  debug.report(timeline, { timelineDraws: "2" });
+  assert.deepEqual(timeline.dataset, {});
+  model.set("debug", true);
+  model.emit("change:debug");
+  assert.deepEqual(timeline.dataset, { timelineDraws: "2", timelineMs: "0.50" }); // the latest values
+  assert.equal(canvas.sam2jDebug.summary, summary);
+  debug.report(canvas, { optimistic: "1" });
+  assert.deepEqual(canvas.dataset, { optimistic: "1" });
+  model.set("debug", false);
+  model.emit("change:debug");
+  assert.deepEqual(timeline.dataset, {});
+  assert.deepEqual(canvas.dataset, {});
+});

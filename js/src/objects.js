@@ -1,0 +1,164 @@
+// The object list under the timeline: one row per label of the summary with its colour,
+// id, frames covered and flagged frames; the current label's row is highlighted. A
+// click on a row makes its label current; the eye checkbox (checked = shown) edits the
+// synced `hidden` trait; × sends delete_label (the kernel makes it undoable, so no
+// confirm dialog). Rows are kept per label and only their changed text is touched, and
+// updates are coalesced to one per animation frame.
+
+import { labelColor } from "./codecs.js";
+import { deleteLabel } from "./intents.js";
+import { perFrame } from "./schedule.js";
+import { listen } from "./sync.js";
+
+/**
+ * @typedef {object} ObjectRow
+ * @property {number} label
+ * @property {string} colour  CSS colour of the label
+ * @property {number} frames  frames with a mask
+ * @property {string} span  first–last frame with a mask, 1-based like the status bar; "" if none
+ * @property {number} flags  flagged frames
+ * @property {boolean} current
+ * @property {boolean} hidden
+ */
+
+/**
+ * What the list shows, from the summary and the current label / hidden labels.
+ * @param {{labels: number[], stats(label: number): {frames: number, first: number, last: number, flags: number}}} summary
+ * @param {{label: number, hidden: ReadonlySet<number>}} state
+ * @returns {ObjectRow[]}
+ */
+export function objectRows(summary, { label, hidden }) {
+  return summary.labels.map((id) => {
+    const s = summary.stats(id);
+    const [r, g, b] = labelColor(id);
+    return {
+      label: id,
+      colour: `rgb(${r}, ${g}, ${b})`,
+      frames: s.frames,
+      span: s.frames ? `${s.first + 1}–${s.last + 1}` : "",
+      flags: s.flags,
+      current: id === label,
+      hidden: hidden.has(id),
+    };
+  });
+}
+
+/** The hidden list with `label` shown (`show`) or hidden, sorted. @returns {number[]} */
+export function toggleHidden(hidden, label, show) {
+  const next = new Set(hidden);
+  if (show) next.delete(label);
+  else next.add(label);
+  return [...next].sort((a, b) => a - b);
+}
+
+function child(parent, tag, className) {
+  const node = document.createElement(tag);
+  node.className = className;
+  parent.append(node);
+  return node;
+}
+
+/** A row's elements, built once per label. */
+function buildRow(label) {
+  const row = document.createElement("div");
+  row.className = "sam2j-object";
+  row.dataset.label = String(label);
+  const eye = child(row, "input", "sam2j-object-hide");
+  eye.type = "checkbox";
+  eye.title = `show / hide label ${label}`;
+  const swatch = child(row, "span", "sam2j-object-swatch");
+  child(row, "span", "sam2j-object-id").textContent = String(label);
+  const frames = child(row, "span", "sam2j-object-frames");
+  const flags = child(row, "span", "sam2j-object-flags");
+  const del = child(row, "button", "sam2j-object-delete");
+  del.type = "button";
+  del.textContent = "×";
+  del.title = `delete label ${label} (undo brings it back)`;
+  return { row, eye, swatch, frames, flags };
+}
+
+/** Set a property only when it differs (keeps layout and focus undisturbed). */
+function put(node, key, value) {
+  if (node[key] !== value) node[key] = value;
+}
+
+function updateRow(r, d) {
+  put(r.swatch.style, "background", d.colour);
+  put(r.eye, "checked", !d.hidden);
+  put(r.frames, "textContent", d.frames ? `${d.frames} frames · ${d.span}` : "no frames");
+  put(r.flags, "textContent", d.flags ? `⚑ ${d.flags}` : "");
+  put(r.flags, "title", d.flags ? `${d.flags} flagged frames` : "");
+  r.row.classList.toggle("sam2j-object-current", d.current);
+  r.row.classList.toggle("sam2j-object-hidden", d.hidden);
+}
+
+/**
+ * @param {object} o
+ * @param {import("./sync.js").Model} o.model  reads label, hidden
+ * @param {{now(values: Record<string, any>): void}} o.sync
+ * @param {(intent: import("./intents.js").Intent) => void} o.send
+ * @param {import("./summary.js").Summary} o.summary
+ * @param {(node: HTMLElement, values: Record<string, string>) => void} [o.report]  debug
+ *   hooks (data-objects) on the list after each update
+ * @returns {{el: HTMLElement, dispose(): void}}
+ */
+export function createObjects({ model, sync, send, summary, report = () => {} }) {
+  const el = document.createElement("div");
+  el.className = "sam2j-objects";
+  const empty = child(el, "div", "sam2j-objects-empty");
+  empty.textContent = "no objects yet: click the image to start one";
+  /** @type {Map<number, ReturnType<typeof buildRow>>} */
+  const rows = new Map();
+  const hidden = () => model.get("hidden") ?? [];
+
+  function update() {
+    const descriptors = objectRows(summary, { label: model.get("label"), hidden: new Set(hidden()) });
+    const seen = new Set();
+    descriptors.forEach((d, i) => {
+      let r = rows.get(d.label);
+      if (!r) {
+        r = buildRow(d.label);
+        rows.set(d.label, r);
+      }
+      updateRow(r, d);
+      seen.add(d.label);
+      // In summary order; moving a node only when it is out of place.
+      if (el.children[i + 1] !== r.row) el.insertBefore(r.row, el.children[i + 1] ?? null);
+    });
+    for (const [label, r] of rows) {
+      if (seen.has(label)) continue;
+      r.row.remove();
+      rows.delete(label);
+    }
+    empty.hidden = descriptors.length > 0;
+    report(el, { objects: descriptors.map((d) => d.label).join(",") });
+  }
+  const refresh = perFrame(update);
+
+  const labelOf = (target) => Number(target.closest?.(".sam2j-object")?.dataset.label);
+  const click = (e) => {
+    const label = labelOf(e.target);
+    if (!Number.isInteger(label) || e.target.classList.contains("sam2j-object-hide")) return;
+    if (e.target.classList.contains("sam2j-object-delete")) send(deleteLabel(label));
+    else if (label !== model.get("label")) sync.now({ label });
+  };
+  const change = (e) => {
+    const label = labelOf(e.target);
+    if (!Number.isInteger(label) || !e.target.classList.contains("sam2j-object-hide")) return;
+    sync.now({ hidden: toggleHidden(hidden(), label, e.target.checked) });
+  };
+  el.addEventListener("click", click);
+  el.addEventListener("change", change);
+  const offs = [summary.subscribe(refresh.request), listen(model, ["label", "hidden"], refresh.request)];
+  update();
+
+  return {
+    el,
+    dispose() {
+      el.removeEventListener("click", click);
+      el.removeEventListener("change", change);
+      for (const off of offs) off();
+      refresh.cancel();
+    },
+  };
+}

@@ -1,0 +1,184 @@
+// The timeline strip under the canvas: one row per label, frames along x, drawn from
+// the shared summary with ImageData at the device pixel ratio (timeline-paint.js).
+// Redraws are coalesced to one per animation frame. Click or drag seeks (one seek per
+// animation frame while dragging); the wheel zooms around the pointer, a double click
+// shows every frame again, and a zoomed strip follows the current frame.
+
+import { perFrame } from "./schedule.js";
+import { listen } from "./sync.js";
+import { drawCursor, follow, frameAt, fullRange, paint, rowHeight, stripHeight, zoomRange } from "./timeline-paint.js";
+
+/** Wheel delta → zoom factor, as on the canvas (input.js). */
+const wheelFactor = (e) => Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
+
+/**
+ * @param {object} o
+ * @param {import("./sync.js").Model} o.model  reads frame, n_frames, hidden
+ * @param {{now(values: Record<string, any>): void}} o.sync
+ * @param {import("./summary.js").Summary} o.summary
+ * @param {(node: HTMLElement, values: Record<string, string>) => void} [o.report]  debug
+ *   hooks (data-timeline-*) on the canvas after each draw
+ * @returns {{el: HTMLElement, canvas: HTMLCanvasElement, draw(): void, dispose(): void}}
+ */
+export function createTimeline({ model, sync, summary, report = () => {} }) {
+  const el = document.createElement("div");
+  el.className = "sam2j-timeline-wrap";
+  const canvas = document.createElement("canvas");
+  canvas.className = "sam2j-timeline";
+  el.append(canvas);
+  const ctx = canvas.getContext("2d");
+  /** @type {import("./timeline-paint.js").Range | null} null until the first draw */
+  let range = null;
+  let shown = { n: 0, frame: -1 }; // what the last draw used: a new frame may move the range
+  let image = null;
+  let words = null;
+  let draws = 0;
+  let hidden = new Set();
+
+  // The summary's frame count once it has arrived; until then the model's.
+  const frames = () => summary.n_frames || model.get("n_frames") || 1;
+  const currentRange = () => range ?? fullRange(frames());
+
+  function draw() {
+    const started = performance.now();
+    const n = frames();
+    const table = summary.table();
+    const nLabels = table.labels.length;
+    const dpr = window.devicePixelRatio || 1;
+    const cssW = Math.max(1, el.clientWidth);
+    const rowPx = Math.max(1, Math.round(rowHeight(nLabels) * dpr));
+    const width = Math.max(1, Math.round(cssW * dpr));
+    const height = nLabels > 0 ? nLabels * rowPx : Math.round(stripHeight(0) * dpr);
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+    canvas.style.width = `${cssW}px`;
+    canvas.style.height = `${stripHeight(nLabels)}px`;
+    const frame = model.get("frame");
+    if (!range || n !== shown.n) range = fullRange(n);
+    if (frame !== shown.frame) range = follow(range, frame, n);
+    shown = { n, frame };
+    if (!image || image.width !== width || image.height !== height) {
+      image = ctx.createImageData(width, height);
+      words = new Uint32Array(image.data.buffer);
+    }
+    paint(words, width, height, { table, range, rowPx, hidden });
+    ctx.putImageData(image, 0, 0);
+    drawCursor(ctx, range, frame, width, height, dpr);
+    draws += 1;
+    report(canvas, {
+      timelineDraws: String(draws),
+      timelineMs: (performance.now() - started).toFixed(2),
+      timelineLabels: table.labels.join(","),
+      timelineFrames: String(n),
+    });
+  }
+  const redraw = perFrame(draw);
+
+  // Pointer: press seeks at once, a drag at most once per animation frame.
+  let press = null;
+  let fraction = 0;
+  const at = (e) => {
+    const r = canvas.getBoundingClientRect();
+    return { x: r.width ? (e.clientX - r.left) / r.width : 0, y: e.clientY - r.top };
+  };
+  const seek = () => {
+    const frame = frameAt(currentRange(), fraction, Math.min(frames(), model.get("n_frames") || frames()));
+    if (frame !== model.get("frame")) sync.now({ frame });
+  };
+  const seeking = perFrame(seek);
+  const hover = (p) => {
+    const r = currentRange();
+    const labels = summary.labels;
+    const label = labels[Math.floor(p.y / rowHeight(labels.length))];
+    const text = `frame ${frameAt(r, p.x, frames()) + 1}${label === undefined ? "" : ` · label ${label}`}`;
+    if (canvas.title !== text) canvas.title = text;
+  };
+  const down = (e) => {
+    if (e.button !== 0 || press !== null) return;
+    press = e.pointerId;
+    try {
+      canvas.setPointerCapture(e.pointerId);
+    } catch {
+      // A pointer the browser does not know as active (a synthetic event): no capture.
+    }
+    fraction = at(e).x;
+    seek();
+  };
+  const move = (e) => {
+    const p = at(e);
+    if (press === null) {
+      hover(p);
+      return;
+    }
+    if (e.pointerId !== press) return;
+    fraction = p.x;
+    seeking.request();
+  };
+  const up = (e) => {
+    if (e.pointerId !== press) return;
+    press = null;
+    fraction = at(e).x;
+    seeking.cancel();
+    seek();
+    if (canvas.hasPointerCapture?.(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
+  };
+  const cancel = (e) => {
+    if (e.pointerId !== press) return;
+    press = null;
+    seeking.flush();
+  };
+  const wheel = (e) => {
+    const r = currentRange();
+    const next = zoomRange(r, wheelFactor(e), r.x0 + at(e).x * (r.x1 - r.x0), frames());
+    if (next.x0 === r.x0 && next.x1 === r.x1) return; // nothing to zoom: the page scrolls
+    e.preventDefault();
+    range = next;
+    redraw.request();
+  };
+  const reset = () => {
+    range = fullRange(frames());
+    redraw.request();
+  };
+
+  const listeners = [
+    ["pointerdown", down],
+    ["pointermove", move],
+    ["pointerup", up],
+    ["pointercancel", cancel],
+    ["lostpointercapture", cancel],
+    ["wheel", wheel, { passive: false }],
+    ["dblclick", reset],
+  ];
+  for (const [type, fn, options] of listeners) canvas.addEventListener(type, fn, options);
+  const readHidden = () => {
+    hidden = new Set(model.get("hidden") ?? []);
+  };
+  readHidden();
+  const observer = new ResizeObserver(() => redraw.request());
+  observer.observe(el);
+  const offs = [
+    summary.subscribe(redraw.request),
+    listen(model, ["frame", "n_frames"], redraw.request),
+    listen(model, ["hidden"], () => {
+      readHidden();
+      redraw.request();
+    }),
+  ];
+  redraw.request();
+
+  return {
+    el,
+    canvas,
+    /** Draw now (benchmarks; otherwise draws come once per animation frame). */
+    draw,
+    dispose() {
+      for (const [type, fn] of listeners) canvas.removeEventListener(type, fn);
+      for (const off of offs) off();
+      observer.disconnect();
+      redraw.cancel();
+      seeking.cancel();
+    },
+  };
+}
