@@ -4,13 +4,18 @@
   new labels, minus the time the kernel spent in the model for that click
   (what is left is our overhead: messages, queueing, encoding, decoding, drawing).
   Goal: median <= 30 ms at 1024×1024.
+- click-to-marker: from the mouse event to the click's marker shown (drawn in the
+  browser before the kernel answers).
 - frame switch: from the key press to the new frame drawn. Goal: median <= 50 ms.
+- playback: frames drawn per second while playing at 30 fps (JPEG previews).
+  Goal: >= 15 fps.
+- timeline: drawing the strip for 10,000 frames × 100 labels, and its bytes.
 - bytes per frame: what the kernel sent for each message kind.
 
 Frames are 1024×1024 RGB; the model is untrained SAM2.1 tiny at 256 px input (the
 model's own time is subtracted, so its size does not change the overhead).
 
-Usage: python benchmarks/bench_browser.py [--clicks 15] [--switches 30]
+Usage: python benchmarks/bench_browser.py [--clicks 15] [--switches 30] [--play 6]
 """
 
 from __future__ import annotations
@@ -50,13 +55,35 @@ CLICK_JS = """async ([x, y, right]) => {
   const opts = {bubbles: true, clientX: r.left + x, clientY: r.top + y, button: right ? 2 : 0,
                 pointerId: 1, pointerType: 'mouse', isPrimary: true};
   const seq = +c.dataset.seq;
+  let marker = null;
+  const watch = new MutationObserver(() => {
+    if (marker === null && c.dataset.optimistic === '1') {
+      requestAnimationFrame(() => { marker = performance.now() - t0; });  // drawn
+    }
+  });
+  watch.observe(c, {attributes: true, attributeFilter: ['data-optimistic']});
   const t0 = performance.now();
   c.dispatchEvent(new PointerEvent('pointerdown', opts));
   c.dispatchEvent(new PointerEvent('pointerup', opts));
-  while (!window.__draws.some((d) => d.seq > seq && d.t > t0)) {
+  while (!window.__draws.some((d) => d.seq > seq && d.t > t0) || marker === null) {
     await new Promise((res) => setTimeout(res, 1));
   }
-  return [window.__draws.find((d) => d.seq > seq && d.t > t0).t - t0, +c.dataset.drawMs];
+  watch.disconnect();
+  return [window.__draws.find((d) => d.seq > seq && d.t > t0).t - t0, +c.dataset.drawMs, marker];
+}"""
+
+PLAY_JS = """async (seconds) => {
+  const fps = document.querySelector('.sam2j-fps');
+  fps.value = '30';
+  fps.dispatchEvent(new Event('change', {bubbles: true}));
+  const start = window.__draws.length;
+  const t0 = performance.now();
+  document.querySelector('.sam2j-play').click();
+  await new Promise((res) => setTimeout(res, seconds * 1000));
+  document.querySelector('.sam2j-play').click();
+  const drawn = window.__draws.slice(start).filter((d) => d.t > t0);
+  const frames = new Set(drawn.map((d) => d.frame));
+  return [frames.size, (performance.now() - t0) / 1000];
 }"""
 
 SWITCH_JS = """async (target) => {
@@ -84,25 +111,68 @@ def make_video(path: Path, n: int) -> None:
     video.flush()
 
 
+BIG_TIMELINE = """
+import sys
+sys.path.insert(0, {bench!r})
+from bench_review import synthetic_record
+from sam2_jupyter.engine.quality import QualityMatrix
+from sam2_jupyter.widget.codec import encode_labels
+from sam2_jupyter.widget.timeline import summary_bits
+_m = QualityMatrix(synthetic_record(10_000, 100), list(range(1, 101)), 10_000)
+_big = encode_labels(summary_bits(_m).astype(np.uint16))
+a.canvas.send({{"type": "timeline", "full": True, "n_frames": 10_000,
+                "labels": list(range(1, 101))}}, [_big])
+print(len(_big))
+"""
+
+
+def big_timeline(lab, page) -> tuple[list[float], int]:
+    """The strip at 10,000 frames × 100 labels: draw times of the first draw and of
+    redraws as the frame moves (the real summary comes back with a Ready)."""
+    bench = str(Path(__file__).resolve().parent)
+    size = int(lab.kernel(BIG_TIMELINE.format(bench=bench)))
+    page.wait_for_function(
+        "document.querySelector('.sam2j-timeline').dataset.timelineFrames === '10000'"
+    )
+    times = []
+    for frame in range(10):
+        draws = page.locator(".sam2j-timeline").get_attribute("data-timeline-draws")
+        if frame:
+            lab.kernel(f"a.frame = {frame}")
+            page.wait_for_function(
+                f"document.querySelector('.sam2j-timeline').dataset.timelineDraws !== '{draws}'"
+            )
+        times.append(float(page.locator(".sam2j-timeline").get_attribute("data-timeline-ms")))
+    lab.kernel("a.controller.timeline.reset()")
+    return times, size
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=15)
     parser.add_argument("--switches", type=int, default=30)
+    parser.add_argument("--play", type=float, default=6.0, help="seconds of playback")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench_browser_"))
-    make_video(root / "video.npy", args.switches + 2)
+    make_video(root / "video.npy", max(args.switches + 2, int(args.play * 30) + 10))
     with lab_page(root, "bench.ipynb", CELLS) as (lab, page):
         page.wait_for_selector(".sam2j-canvas[data-lossless='true']", timeout=60_000)
         page.evaluate(INSTALL_JS)
+        # Clicks are timed once the background feature precompute is done: a click
+        # made while it runs waits behind its jobs (the tail latency measured apart).
+        lab.wait_kernel("a.session.features_ready() == a.session.n_frames", timeout=600)
         box = page.locator(".sam2j-canvas").bounding_box()
         scale = min(box["width"] / SIZE, box["height"] / SIZE)
         tx = (box["width"] - SIZE * scale) / 2
         ty = (box["height"] - SIZE * scale) / 2
         rng = np.random.default_rng(1)
-        totals, models, overheads, draws, kernel_other = [], [], [], [], []
+        totals, models, overheads, draws, kernel_other, markers = [], [], [], [], [], []
         for k in range(args.clicks):
             y, x = rng.uniform(100, SIZE - 100, 2)
-            total, draw_ms = page.evaluate(CLICK_JS, [tx + x * scale, ty + y * scale, k % 3 == 2])
+            total, draw_ms, marker = page.evaluate(
+                CLICK_JS, [tx + x * scale, ty + y * scale, k % 3 == 2]
+            )
+            markers.append(marker)
             lab.kernel("a.wait(60)")
             timing = json.loads(
                 lab.kernel(
@@ -121,6 +191,11 @@ def main() -> None:
             switches.append(total)
             switch_draws.append(draw_ms)
             time.sleep(0.05)
+        lab.kernel("a.wait(60); a.frame = 0")
+        page.wait_for_function("document.querySelector('.sam2j-canvas').dataset.frame === '0'")
+        played, play_s = page.evaluate(PLAY_JS, args.play)
+        lab.wait_kernel("not a.canvas.playing")
+        timeline_ms, timeline_bytes = big_timeline(lab, page)
         # The untrained model's masks may be empty; time decoding and drawing a real
         # mask (three large objects) by sending it through the same channel.
         lab.kernel(
@@ -158,6 +233,7 @@ def main() -> None:
         p90 = float(np.percentile(values, 90))
         print(f"| {name} | {statistics.median(values):.1f} | {p90:.1f} | {goal} |")
 
+    row(f"click-to-marker ({args.clicks} clicks)", markers, "")
     row(f"click-to-paint, total ({args.clicks} clicks)", totals, "")
     row("kernel model time per click", models, "")
     row("click-to-paint minus model time", overheads, "<= 30")
@@ -166,6 +242,12 @@ def main() -> None:
     row(f"labels with 3 large objects: decode + draw ({mask_bytes} bytes)", mask_draws, "")
     row(f"frame switch ({args.switches} switches)", switches, "<= 50")
     row("  of which: browser decode + draw", switch_draws, "")
+    row("timeline 10,000 frames × 100 labels: draw (10 redraws)", timeline_ms, "")
+    print(
+        f"\nPlayback at 30 fps asked, 1024² frames: {played / play_s:.1f} frames drawn per second"
+    )
+    print(f"({played} distinct frames in {play_s:.1f} s; goal >= 15). Timeline summary of")
+    print(f"10,000 × 100 cells on the wire: {timeline_bytes} bytes.")
     print("\n| message | count | median bytes |")
     print("|---|---|---|")
     for kind, sizes in sorted(by_kind.items()):

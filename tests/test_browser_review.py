@@ -98,7 +98,7 @@ def test_flag_keys_go_to_the_next_and_previous_flagged_frame(lab):
         )
     )
     lab_.kernel("a.frame = 0")
-    lab_.wait_kernel("a.frame == 0")
+    page.wait_for_function("document.querySelector('.sam2j-canvas').dataset.frame === '0'")
     page.locator(".sam2j-canvas").focus()
     page.keyboard.press("]")
     lab_.wait_kernel(f"a.frame == {flagged[0]}", timeout=10)

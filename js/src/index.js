@@ -12,7 +12,7 @@ import { createRenderer } from "./render.js";
 import { createStatus } from "./status.js";
 import { mountStream } from "./stream.js";
 import { createSummary } from "./summary.js";
-import { createSync, listen } from "./sync.js";
+import { bindEvents, createSync, listen } from "./sync.js";
 import { createTimeline } from "./timeline.js";
 import { createPromptTool } from "./tools/prompt.js";
 import { createViewport } from "./viewport.js";
@@ -73,7 +73,7 @@ function render({ model, el }) {
   const refocus = (event) => {
     if (!(event.target instanceof HTMLInputElement)) dom.canvas.focus({ preventScroll: true });
   };
-  for (const node of [timeline.el, objects.el]) node.addEventListener("pointerup", refocus);
+  const offFocus = [timeline.el, objects.el].map((node) => bindEvents(node, [["pointerup", refocus]]));
 
   const cleanups = [
     ...Object.entries(traits).map(([name, set]) =>
@@ -97,9 +97,7 @@ function render({ model, el }) {
     }),
     mountStream({ model, send, sink: renderer, onDrawn: debug.drawn, onError: status.error }),
     summary.mount(model, status.error),
-    () => {
-      for (const node of [timeline.el, objects.el]) node.removeEventListener("pointerup", refocus);
-    },
+    ...offFocus,
     playbar.dispose,
     objects.dispose,
     timeline.dispose,

@@ -4,6 +4,7 @@
 // stay in the browser; only intents reach the kernel.
 
 import { lookup } from "./keymap.js";
+import { bindEvents } from "./sync.js";
 
 /** CSS pixels a press may move and still count as a click. */
 export const CLICK_SLOP = 4;
@@ -114,8 +115,5 @@ export function attachInput(canvas, on) {
     ["wheel", wheel, { passive: false }],
     ["keydown", key],
   ];
-  for (const [type, fn, options] of listeners) canvas.addEventListener(type, fn, options);
-  return () => {
-    for (const [type, fn] of listeners) canvas.removeEventListener(type, fn);
-  };
+  return bindEvents(canvas, listeners);
 }

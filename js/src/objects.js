@@ -8,7 +8,7 @@
 import { labelColor } from "./codecs.js";
 import { deleteLabel } from "./intents.js";
 import { perFrame } from "./schedule.js";
-import { listen } from "./sync.js";
+import { bindEvents, listen } from "./sync.js";
 
 /**
  * @typedef {object} ObjectRow
@@ -147,16 +147,19 @@ export function createObjects({ model, sync, send, summary, report = () => {} })
     if (!Number.isInteger(label) || !e.target.classList.contains("sam2j-object-hide")) return;
     sync.now({ hidden: toggleHidden(hidden(), label, e.target.checked) });
   };
-  el.addEventListener("click", click);
-  el.addEventListener("change", change);
-  const offs = [summary.subscribe(refresh.request), listen(model, ["label", "hidden"], refresh.request)];
+  const offs = [
+    bindEvents(el, [
+      ["click", click],
+      ["change", change],
+    ]),
+    summary.subscribe(refresh.request),
+    listen(model, ["label", "hidden"], refresh.request),
+  ];
   update();
 
   return {
     el,
     dispose() {
-      el.removeEventListener("click", click);
-      el.removeEventListener("change", change);
       for (const off of offs) off();
       refresh.cancel();
     },

@@ -9,7 +9,7 @@
 // on from there, as video players do; this also keeps several views from fighting.
 
 import { FLAGGED } from "./summary.js";
-import { listen } from "./sync.js";
+import { bindEvents, listen } from "./sync.js";
 
 export const DEFAULT_FPS = 10;
 export const MAX_FPS = 60;
@@ -169,18 +169,17 @@ export function createPlaybar(o) {
     showFps();
   };
   const setFlags = () => player.setStopAtFlags(flags.checked);
-  button.addEventListener("click", player.toggle);
-  fps.addEventListener("change", setFps);
-  flags.addEventListener("change", setFlags);
-  const off = listen(model, ["play_fps"], showFps);
+  const offs = [
+    bindEvents(button, [["click", player.toggle]]),
+    bindEvents(fps, [["change", setFps]]),
+    bindEvents(flags, [["change", setFlags]]),
+    listen(model, ["play_fps"], showFps),
+  ];
   showFps();
   return {
     el,
     dispose() {
-      button.removeEventListener("click", player.toggle);
-      fps.removeEventListener("change", setFps);
-      flags.removeEventListener("change", setFlags);
-      off();
+      for (const off of offs) off();
       player.dispose();
     },
   };

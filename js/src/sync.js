@@ -1,4 +1,4 @@
-// Model traits: listening with one off() per listener, and saving either at once
+// Model traits (and DOM events): listening with one off() per listener, and saving either at once
 // (user intents the kernel waits on: frame, label) or debounced (high-rate state such
 // as view_pixels while a window is resized).
 
@@ -28,6 +28,19 @@ export function listen(model, names, fn) {
   for (const event of events) model.on(event, fn);
   return () => {
     for (const event of events) model.off(event, fn);
+  };
+}
+
+/**
+ * DOM event listeners, added together and removed by the one off() returned.
+ * @param {EventTarget} node
+ * @param {Array<[string, EventListener, AddEventListenerOptions?]>} listeners
+ * @returns {() => void} off
+ */
+export function bindEvents(node, listeners) {
+  for (const [type, fn, options] of listeners) node.addEventListener(type, fn, options);
+  return () => {
+    for (const [type, fn] of listeners) node.removeEventListener(type, fn);
   };
 }
 

@@ -5,7 +5,7 @@
 // shows every frame again, and a zoomed strip follows the current frame.
 
 import { perFrame } from "./schedule.js";
-import { listen } from "./sync.js";
+import { bindEvents, listen } from "./sync.js";
 import { drawCursor, follow, frameAt, fullRange, paint, rowHeight, stripHeight, zoomRange } from "./timeline-paint.js";
 
 /** Wheel delta → zoom factor, as on the canvas (input.js). */
@@ -151,7 +151,7 @@ export function createTimeline({ model, sync, summary, report = () => {} }) {
     ["wheel", wheel, { passive: false }],
     ["dblclick", reset],
   ];
-  for (const [type, fn, options] of listeners) canvas.addEventListener(type, fn, options);
+  const offEvents = bindEvents(canvas, listeners);
   const readHidden = () => {
     hidden = new Set(model.get("hidden") ?? []);
   };
@@ -174,7 +174,7 @@ export function createTimeline({ model, sync, summary, report = () => {} }) {
     /** Draw now (benchmarks; otherwise draws come once per animation frame). */
     draw,
     dispose() {
-      for (const [type, fn] of listeners) canvas.removeEventListener(type, fn);
+      offEvents();
       for (const off of offs) off();
       observer.disconnect();
       redraw.cancel();

@@ -2,23 +2,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { decodeRle, labelColor, labelsToRgba } from "../src/codecs.js";
-
-function encode(values) {
-  // Independent encoder: runs of equal values → (u16 value, u32 run) pairs.
-  const pairs = [];
-  for (const v of values) {
-    const last = pairs[pairs.length - 1];
-    if (last && last[0] === v) last[1] += 1;
-    else pairs.push([v, 1]);
-  }
-  const buf = new ArrayBuffer(pairs.length * 6);
-  const dv = new DataView(buf);
-  pairs.forEach(([v, n], i) => {
-    dv.setUint16(i * 6, v, true);
-    dv.setUint32(i * 6 + 2, n, true);
-  });
-  return buf;
-}
+import { encodeRle as encode } from "./fakes.js";
 
 test("decodeRle inverts run-length encoding", () => {
   const values = [0, 0, 3, 3, 3, 65535, 1, 0, 0, 0, 7, 7];
@@ -29,7 +13,7 @@ test("decodeRle inverts run-length encoding", () => {
 test("decodeRle accepts typed-array views at an offset", () => {
   const buf = encode([5, 5, 0, 9]);
   const padded = new Uint8Array(buf.byteLength + 3);
-  padded.set(new Uint8Array(buf), 3);
+  padded.set(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), 3);
   const out = decodeRle(padded.subarray(3), 2, 2);
   assert.deepEqual(Array.from(out), [5, 5, 0, 9]);
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { createSync, debounce, listen, SAVE_AFTER_MS } from "../src/sync.js";
+import { bindEvents, createSync, debounce, listen, SAVE_AFTER_MS } from "../src/sync.js";
 import { FakeModel, FakeTimers } from "./fakes.js";
 
 test("listen calls back on each named change and off removes exactly its listeners", () => {
@@ -98,4 +98,21 @@ test("a disposed sync saves nothing more", () => {
   sync.dispose();
   timers.tick(1000);
   assert.equal(model.saves, 0);
+});
+
+test("bindEvents adds listeners together and its off() removes exactly them", () => {
+  const calls = [];
+  const node = new EventTarget();
+  const other = () => calls.push("other");
+  node.addEventListener("b", other);
+  const off = bindEvents(node, [
+    ["a", () => calls.push("a")],
+    ["b", () => calls.push("b")],
+  ]);
+  node.dispatchEvent(new Event("a"));
+  node.dispatchEvent(new Event("b"));
+  off();
+  node.dispatchEvent(new Event("a"));
+  node.dispatchEvent(new Event("b"));
+  assert.deepEqual(calls, ["a", "other", "b", "other"]);
 });
