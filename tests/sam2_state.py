@@ -132,3 +132,11 @@ def presence(state: dict[str, Any]) -> dict[tuple[int, int], float]:
             for t, o in state["output_dict_per_obj"][idx][kind].items():
                 out[(t, int(obj_id))] = float(torch.sigmoid(o["object_score_logits"]).item())
     return out
+
+
+def ref_mask(
+    model: Any, state: dict[str, Any], frame: int, obj: int, mask: np.ndarray
+) -> np.ndarray:
+    """sam2's add_new_mask driven directly; the labels from its returned logits."""
+    _, ids, masks = model.predictor.add_new_mask(state, frame_idx=frame, obj_id=obj, mask=mask)
+    return ref_labels(ids, masks)

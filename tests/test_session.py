@@ -185,7 +185,7 @@ def test_4d_stack_selects_one_sequence(model):
     s.add_point(0, 32, 36, 1)
     s.run_propagation()
     tracks = s.tracks()
-    assert list(tracks.columns) == ["track_id", "t", "z", "y", "x"]
+    assert list(tracks.columns) == ["track_id", "t", "z", "y", "x", "parent_id"]
     assert (tracks["z"] == 1).all()
 
 

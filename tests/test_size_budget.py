@@ -1,9 +1,11 @@
 """Small modules with one job each: a size budget, checked.
 
 No Python module of the package over 360 lines, with one named exception: the
-public ``Session`` class, whose two dozen public methods each carry numpydoc
+public ``Session`` class, whose thirty public methods each carry numpydoc
 Parameters / Returns / Raises while all of their logic lives in the core, tracker,
-propagation, features and autosave modules. (ES modules: ``test_js.py``.)
+propagation, quality, editing, features and autosave modules (each method checks its
+input, opens one undoable edit and delegates in a line or two). (ES modules:
+``test_js.py``.)
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sam2_jupyter"
 LIMIT = 360
-EXCEPTIONS = {"engine/session.py": 480}
+EXCEPTIONS = {"engine/session.py": 600}
 
 
 def test_no_python_module_is_over_budget():

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import SessionBusyError
 from .labels import LabelStore
+from .masks import ManualEdit
 from .prompts import Prompt
 from .state import Base, restore_state, snapshot_state
 
@@ -43,10 +44,18 @@ class SessionState:
     group: int = 0
     # Per frame, what SAM2 said of each label there (see .quality.RECORD).
     quality: Mapping[int, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
+    # Pixels painted or erased by hand that SAM2 does not see (track=False).
+    manual: Mapping[tuple[int, int], ManualEdit] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    # Labels that exist as pixels only (loaded, or painted by hand), not in SAM2.
+    drawn: frozenset[int] = frozenset()
+    # Divisions: daughter label -> mother label.
+    parents: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def label_ids(self) -> set[int]:
-        return {p.label for p in self.prompts} | {p.label for p in self.pending}
+        return {p.label for p in self.prompts} | {p.label for p in self.pending} | self.drawn
 
 
 @dataclass(frozen=True)
@@ -100,12 +109,14 @@ class SessionCore:
     # -- the record ---------------------------------------------------------------
     def update(self, **changes: Any) -> None:
         """Replace fields of the record (the caller holds the lock)."""
-        for name in ("bases", "quality"):
+        for name in ("bases", "quality", "manual", "parents"):
             if name in changes:
                 changes[name] = MappingProxyType(dict(changes[name]))
         for name in ("prompts", "pending"):
             if name in changes:
                 changes[name] = tuple(changes[name])
+        if "drawn" in changes:
+            changes["drawn"] = frozenset(changes["drawn"])
         self.record = replace(self.record, **changes)
 
     def new_group(self) -> int:

@@ -47,6 +47,8 @@ class Readable(Protocol):
     def pending(self) -> tuple[Prompt, ...]: ...
     @property
     def label_ids(self) -> list[int]: ...
+    @property
+    def parents(self) -> dict[int, int]: ...
     def label_frame(self, t: int) -> np.ndarray: ...
     def reading(self) -> contextlib.AbstractContextManager[Any]: ...
     def add_prompts(self, prompts: list[Prompt], replace_all: bool = False) -> None: ...
@@ -118,9 +120,10 @@ class SessionFiles:
             return write_overlay_mp4(self, path, opacity, fps, overwrite)
 
     def tracks(self: Readable) -> pd.DataFrame:
-        """Centroid of every label on every frame: track_id, t (or z), [z,] y, x."""
+        """Centroid of every label on every frame: track_id, t (or z), [z,] y, x, and
+        parent_id (the mother's label after a division, else 0)."""
         with self.reading():
-            return tracks_table(self, SessionFiles._extra_axis(self))
+            return tracks_table(self, SessionFiles._extra_axis(self), self.parents)
 
     def export_tracks(self: Readable, path: str | Path, overwrite: bool = False) -> Path:
         """:meth:`tracks` as CSV (napari's Tracks layer reads it)."""
@@ -133,7 +136,9 @@ class SessionFiles:
         link_gaps: bool = False,
         overwrite: bool = False,
     ) -> Path:
-        """A Cell Tracking Challenge result folder; see :mod:`sam2_jupyter.exports.ctc`."""
+        """A Cell Tracking Challenge result folder; see :mod:`sam2_jupyter.exports.ctc`.
+        ``parents`` (daughter → mother) defaults to the divisions marked in the session."""
+        parents = self.parents if parents is None else parents
         with self.reading():
             return write_ctc(self, folder, parents, link_gaps, overwrite)
 

@@ -68,6 +68,18 @@ class LabelStore:
         return sum(len(b) for b in self._frames.values())
 
 
+def pack_mask(mask: np.ndarray) -> bytes:
+    """A boolean (Y, X) mask as packed bits, zlib-compressed (masks compress 50-500×:
+    small enough to keep per prompt, per undo step and in JSON)."""
+    return zlib.compress(np.packbits(np.asarray(mask, bool)).tobytes(), 1)
+
+
+def unpack_mask(bits: bytes, shape: tuple[int, int]) -> np.ndarray:
+    """Inverse of :func:`pack_mask`."""
+    packed = np.frombuffer(zlib.decompress(bits), np.uint8)
+    return np.unpackbits(packed, count=shape[0] * shape[1]).reshape(shape).astype(bool)
+
+
 def composite(
     logits: np.ndarray,
     obj_ids: Sequence[int],

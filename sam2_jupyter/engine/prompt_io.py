@@ -1,8 +1,11 @@
 """The prompts CSV: one row per prompt, readable and writable by people.
 
-Columns ``frame,label,kind,positive,y,x,y0,x0,y1,x1`` (``kind`` is ``point`` or
-``box``; points use ``y,x``, boxes ``y0,x0,y1,x1``). The reader checks every row and
-refuses the whole file, naming each bad row, so a typo never loads half the prompts.
+Columns ``frame,label,kind,positive,y,x,y0,x0,y1,x1`` (``kind`` is ``point``, ``box``
+or ``mask``; points use ``y,x``, boxes ``y0,x0,y1,x1``). A mask's pixels do not fit a
+row: they go to a sidecar beside the CSV, ``<name>.masks.npz`` (NumPy's compressed
+archive, one boolean (Y, X) array per mask row, named ``mask_<k>`` for the k-th mask
+row in file order). The reader checks every row and refuses the whole file, naming
+each bad row, so a typo never loads half the prompts.
 """
 
 from __future__ import annotations
@@ -12,14 +15,17 @@ import csv
 import io
 import math
 import re
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._atomic import atomic_path
 from ..errors import PromptError, PromptFileError
 from .prompts import (
     BoxPrompt,
+    MaskPrompt,
     PointPrompt,
     Prompt,
     check_box,
@@ -61,14 +67,41 @@ def write_prompts_csv(prompts: list[Prompt], path: str | Path, overwrite: bool =
                 }
             )
         else:
-            raise PromptError(
-                f"a {p.kind} prompt on frame {p.frame} has no CSV row; save masks with "
-                "the session (autosave) instead"
-            )
+            rows.append({"frame": p.frame, "label": p.label, "kind": "mask", "positive": True})
+    masks = {f"mask_{k}": p.array() for k, p in enumerate(_masks(prompts))}
     df = pd.DataFrame(rows, columns=CSV_COLUMNS)
     with atomic_path(path, overwrite) as tmp:
+        if masks:
+            with atomic_path(masks_sidecar(path), True) as side, open(side, "wb") as f:
+                np.savez_compressed(f, **masks)
         df.to_csv(tmp, index=False)
     return path
+
+
+def masks_sidecar(path: str | Path) -> Path:
+    """Where a prompts CSV keeps its masks' pixels."""
+    path = Path(path)
+    return path.with_name(path.name + ".masks.npz")
+
+
+def _masks(prompts: list[Prompt]) -> list[MaskPrompt]:
+    return [p for p in prompts if isinstance(p, MaskPrompt)]
+
+
+def _read_masks(path: Path, shape: tuple[int, int]) -> list[np.ndarray | str]:
+    """The sidecar's masks in order, or a sentence saying why one is unusable."""
+    side = masks_sidecar(path)
+    try:
+        with np.load(side, allow_pickle=False) as archive:
+            names = sorted(archive.files, key=lambda n: int(n.split("_")[-1]))
+            out: list[np.ndarray | str] = []
+            for name in names:
+                arr = archive[name]
+                ok = arr.shape == tuple(shape) and arr.dtype == bool
+                out.append(arr if ok else f"{side.name}:{name} is {arr.dtype} {arr.shape}")
+            return out
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise PromptFileError(str(path), [(1, f"mask rows need {side.name} ({exc})")]) from None
 
 
 def read_prompts_csv(path: str | Path, n_frames: int, shape: tuple[int, int]) -> list[Prompt]:
@@ -89,6 +122,8 @@ def read_prompts_csv(path: str | Path, n_frames: int, shape: tuple[int, int]) ->
     columns = {name: k for k, name in enumerate(header) if name in CSV_COLUMNS}
     problems: list[tuple[int, str]] = []
     prompts: list[Prompt] = []
+    masks: list[np.ndarray | str] | None = None
+    n_masks = 0
     rownum = 1
     while True:
         try:
@@ -105,7 +140,17 @@ def read_prompts_csv(path: str | Path, n_frames: int, shape: tuple[int, int]) ->
             if any(f.strip() for f in fields[len(header) :]):
                 raise PromptError(f"{len(fields)} values but the header has {len(header)} columns")
             row = {c: fields[k] if k < len(fields) else "" for c, k in columns.items()}
-            prompts.append(_parse_row(row, n_frames, shape))
+            p = _parse_row(row, n_frames, shape)
+            if isinstance(p, MaskPrompt):
+                masks = _read_masks(path, shape) if masks is None else masks
+                if n_masks >= len(masks):
+                    raise PromptError(f"mask row {n_masks} has no array in the sidecar")
+                found = masks[n_masks]
+                n_masks += 1
+                if isinstance(found, str):
+                    raise PromptError(found)
+                p = MaskPrompt.from_array(p.frame, p.label, found)
+            prompts.append(p)
         except PromptError as exc:
             problems.append((rownum, str(exc)))
     if problems:
@@ -210,4 +255,6 @@ def _parse_row(row: dict[str, str], n_frames: int, shape: tuple[int, int]) -> Pr
         coords = (_parse_float(text(c), c) for c in ("y0", "x0", "y1", "x1"))
         y0, x0, y1, x1 = check_box(*coords, shape)
         return BoxPrompt(frame, label, y0, x0, y1, x1)
-    raise PromptError(f"kind {row.get('kind')!r} is neither 'point' nor 'box'")
+    if kind == "mask":  # its pixels come from the sidecar
+        return MaskPrompt(frame, label, shape, b"")
+    raise PromptError(f"kind {row.get('kind')!r} is not 'point', 'box' or 'mask'")

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import base64
 import math
-import zlib
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..errors import PromptError
-from .labels import MAX_LABEL
+from .labels import MAX_LABEL, pack_mask, unpack_mask
 
 
 @dataclass(frozen=True)
@@ -94,13 +93,10 @@ class MaskPrompt(_PromptBase):
     @classmethod
     def from_array(cls, frame: int, label: int, mask: np.ndarray, **kw: Any) -> MaskPrompt:
         mask = np.asarray(mask, bool)
-        bits = zlib.compress(np.packbits(mask).tobytes(), 1)
-        return cls(frame, label, (int(mask.shape[0]), int(mask.shape[1])), bits, **kw)
+        return cls(frame, label, (int(mask.shape[0]), int(mask.shape[1])), pack_mask(mask), **kw)
 
     def array(self) -> np.ndarray:
-        h, w = self.shape
-        packed = np.frombuffer(zlib.decompress(self.bits), np.uint8)
-        return np.unpackbits(packed, count=h * w).reshape(h, w).astype(bool)
+        return unpack_mask(self.bits, self.shape)
 
     def distance(self, y: float, x: float) -> float:
         """0 inside the mask, else infinite: a mask is removed by clicking on it."""

@@ -6,7 +6,6 @@ lazily decoded frames in place of a tensor of every frame.
 
 from __future__ import annotations
 
-import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ import numpy as np
 import torch
 
 from .features import FeatureCache, SamState
+from .labels import pack_mask, unpack_mask
 
 # Everything a prompt edit or a propagation changes; the rest (frames, feature
 # cache, constants) is derived and left alone by undo.
@@ -140,7 +140,7 @@ def capture_base(state: dict[str, Any], frame: int, label: int, labels: np.ndarr
     if output is None:
         mine = labels == label
         if mine.any():
-            pixels = zlib.compress(np.packbits(mine).tobytes(), 1)
+            pixels = pack_mask(mine)
     return Base(output, None if tracked is None else dict(tracked), pixels)
 
 
@@ -163,5 +163,4 @@ def base_pixels(base: Base, shape: tuple[int, int]) -> np.ndarray:
     """The object's saved pixels on the frame as a boolean (Y, X) mask."""
     if base.pixels is None:
         return np.zeros(shape, bool)
-    bits = np.frombuffer(zlib.decompress(base.pixels), np.uint8)
-    return np.unpackbits(bits, count=shape[0] * shape[1]).reshape(shape).astype(bool)
+    return unpack_mask(base.pixels, shape)

@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import PromptError
 from .core import SessionCore
 from .labels import composite
+from .masks import pin
 from .prompts import BoxPrompt, MaskPrompt, PointPrompt, Prompt
 from .quality import measure, without_label
 from .replay import batch_by_key, batch_members, merge_batch, replay_groups
@@ -39,7 +40,15 @@ class Tracker:
             if len(obj_ids)
             else np.zeros((0, *self.frame_shape), np.float32)
         )
-        out = composite(logits, list(obj_ids), known, labels.get(frame))
+        previous = labels.get(frame)
+        out = composite(logits, list(obj_ids), known, previous)
+        # Labels SAM2 does not track (loaded, painted by hand) keep their pixels
+        # wherever no tracked label claims them; the frame's record lists them.
+        before = core.record.quality.get(frame)
+        if before is not None and set(before["label"].tolist()) - set(sam["obj_ids"]):
+            stray = (out == 0) & (previous != 0) & ~np.isin(previous, sam["obj_ids"])
+            out[stray] = previous[stray]
+        pin(out, frame, core.record.prompts, core.record.manual)
         labels.set(frame, out)
         # Quality as the frame is produced: SAM2's scores and one pass over the pixels.
         answered = [i for i, k in enumerate(known) if k]
@@ -85,12 +94,18 @@ class Tracker:
         if (frame, label) not in core.record.bases:
             base = capture_base(core.sam, frame, label, core.labels.get(frame))
             core.update(bases={**core.record.bases, (frame, label): base})
-        masks = [p for p in prompts if isinstance(p, MaskPrompt)]
+        masks = [i for i, p in enumerate(prompts) if isinstance(p, MaskPrompt)]
         if masks:
+            # A mask replaces everything before it (as sam2 does); what came after
+            # it refines SAM2's mask, sent as one batch.
+            mask = prompts[masks[-1]]
             _, obj_ids, logits = self.predictor.add_new_mask(
-                core.sam, frame_idx=frame, obj_id=label, mask=masks[-1].array()
+                core.sam, frame_idx=frame, obj_id=label, mask=mask.array()
             )
-            return self.store(frame, list(obj_ids), logits)
+            prompts = prompts[masks[-1] + 1 :]
+            if not prompts:
+                return self.store(frame, list(obj_ids), logits)
+            batched = True
         points = [p for p in prompts if isinstance(p, PointPrompt)]
         boxes = [p for p in prompts if isinstance(p, BoxPrompt)]
         given: dict[str, Any] = {}
@@ -182,7 +197,8 @@ class Tracker:
             core.labels.set(frame, labels)
 
     def drop_object(self, label: int) -> None:
-        """Remove an object: its prompts, its SAM2 memory and its labels everywhere."""
+        """Remove an object: its prompts, its SAM2 memory, what was drawn of it, its
+        daughters' link to it, and its labels everywhere."""
         core = self.core
         rec = core.record
         core.update(
@@ -190,9 +206,16 @@ class Tracker:
             pending=[p for p in rec.pending if p.label != label],
             bases={k: b for k, b in rec.bases.items() if k[1] != label},
             quality=without_label(rec.quality, label),
+            manual={k: e for k, e in rec.manual.items() if k[1] != label},
+            drawn=rec.drawn - {label},
+            parents={d: m for d, m in rec.parents.items() if label not in (d, m)},
         )
         if label in core.sam["obj_id_to_idx"]:
             self.predictor.remove_object(core.sam, label, need_output=False)
         for t in core.labels.labelled_frames():
-            if (core.labels.get(t) == label).any():
-                self.refresh(t)
+            frame = core.labels.get(t)
+            if (frame == label).any():
+                if core.sam["obj_ids"]:
+                    frame = self.refresh(t)
+                frame[frame == label] = 0
+                core.labels.set(t, frame)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -11,12 +12,18 @@ from .._atomic import atomic_path
 from .protocol import LabelSource
 
 
-def tracks_table(source: LabelSource, extra_axis: tuple[str, int] | None = None) -> pd.DataFrame:
-    """One row per object per frame it appears in: track_id, t, [z,] y, x.
+def tracks_table(
+    source: LabelSource,
+    extra_axis: tuple[str, int] | None = None,
+    parents: Mapping[int, int] | None = None,
+) -> pd.DataFrame:
+    """One row per object per frame it appears in: track_id, t, [z,] y, x, parent_id.
 
     The frame column is named after the propagation axis (t or z). For 4D data,
     ``extra_axis`` = (letter, index) adds the fixed axis so columns stay in napari's
-    track_id, t, z, y, x order.
+    track_id, t, z, y, x order. ``parent_id`` is the mother's track id of a daughter
+    after a division (``parents``: daughter → mother), else 0; napari's Tracks layer
+    takes it as ``graph={d: [m]}``.
     """
     frame_col = source.frame_axis.lower()
     rows = []
@@ -34,12 +41,13 @@ def tracks_table(source: LabelSource, extra_axis: tuple[str, int] | None = None)
             }
         )
         rows.append(df)
-    columns = ["track_id", frame_col, "y", "x"]
+    columns = ["track_id", frame_col, "y", "x", "parent_id"]
     if extra_axis is not None:
         columns.insert(1 if extra_axis[0].lower() == "t" else 2, extra_axis[0].lower())
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
     out = pd.concat(rows, ignore_index=True)
+    out["parent_id"] = out["track_id"].map(dict(parents or {})).fillna(0).astype(int)
     if extra_axis is not None:
         out[extra_axis[0].lower()] = extra_axis[1]
     out = out[columns].sort_values(["track_id", frame_col], kind="stable")

@@ -9,6 +9,7 @@ for :class:`~.folder.SavedSession`. A new kind of state is one more codec.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import zlib
@@ -21,6 +22,7 @@ from ..._atomic import write_atomic
 from ...errors import AutosaveError
 from ..core import SessionState, Snapshot
 from ..labels import LABEL_DTYPE
+from ..masks import ManualEdit
 from ..prompts import Prompt, prompt_from_json
 from ..quality import RECORD
 
@@ -72,6 +74,60 @@ class QualityCodec:
 
     def adopt(self, quality: dict[int, np.ndarray]) -> None:
         self._written = dict(quality)
+
+
+class HandCodec:
+    """``hand.json``: what was made by hand beside the prompts: manual edits (pixels
+    SAM2 does not see, packed and base64-coded), labels that exist as pixels only,
+    and divisions (daughter → mother)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "hand.json"
+        self._written: bytes | None = None
+
+    @staticmethod
+    def encode(record: SessionState) -> bytes:
+        b64 = lambda data: base64.b64encode(data).decode("ascii")  # noqa: E731
+        manual = [
+            {"frame": t, "label": label, "shape": list(e.shape)}
+            | {"add": b64(e.add), "remove": b64(e.remove)}
+            for (t, label), e in sorted(record.manual.items())
+        ]
+        parents = {str(d): m for d, m in sorted(record.parents.items())}
+        return json.dumps(
+            {"manual": manual, "drawn": sorted(record.drawn), "parents": parents}, indent=0
+        ).encode()
+
+    def write(self, snap: Snapshot) -> None:
+        data = self.encode(snap.record)
+        if data == self._written:
+            return
+        empty = not (snap.record.manual or snap.record.drawn or snap.record.parents)
+        if empty and not self.path.exists():
+            self._written = data
+            return
+        write_atomic(self.path, data)
+        self._written = data
+
+    def read(self) -> dict[str, Any]:
+        """An unreadable file raises: resuming without the hand-made pixels loses them."""
+        if not self.path.is_file():
+            return {}
+        try:
+            raw = json.loads(self.path.read_bytes())
+            manual = {
+                (int(e["frame"]), int(e["label"])): ManualEdit(
+                    (int(e["shape"][0]), int(e["shape"][1])),
+                    base64.b64decode(e["add"]),
+                    base64.b64decode(e["remove"]),
+                )
+                for e in raw.get("manual", [])
+            }
+            drawn = frozenset(int(label) for label in raw.get("drawn", []))
+            parents = {int(d): int(m) for d, m in raw.get("parents", {}).items()}
+        except (OSError, ValueError, TypeError, KeyError, IndexError) as exc:
+            raise AutosaveError(f"{self.path}: saved hand edits are unreadable ({exc})") from exc
+        return {"manual": manual, "drawn": drawn, "parents": parents}
 
 
 class LabelsCodec:

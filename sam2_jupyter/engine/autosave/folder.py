@@ -11,6 +11,8 @@ state that was shown, one codec per kind of state (:mod:`.codecs`):
   rebuilt exactly as it was sent;
 * ``quality/<frame>.npy``: what SAM2 said of each label on each produced frame
   (its presence score, area, centroid), written with the frame's labels;
+* ``hand.json``: pixels painted or erased by hand that SAM2 does not see, labels
+  that exist as pixels only, and divisions (see :class:`.codecs.HandCodec`);
 * ``sam2/``: SAM2's own prompt state (conditioning outputs, inputs, tracked
   frames), so that corrections made on tracked frames come back exactly (see
   :mod:`.sam2_state`);
@@ -42,7 +44,7 @@ from ...errors import AutosaveError
 from ...io import Stack
 from ..core import Snapshot
 from ..prompts import Prompt
-from .codecs import LabelsCodec, PromptsCodec, QualityCodec
+from .codecs import HandCodec, LabelsCodec, PromptsCodec, QualityCodec
 from .sam2_state import Sam2Codec, SavedTracker
 
 FORMAT = 1
@@ -99,6 +101,9 @@ class SavedSession:
     pending: list[Prompt]
     labels: dict[int, bytes]
     quality: dict[int, np.ndarray] = field(default_factory=dict)
+    manual: dict[tuple[int, int], Any] = field(default_factory=dict)
+    drawn: frozenset[int] = frozenset()
+    parents: dict[int, int] = field(default_factory=dict)
     view: dict[str, int] = field(default_factory=dict)
     saved_at: str = ""
     problems: list[str] = field(default_factory=list)
@@ -132,10 +137,11 @@ class Autosave:
         self._view: dict[str, int] = {}
         self.labels = LabelsCodec(self.folder)
         self.quality = QualityCodec(self.folder)
+        self.hand = HandCodec(self.folder)
         self.prompts = PromptsCodec(self.folder)
         self.sam2 = Sam2Codec(self.folder)
         # Written in this order: the SAM2 state names the prompts it belongs to.
-        self.codecs = (self.labels, self.quality, self.sam2, self.prompts)
+        self.codecs = (self.labels, self.quality, self.hand, self.sam2, self.prompts)
         # The worker saves edits while the notebook thread saves the view.
         self._lock = threading.RLock()
         try:
@@ -167,6 +173,7 @@ class Autosave:
         quality = QualityCodec(folder).read()
         values["problems"] += quality.pop("problems")
         values |= quality
+        values |= HandCodec(folder).read()
         values |= Sam2Codec(folder).read(values["prompts_bytes"])
         return SavedSession(
             folder,

@@ -116,6 +116,7 @@ class Resumer:
                     bases=bases,
                     group=group,
                     quality={t: q for t, q in saved.quality.items() if t < n},
+                    **self._hand(saved),
                 )
                 core.labels.restore(labels)
                 return live
@@ -123,7 +124,13 @@ class Resumer:
             # Frames the replay produced have this model's quality; the rest, the saved.
             quality = {t: q for t, q in saved.quality.items() if t < n}
             quality.update(core.record.quality)
-            core.update(prompts=saved.prompts, pending=saved.pending, group=group, quality=quality)
+            core.update(
+                prompts=saved.prompts,
+                pending=saved.pending,
+                group=group,
+                quality=quality,
+                **self._hand(saved),
+            )
             if saved.model != this_model:
                 # Another model made the saved labels: prompted frames show this
                 # model's masks; propagated ones stay until propagated again.
@@ -139,6 +146,11 @@ class Resumer:
                     )
             core.labels.restore(labels)
             return None
+
+    def _hand(self, saved: SavedSession) -> dict[str, Any]:
+        n = self.stack.n_frames
+        manual = {k: e for k, e in saved.manual.items() if k[0] < n}
+        return {"manual": manual, "drawn": saved.drawn, "parents": saved.parents}
 
     def sync(self) -> None:
         """Write what changed (the core calls it after every committed change)."""
