@@ -30,9 +30,10 @@ class FakeBrowser:
             into = self.messages if "seq" in content else self.other
             into.append((content, list(buffers or [])))
 
-    def send(self, **content: Any) -> None:
-        """A message from the front end (``type=...`` and its fields)."""
-        self.a.controller.receive(content, [])
+    def send(self, buffers: list[bytes] | None = None, **content: Any) -> None:
+        """A message from the front end (``type=...`` and its fields, and the binary
+        buffers it carries)."""
+        self.a.controller.receive(content, buffers or [])
 
     def ready(self) -> None:
         self.send(type="ready")

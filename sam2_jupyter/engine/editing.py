@@ -89,10 +89,11 @@ def load_volume(core: SessionCore, volume: np.ndarray) -> list[int]:
     for t in range(volume.shape[0]):
         frame = np.ascontiguousarray(volume[t])
         core.labels.set(t, frame)
-        rec = _keep_scores(measure(frame, [], [], []), quality.get(t))
+        measured = measure(frame, [], [], [])
+        found.update(measured["label"].tolist())
+        rec = _keep_scores(measured, quality.get(t))
         if rec.size:
             quality[t] = rec
-            found.update(rec["label"].tolist())
         else:
             quality.pop(t, None)
     tracked = set(core.sam["obj_ids"]) | {p.label for p in core.record.prompts}

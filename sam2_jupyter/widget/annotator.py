@@ -116,6 +116,17 @@ class Annotator(w.HBox):
     def frame(self, t: int) -> None:
         self.canvas.frame = int(t)
 
+    def seed_from_labels(self, labels: Any, frame: int | None = None) -> Any:
+        """Every object of a label image (an array or a label TIFF; for a volume, its
+        slice at ``frame``) becomes a label SAM2 tracks from ``frame`` (default: the
+        frame in view). Runs on the annotator's worker; returns its Future."""
+        return self.controller.seeding.seed_from_labels(labels, frame)
+
+    def load_labels(self, volume: Any) -> Any:
+        """Show a whole (frames, Y, X) label volume for review and correction (an
+        array or a label TIFF). Runs on the annotator's worker; returns its Future."""
+        return self.controller.seeding.load_labels(volume)
+
     def wait(self, timeout: float | None = None) -> None:
         """Block until queued jobs (clicks, propagation) have run."""
         self.controller.worker.join_idle(timeout)

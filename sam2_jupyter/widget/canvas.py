@@ -44,6 +44,11 @@ class AnnotatorCanvas(anywidget.AnyWidget):
     # Playback runs in the browser; while it plays the kernel encodes frames ahead.
     playing = traitlets.Bool(False).tag(sync=True)
     play_fps = traitlets.Float(10.0, min=0.5, max=60.0).tag(sync=True)
+    # Editing: the active tool, the brush radius in image pixels, and whether a fix
+    # becomes a mask prompt SAM2 tracks ("track the fix") or manual pixels.
+    tool = traitlets.Enum(("prompt", "brush", "eraser", "fill"), "prompt").tag(sync=True)
+    brush_size = traitlets.Float(8.0, min=1.0, max=200.0).tag(sync=True)
+    track_fix = traitlets.Bool(True).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)
     view_height = traitlets.Int(480).tag(sync=True)
     # Device pixels along the canvas' longer side, reported by the browser: frames

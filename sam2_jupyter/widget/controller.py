@@ -17,7 +17,7 @@ from ..engine import Session
 from ..exports import label_color
 from ..io import Stack
 from ..models import Model
-from . import prompting
+from . import editing, prompting
 from .canvas import AnnotatorCanvas
 from .files import FileActions
 from .jobs import Jobs
@@ -26,6 +26,7 @@ from .messages import Ack, MessageError, Ready, parse_message
 from .panels import Controls
 from .precompute import Precompute
 from .propagation import Propagator
+from .seeding import Seeding
 from .sessions import SessionOptions, SessionPool
 from .stream import FrameStream
 from .timeline import Timeline
@@ -57,6 +58,7 @@ class Controller:
         self.propagator = Propagator(self, controls.propagate_group)
         self.precompute = Precompute(self, controls.propagate_group)
         self.files = FileActions(controls.files, self)
+        self.seeding = Seeding(self, controls.seed_group)
         self.loader = ModelLoader(self, controls.model, self.set_model)
         self._handlers: dict[type, Callable[[Any], Any]] = {
             Ack: lambda m: self.stream.acked(m.seq),
@@ -66,6 +68,7 @@ class Controller:
                 self.timeline.reset(),
             ),
             **prompting.handlers(self),
+            **editing.handlers(self),
         }
         self._wire()
         self.stream.show(canvas.frame)

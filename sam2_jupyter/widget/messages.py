@@ -73,6 +73,44 @@ class NextLabel:
 
 
 @dataclass(frozen=True)
+class Stroke:
+    """A brush or eraser stroke, one message per stroke: the polyline arrives as its
+    one binary buffer (``data``: little-endian float32 (x, y) pairs, image pixels);
+    the kernel paints every pixel whose centre lies within ``radius`` of it."""
+
+    type: ClassVar[str] = "stroke"
+    max_buffer: ClassVar[int] = 65_536 * 8
+    frame: int
+    label: int
+    radius: float
+    erase: bool
+    track: bool
+    data: bytes = b""
+
+
+@dataclass(frozen=True)
+class Fill:
+    """Flood fill: the region under (y, x) on the frame (same label value,
+    4-connected) becomes ``label``."""
+
+    type: ClassVar[str] = "fill"
+    frame: int
+    y: float
+    x: float
+    label: int
+    track: bool
+
+
+@dataclass(frozen=True)
+class SetParent:
+    """A division: ``daughter`` divided from ``mother`` (0 clears the link)."""
+
+    type: ClassVar[str] = "set_parent"
+    daughter: int
+    mother: int
+
+
+@dataclass(frozen=True)
 class DeleteLabel:
     """The object list's delete button: remove a label everywhere (undoable)."""
 
@@ -95,11 +133,36 @@ class Ready:
     type: ClassVar[str] = "ready"
 
 
-MESSAGES: dict[str, type] = {
-    cls.type: cls for cls in (Point, Box, Remove, Undo, Redo, NextLabel, DeleteLabel, Ack, Ready)
-}
+_TYPES = (
+    Point,
+    Box,
+    Remove,
+    Undo,
+    Redo,
+    NextLabel,
+    Stroke,
+    Fill,
+    SetParent,
+    DeleteLabel,
+    Ack,
+    Ready,
+)
+MESSAGES: dict[str, type] = {cls.type: cls for cls in _TYPES}
 
-Message = Point | Box | Remove | Undo | Redo | NextLabel | DeleteLabel | Ack | Ready
+Message = (
+    Point
+    | Box
+    | Remove
+    | Undo
+    | Redo
+    | NextLabel
+    | Stroke
+    | Fill
+    | SetParent
+    | DeleteLabel
+    | Ack
+    | Ready
+)
 
 
 def _convert(name: str, kind: Any, value: Any) -> Any:

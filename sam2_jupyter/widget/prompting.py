@@ -22,11 +22,19 @@ def markers(session: Session | None, frame: int) -> list[dict[str, Any]]:
     if session is None:
         return []
     return [
-        p.to_json() | {"pending": pending}
+        _marker(p) | {"pending": pending}
         for pending, group in ((False, session.prompts), (True, session.pending))
         for p in group
         if p.frame == frame
     ]
+
+
+def _marker(p: Any) -> dict[str, Any]:
+    """What the browser draws of a prompt: a mask's pixels are on the canvas already
+    (the labels), so its bits stay in the kernel."""
+    out = p.to_json()
+    out.pop("bits", None)
+    return out
 
 
 def submit_edit(ctx: Context, edit: Callable[[Session], Any]) -> Future[Any]:

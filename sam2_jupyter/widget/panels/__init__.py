@@ -14,6 +14,7 @@ import ipywidgets as w
 from .files import FilesPanel, files_panel
 from .model import ModelPanel, model_panel
 from .propagate import PropagatePanel, propagate_panel
+from .seed import SeedPanel, seed_panel
 from .status import StatusPanel, status_panel
 from .view import ViewPanel, view_panel
 
@@ -24,6 +25,7 @@ class Controls:
     view: ViewPanel
     propagate_group: PropagatePanel
     files: FilesPanel
+    seed_group: SeedPanel
     status_group: StatusPanel
     box: w.VBox
 
@@ -43,6 +45,7 @@ class Controls:
                 self.view,
                 self.propagate_group,
                 self.files,
+                self.seed_group,
                 self.status_group,
             )
             for f in fields(group)
@@ -56,6 +59,7 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
         view_panel(n_frames, n_other, other_axis),
         propagate_panel(n_frames),
         files_panel(),
+        seed_panel(),
         status_panel(),
     )
     box = w.VBox([g.box for g in groups], layout=w.Layout(min_width="340px"))
