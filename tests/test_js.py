@@ -91,20 +91,28 @@ def test_every_intent_is_a_message_the_kernel_accepts():
     script = """
       import * as i from "./src/intents.js";
       const all = [i.point(2, 10.5, 20.25, 3, false), i.box(1, 1.5, 2.5, 30, 40.75, 2),
-        i.remove(0, 5, 6, 0.5), i.undo(), i.redo(), i.nextLabel(), i.deleteLabel(4), i.ack(17),
-        i.ready()];
+        i.remove(0, 5, 6, 0.5), i.undo(), i.redo(), i.nextLabel(), i.deleteLabel(4), i.setParent(5, 2), i.ack(17),
+        i.ready(), i.stroke(2, 3, 4.5, false, true, [1, 2, 3, 4]).content,
+        i.fill(1, 10.5, 20.25, 3, false)];
       process.stdout.write(JSON.stringify(all));
     """
     sent = json.loads(run_node(script))
     assert sorted(m["type"] for m in sent) == sorted(MESSAGES)
     for content in sent:
         cls = MESSAGES[content["type"]]
-        # Every field is sent, defaults included, and nothing else.
-        assert list(content) == ["type"] + [f.name for f in fields(cls)]
-        msg = parse_message(content)
+        # Every field is sent, defaults included, and nothing else; a message with a
+        # declared buffer gets its ``data`` from the buffer.
+        names = [f.name for f in fields(cls) if not (f.name == "data" and _buffered(cls))]
+        assert list(content) == ["type", *names]
+        buffers = [b"\0" * 8] if _buffered(cls) else []
+        msg = parse_message(content, buffers)
         assert type(msg) is cls
-        for f in fields(cls):
-            assert getattr(msg, f.name) == content[f.name]
+        for name in names:
+            assert getattr(msg, name) == content[name]
+
+
+def _buffered(cls: type) -> bool:
+    return bool(getattr(cls, "max_buffer", 0))
 
 
 def _typedefs(source: str) -> dict[str, list[tuple[str, str]]]:
@@ -128,5 +136,7 @@ def test_intent_typedefs_mirror_the_python_messages():
     typedefs = _typedefs((JS / "src" / "intents.js").read_text())
     assert sorted(typedefs) == sorted(cls.__name__ for cls in MESSAGES.values())
     for kind, cls in MESSAGES.items():
-        expected = [("type", f'"{kind}"')] + [(f.name, str(f.type)) for f in fields(cls)]
+        expected = [("type", f'"{kind}"')] + [
+            (f.name, str(f.type)) for f in fields(cls) if not (f.name == "data" and _buffered(cls))
+        ]
         assert typedefs[cls.__name__] == expected, cls.__name__

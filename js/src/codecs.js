@@ -1,4 +1,5 @@
-// Binary payloads from the kernel: run-length labels and label colours.
+// Binary payloads: run-length labels from the kernel, label colours, and the brush's
+// polyline to the kernel.
 
 /**
  * Decode run-length labels: little-endian pairs of (uint16 value, uint32 run).
@@ -28,6 +29,20 @@ export function toDataView(data) {
   if (data instanceof DataView) return data;
   if (ArrayBuffer.isView(data)) return new DataView(data.buffer, data.byteOffset, data.byteLength);
   return new DataView(data);
+}
+
+/**
+ * A polyline as the kernel reads a stroke's buffer: little-endian float32 (x, y) pairs
+ * in image pixels. Written through a DataView so the byte order does not depend on the
+ * machine's (a Float32Array's buffer would be native-endian).
+ * @param {ArrayLike<number>} points  x0, y0, x1, y1, …
+ * @returns {ArrayBuffer} 4 × points.length bytes
+ */
+export function encodePoints(points) {
+  const buffer = new ArrayBuffer(points.length * 4);
+  const view = new DataView(buffer);
+  for (let i = 0; i < points.length; i++) view.setFloat32(i * 4, points[i], true);
+  return buffer;
 }
 
 const GOLDEN = 0.618033988749895;

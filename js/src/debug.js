@@ -2,9 +2,13 @@
 // each draw the canvas carries data-seq, data-frame, data-labelled, data-draw-ms and
 // data-lossless, and `canvas.sam2jDebug` holds the renderer (and the extras index.js
 // passes, such as the summary). Other parts report their own data-* values through
-// report() (the timeline's draws, the object list's labels, the optimistic markers);
-// these are kept while debug is off and written only while it is on. Nothing costly
-// runs otherwise (counting labelled pixels is a loop over every pixel).
+// report() (the timeline's draws, the object list's labels, the optimistic markers,
+// and on the canvas the editing tools': data-tool, the active tool; data-stroke-points,
+// the points of the last stroke sent; data-strokes-sent, how many; data-stroke-draw-ms,
+// for the last pointer move painted, ms from the event's timeStamp to the stroke drawn
+// in its animation frame); these are kept while debug is off and written only while
+// it is on. Nothing costly runs otherwise (counting labelled pixels is a loop over
+// every pixel).
 
 import { listen } from "./sync.js";
 

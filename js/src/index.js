@@ -12,8 +12,14 @@ import { createRenderer } from "./render.js";
 import { createStatus } from "./status.js";
 import { mountStream } from "./stream.js";
 import { createSummary } from "./summary.js";
-import { bindEvents, createSync, listen } from "./sync.js";
+import { bindEvents, createSend, createSync, listen } from "./sync.js";
 import { createTimeline } from "./timeline.js";
+import { createToolbar } from "./toolbar.js";
+import { createToolState } from "./tools/active.js";
+import { createBrushTool } from "./tools/brush.js";
+import { createCursor } from "./tools/cursor.js";
+import { createFillTool } from "./tools/fill.js";
+import { createPickTool } from "./tools/pick.js";
 import { createPromptTool } from "./tools/prompt.js";
 import { createViewport } from "./viewport.js";
 
@@ -23,7 +29,7 @@ function element(tag, className) {
   return node;
 }
 
-/** root > (stage > scene canvas, marks canvas), [timeline, objects, play bar], status bar */
+/** root > [toolbar], (stage > scene canvas, marks canvas), [timeline, objects, play bar], status bar */
 function buildDom(el) {
   const root = element("div", "sam2j");
   root.dataset.jpSuppressContextMenu = ""; // JupyterLab's menu stays shut on right click
@@ -35,12 +41,12 @@ function buildDom(el) {
   stage.append(canvas, marks);
   root.append(stage, bar);
   el.appendChild(root);
-  return { root, canvas, marks, bar };
+  return { root, stage, canvas, marks, bar };
 }
 
 function render({ model, el }) {
   const dom = buildDom(el);
-  const send = (intent) => model.send(intent);
+  const send = createSend(model);
   const sync = createSync(model);
   const renderer = createRenderer(dom.canvas, dom.marks);
   const status = createStatus(model, dom.bar);
@@ -63,7 +69,24 @@ function render({ model, el }) {
     hidden: () => renderer.setHidden(new Set(model.get("hidden") ?? [])),
   };
   for (const set of Object.values(traits)) set();
-  const actions = createActions({ model, send, sync, viewport, tool, summary });
+  // The editing tools: which one is active, the brush / eraser, fill, pick, the cursor.
+  const report = (values) => debug.report(dom.canvas, values);
+  const tools = createToolState({ model, sync, report });
+  const brush = createBrushTool({ model, send, layer: renderer, scale: viewport.scale, report });
+  const filler = createFillTool({ model, send });
+  const picker = createPickTool({ sync, shown: () => renderer.state });
+  const cursor = createCursor({ model, canvas: dom.canvas, renderer, scale: viewport.scale, tool: tools.current });
+  const toolbar = createToolbar({ model, sync, tools });
+  dom.stage.before(toolbar.el);
+  // The cursor's radius is in screen pixels: it follows the tool and the zoom.
+  const zoomed =
+    (change) =>
+    (...args) => {
+      change(...args);
+      cursor.refresh();
+    };
+  const view = { fit: zoomed(viewport.fit) };
+  const actions = createActions({ model, send, sync, viewport: view, tool, summary, tools, picker });
   const timeline = createTimeline({ model, sync, summary, report: debug.report });
   const objects = createObjects({ model, sync, send, summary, report: debug.report });
   const playbar = createPlaybar({ model, sync, summary, shown: () => renderer.state.frame });
@@ -73,9 +96,14 @@ function render({ model, el }) {
   const refocus = (event) => {
     if (!(event.target instanceof HTMLInputElement)) dom.canvas.focus({ preventScroll: true });
   };
-  const offFocus = [timeline.el, objects.el].map((node) => bindEvents(node, [["pointerup", refocus]]));
+  const offFocus = [toolbar.el, timeline.el, objects.el].map((node) => bindEvents(node, [["pointerup", refocus]]));
 
+  const onDrawn = (seq, ms, msg) => {
+    debug.drawn(seq, ms);
+    brush.drawn(msg);
+  };
   const cleanups = [
+    tools.onChange(cursor.refresh),
     ...Object.entries(traits).map(([name, set]) =>
       listen(model, [name], () => {
         set();
@@ -87,17 +115,29 @@ function render({ model, el }) {
       point: tool.point,
       box: tool.box,
       remove: tool.remove,
-      zoom: viewport.zoom,
+      zoom: zoomed(viewport.zoom),
       pan: viewport.pan,
       dragBox: (rect) => {
         renderer.setDragBox(rect);
         renderer.requestDraw();
       },
       action: (name, at) => actions[name](at),
+      tool: tools.current,
+      stroke: brush,
+      fill: filler.fill,
+      pick: (x, y) => {
+        picker.pick(x, y);
+        tools.picked();
+      },
+      hover: cursor.move,
     }),
-    mountStream({ model, send, sink: renderer, onDrawn: debug.drawn, onError: status.error }),
+    mountStream({ model, send, sink: renderer, onDrawn, onError: status.error }),
     summary.mount(model, status.error),
     ...offFocus,
+    toolbar.dispose,
+    cursor.dispose,
+    brush.dispose,
+    tools.dispose,
     playbar.dispose,
     objects.dispose,
     timeline.dispose,

@@ -1,18 +1,25 @@
-// Pointer and keyboard on the canvas → the tool, the viewport and key actions. Pointer
-// Events with capture: a drag keeps reporting outside the canvas and ends exactly once
-// (pointerup, or pointercancel / lostpointercapture without an intent). Zoom and pan
-// stay in the browser; only intents reach the kernel.
+// Pointer and keyboard on the canvas → the active tool, the viewport and key actions.
+// Pointer Events with capture: a drag keeps reporting outside the canvas and ends
+// exactly once (pointerup, or pointercancel / lostpointercapture without an intent).
+// Zoom and pan stay in the browser; only intents reach the kernel.
 
 import { lookup } from "./keymap.js";
 import { bindEvents } from "./sync.js";
+import { paints } from "./tools/traits.js";
 
 /** CSS pixels a press may move and still count as a click. */
 export const CLICK_SLOP = 4;
 
 /**
- * Gestures: left click a positive point, right click a negative one (no context menu),
- * Shift+drag a box, Alt+click removes, any other drag pans, the wheel zooms at the
- * pointer. Keys (keymap.js) act only while the canvas has focus.
+ * Gestures by the active tool (on.tool()):
+ * - prompt: left click a positive point, right click a negative one, Shift+drag a box,
+ *   Alt+click removes;
+ * - brush / eraser: a left-button press paints a stroke until released (every
+ *   coalesced pointer event a point; a click paints a dot);
+ * - fill: a left click fills; pick: a left click picks.
+ * In every tool any other drag pans (with the brush: the middle or right button), the
+ * wheel zooms at the pointer, and there is no context menu. Keys (keymap.js) act only
+ * while the canvas has focus.
  * @param {HTMLElement} canvas
  * @param {object} on
  * @param {(cssX: number, cssY: number) => {x: number, y: number}} on.toImage
@@ -24,51 +31,82 @@ export const CLICK_SLOP = 4;
  * @param {(rect: {x0: number, y0: number, x1: number, y1: number} | null) => void} on.dragBox  CSS pixels
  * @param {(action: string, at: {x: number, y: number} | null) => void} on.action  a key's
  *   action; `at` is the image point under the pointer for bindings that need one
+ * @param {() => string} [on.tool]  the active tool; "prompt" when not given
+ * @param {{begin(x: number, y: number): void, extend(points: {x: number, y: number}[], stamp: number): void,
+ *   end(): void, cancel(): void}} [on.stroke]  image pixels; stamp: the event's timeStamp
+ * @param {(x: number, y: number) => void} [on.fill]  image pixels
+ * @param {(x: number, y: number) => void} [on.pick]  image pixels
+ * @param {(p: {x: number, y: number} | null) => void} [on.hover]  the pointer, CSS
+ *   pixels; null when it leaves the canvas
  * @returns {() => void} detach
  */
 export function attachInput(canvas, on) {
-  let press = null; // {id, button, x, y, lastX, lastY, shift, alt, moved}
+  let press = null; // {id, button, x, y, lastX, lastY, shift, alt, moved, tool, paint}
   let pointer = null; // where a pointer over the canvas is, CSS pixels
+  const hover = on.hover ?? (() => {});
 
-  const pos = (e) => {
+  const pos = (e, r = canvas.getBoundingClientRect()) => ({ x: e.clientX - r.left, y: e.clientY - r.top });
+  const boxing = () => press.tool === "prompt" && press.shift && press.button === 0;
+  /** A move's points in image pixels: every coalesced event where the browser has them. */
+  const strokePoints = (e) => {
     const r = canvas.getBoundingClientRect();
-    return { x: e.clientX - r.left, y: e.clientY - r.top };
+    const events = e.getCoalescedEvents?.() ?? [];
+    return (events.length ? events : [e]).map((ev) => {
+      const p = pos(ev, r);
+      return on.toImage(p.x, p.y);
+    });
   };
-  const boxing = () => press.shift && press.button === 0;
 
   const down = (e) => {
     canvas.focus({ preventScroll: true });
     if (press && press.id !== e.pointerId) return; // one gesture at a time
     const p = pos(e);
+    hover(p);
     press = { id: e.pointerId, button: e.button, x: p.x, y: p.y, lastX: p.x, lastY: p.y, moved: false };
-    press.shift = e.shiftKey;
-    press.alt = e.altKey;
+    Object.assign(press, { shift: e.shiftKey, alt: e.altKey, tool: on.tool?.() ?? "prompt" });
+    press.paint = paints(press.tool) && e.button === 0;
     try {
       canvas.setPointerCapture(e.pointerId);
     } catch {
       // A pointer the browser does not know as active (a synthetic event): no capture.
     }
     if (e.button === 1) e.preventDefault(); // middle-button drag pans; no autoscroll
+    if (press.paint) {
+      const a = on.toImage(p.x, p.y);
+      on.stroke.begin(a.x, a.y);
+    }
   };
   const move = (e) => {
     const p = pos(e);
     pointer = p;
+    hover(p);
     if (!press || e.pointerId !== press.id) return;
+    if (press.paint) return on.stroke.extend(strokePoints(e), e.timeStamp);
     if (Math.hypot(p.x - press.x, p.y - press.y) > CLICK_SLOP) press.moved = true;
     if (boxing()) on.dragBox({ x0: press.x, y0: press.y, x1: p.x, y1: p.y });
     else if (press.moved) on.pan(p.x - press.lastX, p.y - press.lastY);
     press.lastX = p.x;
     press.lastY = p.y;
   };
+  /** What a released press does, by its tool (other tools' drags have only panned). */
+  const finish = (start, end, stamp) => {
+    const click = !press.moved && press.button === 0;
+    if (press.paint) {
+      on.stroke.extend([end], stamp);
+      on.stroke.end();
+    } else if (press.tool === "fill" || press.tool === "pick") {
+      if (click) on[press.tool](end.x, end.y);
+    } else if (press.tool === "prompt") {
+      if (boxing() && press.moved) on.box(start.x, start.y, end.x, end.y);
+      else if (click && press.alt) on.remove(end.x, end.y);
+      else if (!press.moved && (press.button === 0 || press.button === 2)) on.point(end.x, end.y, press.button === 0);
+    }
+  };
   const up = (e) => {
     if (!press || e.pointerId !== press.id) return;
     const p = pos(e);
-    const start = on.toImage(press.x, press.y);
-    const end = on.toImage(p.x, p.y);
     if (boxing()) on.dragBox(null);
-    if (boxing() && press.moved) on.box(start.x, start.y, end.x, end.y);
-    else if (!press.moved && press.button === 0 && press.alt) on.remove(end.x, end.y);
-    else if (!press.moved && (press.button === 0 || press.button === 2)) on.point(end.x, end.y, press.button === 0);
+    finish(on.toImage(press.x, press.y), on.toImage(p.x, p.y), e.timeStamp);
     press = null;
     // Browsers release capture after a pointerup they fire; not after a synthetic one.
     if (canvas.hasPointerCapture?.(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
@@ -76,13 +114,15 @@ export function attachInput(canvas, on) {
   const cancel = (e) => {
     if (!press || e.pointerId !== press.id) return;
     if (boxing()) on.dragBox(null);
+    if (press.paint) on.stroke.cancel();
     press = null;
   };
   const leave = () => {
     pointer = null;
+    hover(null);
   };
   const context = (e) => {
-    // Right click is a negative point: neither the browser's nor JupyterLab's menu.
+    // Right click is a negative point (or pans): neither the browser's nor JupyterLab's menu.
     e.preventDefault();
     e.stopPropagation();
   };

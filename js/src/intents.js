@@ -1,7 +1,11 @@
 // Every message the browser sends to the kernel, one constructor each. The typedefs
 // mirror sam2_jupyter/widget/messages.py field for field (name, type, order; numbers
 // say int or float), and tests/test_js.py checks both that and that the kernel's
-// parse_message accepts what these constructors build.
+// parse_message accepts what these constructors build. A message is a JSON object
+// sent as `send(content)`; the one that carries binary data (stroke) is built as
+// {content, buffers} and sent as `send(content, buffers)`.
+
+import { encodePoints } from "./codecs.js";
 
 /**
  * A click: positive (left button) or negative (right button), in image pixels.
@@ -72,7 +76,46 @@
  * @property {"ready"} type
  */
 
-/** @typedef {Point | Box | Remove | Undo | Redo | NextLabel | DeleteLabel | Ack | Ready} Intent */
+/**
+ * A brush or eraser stroke: every pixel whose centre lies within `radius` of the
+ * polyline is painted with `label` (erase: cleared). With `track` the painted pixels
+ * become a mask prompt for SAM2; without, they stay manual pixels SAM2 does not see.
+ * The polyline itself is not a field: it travels as the message's one binary buffer,
+ * little-endian float32 (x, y) pairs in image pixels (codecs.js encodePoints).
+ * @typedef {object} Stroke
+ * @property {"stroke"} type
+ * @property {number} frame int
+ * @property {number} label int
+ * @property {number} radius float
+ * @property {boolean} erase
+ * @property {boolean} track
+ */
+
+/**
+ * Flood-fill the region under (y, x) with `label`; `track` as for Stroke.
+ * @typedef {object} Fill
+ * @property {"fill"} type
+ * @property {number} frame int
+ * @property {number} y float
+ * @property {number} x float
+ * @property {number} label int
+ * @property {boolean} track
+ */
+
+/**
+ * A division (the `d` key over the mother): `daughter` divided from `mother`; 0 clears.
+ * @typedef {object} SetParent
+ * @property {"set_parent"} type
+ * @property {number} daughter int
+ * @property {number} mother int
+ */
+
+/** @typedef {Point | Box | Remove | Undo | Redo | NextLabel | DeleteLabel | Ack | Ready | Stroke | Fill | SetParent} Intent */
+
+/**
+ * Sends an intent to the kernel, with binary buffers for the messages that carry them.
+ * @typedef {(intent: Intent, buffers?: ArrayBuffer[]) => void} Send
+ */
 
 /** @returns {Point} */
 export function point(frame, y, x, label, positive = true) {
@@ -117,4 +160,27 @@ export function ack(seq) {
 /** @returns {Ready} */
 export function ready() {
   return { type: "ready" };
+}
+
+/**
+ * @param {number} frame
+ * @param {number} label
+ * @param {number} radius  image pixels
+ * @param {boolean} erase
+ * @param {boolean} track
+ * @param {ArrayLike<number>} points  x0, y0, x1, y1, … in image pixels
+ * @returns {{content: Stroke, buffers: [ArrayBuffer]}} for send(content, buffers)
+ */
+export function stroke(frame, label, radius, erase, track, points) {
+  return { content: { type: "stroke", frame, label, radius, erase, track }, buffers: [encodePoints(points)] };
+}
+
+/** @returns {Fill} */
+export function fill(frame, y, x, label, track) {
+  return { type: "fill", frame, y, x, label, track };
+}
+
+/** @returns {SetParent} */
+export function setParent(daughter, mother) {
+  return { type: "set_parent", daughter, mother };
 }

@@ -1,5 +1,11 @@
 // Keys → named actions, as data. Pure: what an action does lives in actions.js, and
 // input.js only asks this table. Keys act only while the canvas has focus.
+//   Ctrl/Cmd+Z undo (prompts, strokes, fills), Ctrl/Cmd+Shift+Z or Ctrl/Cmd+Y redo;
+//   + / - next / previous label id, M next unused label; → . / ← , next / previous
+//   frame; 0 fit; ] [ next / previous flagged frame, } { next / previous prompted one;
+//   space play / pause; Delete or Backspace remove the prompt under the pointer;
+//   P prompt tool, B brush, E eraser, F fill; I picks the label under the pointer;
+//   < / > brush smaller / larger.
 
 /**
  * @typedef {object} Binding
@@ -35,6 +41,14 @@ export const KEYMAP = Object.freeze([
   { key: " ", mods: "", action: "play" },
   { key: "Delete", mods: "", action: "remove", atPointer: true },
   { key: "Backspace", mods: "", action: "remove", atPointer: true },
+  { key: "p", mods: "", action: "tool-prompt" },
+  { key: "b", mods: "", action: "tool-brush" },
+  { key: "e", mods: "", action: "tool-eraser" },
+  { key: "f", mods: "", action: "tool-fill" },
+  { key: "i", mods: "", action: "pick", atPointer: true },
+  { key: "d", mods: "", action: "parent", atPointer: true },
+  { key: "<", mods: "", action: "brush-smaller" },
+  { key: ">", mods: "", action: "brush-larger" },
 ]);
 
 /**

@@ -2,11 +2,12 @@
 // id, frames covered and flagged frames; the current label's row is highlighted. A
 // click on a row makes its label current; the eye checkbox (checked = shown) edits the
 // synced `hidden` trait; × sends delete_label (the kernel makes it undoable, so no
-// confirm dialog). Rows are kept per label and only their changed text is touched, and
+// confirm dialog); a daughter shows "↳ mother" (the `parents` trait), a click on it
+// removes the link. Rows are kept per label and only their changed text is touched, and
 // updates are coalesced to one per animation frame.
 
 import { labelColor } from "./codecs.js";
-import { deleteLabel } from "./intents.js";
+import { deleteLabel, setParent } from "./intents.js";
 import { perFrame } from "./schedule.js";
 import { bindEvents, listen } from "./sync.js";
 
@@ -19,15 +20,16 @@ import { bindEvents, listen } from "./sync.js";
  * @property {number} flags  flagged frames
  * @property {boolean} current
  * @property {boolean} hidden
+ * @property {number} parent  the mother's label after a division, 0 if none
  */
 
 /**
  * What the list shows, from the summary and the current label / hidden labels.
  * @param {{labels: number[], stats(label: number): {frames: number, first: number, last: number, flags: number}}} summary
- * @param {{label: number, hidden: ReadonlySet<number>}} state
+ * @param {{label: number, hidden: ReadonlySet<number>, parents?: Record<string, number>}} state
  * @returns {ObjectRow[]}
  */
-export function objectRows(summary, { label, hidden }) {
+export function objectRows(summary, { label, hidden, parents = {} }) {
   return summary.labels.map((id) => {
     const s = summary.stats(id);
     const [r, g, b] = labelColor(id);
@@ -39,6 +41,7 @@ export function objectRows(summary, { label, hidden }) {
       flags: s.flags,
       current: id === label,
       hidden: hidden.has(id),
+      parent: parents[String(id)] ?? 0,
     };
   });
 }
@@ -68,13 +71,14 @@ function buildRow(label) {
   eye.title = `show / hide label ${label}`;
   const swatch = child(row, "span", "sam2j-object-swatch");
   child(row, "span", "sam2j-object-id").textContent = String(label);
+  const parent = child(row, "span", "sam2j-object-parent");
   const frames = child(row, "span", "sam2j-object-frames");
   const flags = child(row, "span", "sam2j-object-flags");
   const del = child(row, "button", "sam2j-object-delete");
   del.type = "button";
   del.textContent = "×";
   del.title = `delete label ${label} (undo brings it back)`;
-  return { row, eye, swatch, frames, flags };
+  return { row, eye, swatch, parent, frames, flags };
 }
 
 /** Set a property only when it differs (keeps layout and focus undisturbed). */
@@ -85,6 +89,8 @@ function put(node, key, value) {
 function updateRow(r, d) {
   put(r.swatch.style, "background", d.colour);
   put(r.eye, "checked", !d.hidden);
+  put(r.parent, "textContent", d.parent ? `↳ ${d.parent}` : "");
+  put(r.parent, "title", d.parent ? `divided from ${d.parent} (click to undo the link)` : "");
   put(r.frames, "textContent", d.frames ? `${d.frames} frames · ${d.span}` : "no frames");
   put(r.flags, "textContent", d.flags ? `⚑ ${d.flags}` : "");
   put(r.flags, "title", d.flags ? `${d.flags} flagged frames` : "");
@@ -112,7 +118,8 @@ export function createObjects({ model, sync, send, summary, report = () => {} })
   const hidden = () => model.get("hidden") ?? [];
 
   function update() {
-    const descriptors = objectRows(summary, { label: model.get("label"), hidden: new Set(hidden()) });
+    const state = { label: model.get("label"), hidden: new Set(hidden()), parents: model.get("parents") ?? {} };
+    const descriptors = objectRows(summary, state);
     const seen = new Set();
     descriptors.forEach((d, i) => {
       let r = rows.get(d.label);
@@ -140,6 +147,7 @@ export function createObjects({ model, sync, send, summary, report = () => {} })
     const label = labelOf(e.target);
     if (!Number.isInteger(label) || e.target.classList.contains("sam2j-object-hide")) return;
     if (e.target.classList.contains("sam2j-object-delete")) send(deleteLabel(label));
+    else if (e.target.classList.contains("sam2j-object-parent")) send(setParent(label, 0));
     else if (label !== model.get("label")) sync.now({ label });
   };
   const change = (e) => {
@@ -153,7 +161,7 @@ export function createObjects({ model, sync, send, summary, report = () => {} })
       ["change", change],
     ]),
     summary.subscribe(refresh.request),
-    listen(model, ["label", "hidden"], refresh.request),
+    listen(model, ["label", "hidden", "parents"], refresh.request),
   ];
   update();
 

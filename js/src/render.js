@@ -1,13 +1,17 @@
 // Drawing in layers, at the device pixel ratio. Two stacked canvases of one size:
 // - scene: the frame image, then the label overlay (an image-sized canvas rebuilt only
 //   when the labels, the opacity or the hidden labels change; nearest-neighbour);
-// - marks: the stroke layer (image-sized, empty until a tool draws into it), then the
-//   prompt markers and the box being dragged.
-// A marker, drag box or stroke change redraws only the marks canvas. Draws requested
-// through requestDraw() are coalesced into one per animation frame.
+// - marks: the stroke layer (image-sized, empty until a tool draws into it; painted
+//   opaque, shown at STROKE_ALPHA as a whole), then the prompt markers, the box being
+//   dragged and the brush cursor (marks.js).
+// A marker, drag box, cursor or stroke change redraws only the marks canvas. Draws
+// requested through requestDraw() are coalesced into one per animation frame.
 
-import { labelColor, labelsToRgba } from "./codecs.js";
-import { toScreen } from "./view.js";
+import { labelsToRgba } from "./codecs.js";
+import { drawCursor, drawDragBox, drawPrompt } from "./marks.js";
+
+/** How opaque the stroke layer is shown: the paint reads as paint, the image shows through. */
+export const STROKE_ALPHA = 0.6;
 
 /** An image-sized offscreen canvas. */
 function imageLayer() {
@@ -43,6 +47,7 @@ export function createRenderer(scene, marks) {
     prompts: [],
     view: { scale: 1, tx: 0, ty: 0 },
     dragBox: null,
+    cursor: null, // the brush cursor, CSS pixels: {x, y, r, erase}
     cssW: 0,
     cssH: 0,
     dpr: 1,
@@ -79,40 +84,15 @@ export function createRenderer(scene, marks) {
 
   function drawMarks() {
     place(mctx, true);
-    if (stroke.used) mctx.drawImage(stroke.canvas, 0, 0);
+    if (stroke.used) {
+      mctx.globalAlpha = STROKE_ALPHA;
+      mctx.drawImage(stroke.canvas, 0, 0);
+      mctx.globalAlpha = 1;
+    }
     mctx.setTransform(state.dpr, 0, 0, state.dpr, 0, 0);
-    for (const p of state.prompts) drawPrompt(p);
-    if (state.dragBox) {
-      const b = state.dragBox;
-      mctx.setLineDash([4, 3]);
-      mctx.strokeStyle = "#fff";
-      mctx.lineWidth = 1.5;
-      mctx.strokeRect(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
-      mctx.setLineDash([]);
-    }
-  }
-
-  function drawPrompt(p) {
-    const [r, g, b] = labelColor(p.label);
-    // Dashed: waiting for segmentation (pending) or for the kernel (optimistic, fainter).
-    mctx.setLineDash(p.pending || p.optimistic ? [3, 2] : []);
-    mctx.globalAlpha = p.optimistic ? 0.6 : 1;
-    mctx.lineWidth = 2;
-    mctx.strokeStyle = `rgb(${r},${g},${b})`;
-    if (p.kind === "box") {
-      const a = toScreen(state.view, p.x0, p.y0);
-      const c = toScreen(state.view, p.x1, p.y1);
-      mctx.strokeRect(a.x, a.y, c.x - a.x, c.y - a.y);
-    } else {
-      const s = toScreen(state.view, p.x, p.y);
-      mctx.beginPath();
-      mctx.arc(s.x, s.y, 5, 0, 2 * Math.PI);
-      mctx.fillStyle = p.positive ? "#2ecc40" : "#ff4136";
-      mctx.fill();
-      mctx.stroke();
-    }
-    mctx.setLineDash([]);
-    mctx.globalAlpha = 1;
+    for (const p of state.prompts) drawPrompt(mctx, state.view, p);
+    if (state.dragBox) drawDragBox(mctx, state.dragBox);
+    if (state.cursor) drawCursor(mctx, state.cursor);
   }
 
   /** Draw the layers that changed, now. */
@@ -167,6 +147,11 @@ export function createRenderer(scene, marks) {
     },
     setDragBox(box) {
       state.dragBox = box;
+      dirty.marks = true;
+    },
+    /** @param {{x: number, y: number, r: number, erase: boolean} | null} cursor  CSS pixels */
+    setCursor(cursor) {
+      state.cursor = cursor;
       dirty.marks = true;
     },
     /** The stroke layer's context, in image pixels; call requestDraw() after drawing. */

@@ -67,8 +67,9 @@ function apply(msg, { image, labels }, sink) {
  * @param {(intent: import("./intents.js").Intent) => void} o.send
  * @param {Sink} o.sink
  * @param {Decoders} [o.decoders]
- * @param {(seq: number, ms: number) => void} [o.onDrawn]  after each draw: the sequence
- *   number and the milliseconds from arrival to drawn
+ * @param {(seq: number, ms: number, msg: {type: string, frame: number}) => void} [o.onDrawn]
+ *   after each draw: the sequence number, the milliseconds from arrival to drawn and
+ *   the message (the brush keeps a stroke drawn until its frame's labels are)
  * @param {(error: unknown) => void} [o.onError]
  * @param {() => number} [o.now]  milliseconds
  * @returns {() => void} cleanup
@@ -93,7 +94,7 @@ export function mountStream({
     }
     apply(msg, decoded, sink);
     sink.draw();
-    onDrawn(msg.seq, now() - received);
+    onDrawn(msg.seq, now() - received, msg);
     send(ack(msg.seq));
   };
   const receive = (msg, buffers) => {

@@ -8,13 +8,23 @@
  * @property {(name: string) => any} get
  * @property {(name: string, value: any) => void} set
  * @property {() => void} save_changes
- * @property {(content: object) => void} send
+ * @property {(content: object, callbacks?: unknown, buffers?: ArrayBuffer[]) => void} send
  * @property {(event: string, fn: Function) => void} on
  * @property {(event: string, fn: Function) => void} off
  */
 
 /** How long synced state must stay unchanged before it is saved (lonboard uses 300 ms). */
 export const SAVE_AFTER_MS = 300;
+
+/**
+ * Sending intents to the kernel: a plain message as `model.send(content)`, one with
+ * binary data (a stroke's points) with its buffers as anywidget's third argument.
+ * @param {Model} model
+ * @returns {import("./intents.js").Send}
+ */
+export function createSend(model) {
+  return (intent, buffers) => (buffers?.length ? model.send(intent, undefined, buffers) : model.send(intent));
+}
 
 /**
  * Call `fn` when any of the named traits changes.

@@ -97,3 +97,23 @@ test("space flips the playing trait and saves it", () => {
   assert.equal(model.get("playing"), false);
   assert.equal(model.saves, 2);
 });
+
+test("D over a label makes it the current label's mother; over itself or nothing, no message", () => {
+  const model = new FakeModel({ label: 2 });
+  const sent = [];
+  const under = { "10,10": 4, "20,20": 2 };
+  const picker = { at: (x, y) => under[`${x},${y}`] ?? 0, pick: () => 0 };
+  const actions = createActions({
+    model,
+    send: (m) => sent.push(m),
+    sync: {},
+    viewport: {},
+    tool: {},
+    summary: {},
+    picker,
+  });
+  actions.parent({ x: 10, y: 10 });
+  actions.parent({ x: 20, y: 20 });
+  actions.parent({ x: 0, y: 0 });
+  assert.deepEqual(sent, [{ type: "set_parent", daughter: 2, mother: 4 }]);
+});

@@ -5,6 +5,7 @@ export class FakeModel {
     this.traits = { ...traits };
     this.listeners = new Map();
     this.sent = [];
+    this.sendArgs = [];
     this.saves = 0;
     this.saved = [];
   }
@@ -18,8 +19,10 @@ export class FakeModel {
     this.saves += 1;
     this.saved.push({ ...this.traits });
   }
-  send(content) {
-    this.sent.push(content);
+  /** `sent` holds the contents; `sendArgs` every call's arguments as given. */
+  send(...args) {
+    this.sent.push(args[0]);
+    this.sendArgs.push(args);
   }
   on(event, fn) {
     if (!this.listeners.has(event)) this.listeners.set(event, new Set());

@@ -28,14 +28,24 @@ class FakeCanvas extends EventTarget {
   }
 }
 
-function setup() {
+function setup(tool) {
   const canvas = new FakeCanvas();
   const calls = [];
   const record =
     (name) =>
     (...args) =>
       calls.push([name, ...args]);
+  const active = { tool };
+  const tools = tool
+    ? {
+        tool: () => active.tool,
+        stroke: { begin: record("begin"), extend: record("extend"), end: record("end"), cancel: record("cancel") },
+        fill: record("fill"),
+        pick: record("pick"),
+      }
+    : {};
   const detach = attachInput(canvas, {
+    ...tools,
     toImage: (x, y) => ({ x: x / 2, y: y / 2 }),
     point: record("point"),
     box: record("box"),
@@ -45,8 +55,9 @@ function setup() {
     dragBox: record("dragBox"),
     action: record("action"),
   });
-  const fire = (type, x, y, extra = {}) => {
+  const fire = (type, x, y, { timeStamp = 0, ...extra } = {}) => {
     const e = new Event(type, { cancelable: true });
+    Object.defineProperty(e, "timeStamp", { value: timeStamp }); // read-only on Event
     Object.assign(e, { clientX: 100 + x, clientY: 50 + y, pointerId: 1, button: 0, ...extra });
     canvas.dispatchEvent(e);
     return e;
@@ -57,7 +68,7 @@ function setup() {
     canvas.dispatchEvent(e);
     return e;
   };
-  return { canvas, calls, detach, fire, key };
+  return { canvas, calls, detach, fire, key, active };
 }
 
 test("a left click is a positive point, a right click a negative one, with focus and capture", () => {
@@ -162,4 +173,92 @@ test("detach removes every listener", () => {
   fire("pointerup", 1, 1);
   key("ArrowRight");
   assert.deepEqual(calls, []);
+});
+
+test("brush: a press starts a stroke, each move adds its coalesced points, the release ends it", () => {
+  const { canvas, calls, fire } = setup("brush");
+  fire("pointerdown", 10, 10);
+  const coalesced = [
+    { clientX: 112, clientY: 60 },
+    { clientX: 114, clientY: 62 },
+  ];
+  fire("pointermove", 14, 12, { getCoalescedEvents: () => coalesced, timeStamp: 5 });
+  fire("pointermove", 20, 12, { getCoalescedEvents: () => [], timeStamp: 6 }); // none: the event itself
+  fire("pointerup", 20, 14, { timeStamp: 7 });
+  assert.deepEqual(calls, [
+    ["begin", 5, 5],
+    [
+      "extend",
+      [
+        { x: 6, y: 5 },
+        { x: 7, y: 6 },
+      ],
+      5,
+    ],
+    ["extend", [{ x: 10, y: 6 }], 6],
+    ["extend", [{ x: 10, y: 7 }], 7],
+    ["end"],
+  ]);
+  assert.deepEqual(canvas.captured, [1, "released 1"]);
+});
+
+test("brush: a click paints (no point, no pan); other buttons pan; a cancelled press cancels the stroke", () => {
+  const { calls, fire } = setup("eraser");
+  fire("pointerdown", 10, 10);
+  fire("pointerup", 10, 10);
+  fire("pointerdown", 10, 10, { button: 1 }); // middle button
+  fire("pointermove", 30, 10, { button: 1 });
+  fire("pointerup", 30, 10, { button: 1 });
+  fire("pointerdown", 10, 10, { button: 2 }); // right button: pans too, no negative point
+  fire("pointermove", 10, 30, { button: 2 });
+  fire("pointerup", 10, 30, { button: 2 });
+  fire("pointerdown", 10, 10, { shiftKey: true }); // Shift is no box with the brush
+  fire("pointercancel", 10, 10);
+  assert.deepEqual(calls, [
+    ["begin", 5, 5],
+    ["extend", [{ x: 5, y: 5 }], 0],
+    ["end"],
+    ["pan", 20, 0],
+    ["pan", 0, 20],
+    ["begin", 5, 5],
+    ["cancel"],
+  ]);
+});
+
+test("fill and pick: a left click acts; a drag pans; the tool is read at each press", () => {
+  const { calls, fire, active } = setup("fill");
+  fire("pointerdown", 10, 20);
+  fire("pointerup", 11, 20);
+  fire("pointerdown", 10, 20);
+  fire("pointermove", 30, 20);
+  fire("pointerup", 30, 20);
+  fire("pointerdown", 10, 20, { button: 2 });
+  fire("pointerup", 10, 20, { button: 2 });
+  active.tool = "pick";
+  fire("pointerdown", 8, 6);
+  fire("pointerup", 8, 6);
+  active.tool = "prompt";
+  fire("pointerdown", 8, 6);
+  fire("pointerup", 8, 6);
+  assert.deepEqual(calls, [
+    ["fill", 5.5, 10],
+    ["pan", 20, 0],
+    ["pick", 4, 3],
+    ["point", 4, 3, true],
+  ]);
+});
+
+test("the pointer over the canvas is reported for the brush cursor; null when it leaves", () => {
+  const canvas = new FakeCanvas();
+  const seen = [];
+  attachInput(canvas, { toImage: (x, y) => ({ x, y }), hover: (p) => seen.push(p), point() {} });
+  const fire = (type, x, y) => {
+    const e = new Event(type);
+    Object.assign(e, { clientX: 100 + x, clientY: 50 + y, pointerId: 1, button: 0 });
+    canvas.dispatchEvent(e);
+  };
+  fire("pointermove", 3, 4);
+  fire("pointerdown", 5, 6);
+  fire("pointerleave", 5, 6);
+  assert.deepEqual(seen, [{ x: 3, y: 4 }, { x: 5, y: 6 }, null]);
 });

@@ -26,6 +26,37 @@ test("each constructor builds its message with every field, in messages.py's ord
   assert.deepEqual(intents.ready(), { type: "ready" });
 });
 
+test("stroke: the fields in messages.py's order, the polyline as one float32 little-endian buffer", () => {
+  const { content, buffers } = intents.stroke(4, 2, 6.5, true, false, new Float32Array([1, 2, 3.25, 4]));
+  assert.deepEqual(Object.entries(content), [
+    ["type", "stroke"],
+    ["frame", 4],
+    ["label", 2],
+    ["radius", 6.5],
+    ["erase", true],
+    ["track", false],
+  ]);
+  assert.equal(buffers.length, 1);
+  assert.ok(buffers[0] instanceof ArrayBuffer);
+  const view = new DataView(buffers[0]);
+  assert.deepEqual(
+    [0, 4, 8, 12].map((o) => view.getFloat32(o, true)),
+    [1, 2, 3.25, 4],
+  );
+  assert.equal(intents.stroke(0, 1, 1, false, true, [7, 8]).buffers[0].byteLength, 8); // a dot: one point
+});
+
+test("fill: frame, y, x, label, track", () => {
+  assert.deepEqual(Object.entries(intents.fill(3, 10.5, 20.25, 9, true)), [
+    ["type", "fill"],
+    ["frame", 3],
+    ["y", 10.5],
+    ["x", 20.25],
+    ["label", 9],
+    ["track", true],
+  ]);
+});
+
 test("messages survive JSON (what the comm sends)", () => {
   const all = [
     intents.point(0, 1, 2, 3),
@@ -37,6 +68,8 @@ test("messages survive JSON (what the comm sends)", () => {
     intents.deleteLabel(2),
     intents.ack(1),
     intents.ready(),
+    intents.stroke(0, 1, 2, false, true, [1, 2]).content,
+    intents.fill(0, 1, 2, 3, false),
   ];
   for (const m of all) assert.deepEqual(JSON.parse(JSON.stringify(m)), m);
   assert.equal(new Set(all.map((m) => m.type)).size, all.length);

@@ -49,19 +49,61 @@ test("labels, frames, fit, next label, flag and prompt jumps, play", () => {
 });
 
 test("with Ctrl or Cmd only undo and redo are ours (browser zoom, tabs stay the browser's)", () => {
-  for (const k of ["+", "-", "0", "ArrowRight", "ArrowLeft", "m", "Delete", "a", "c", "v", "[", "]", "{", "}", " "]) {
+  for (const k of [
+    "+",
+    "-",
+    "0",
+    "ArrowRight",
+    "ArrowLeft",
+    "m",
+    "Delete",
+    "a",
+    "c",
+    "v",
+    "[",
+    "]",
+    "{",
+    "}",
+    " ",
+    "i",
+  ]) {
     assert.equal(action(k, { ctrlKey: true }), null, `Ctrl+${k}`);
     assert.equal(action(k, { metaKey: true, shiftKey: true }), null, `Cmd+Shift+${k}`);
   }
 });
 
-test("Delete and Backspace remove the prompt under the pointer", () => {
+test("Delete and Backspace remove the prompt under the pointer; I picks the label under it; D marks it the mother", () => {
   for (const k of ["Delete", "Backspace"]) {
     const b = lookup(key(k));
     assert.equal(b.action, "remove");
     assert.equal(b.atPointer, true);
   }
-  assert.ok(KEYMAP.filter((b) => b.atPointer).every((b) => b.action === "remove"));
+  assert.deepEqual(lookup(key("i")), { key: "i", mods: "", action: "pick", atPointer: true });
+  assert.equal(action("I", { shiftKey: true }), "pick");
+  assert.deepEqual(
+    KEYMAP.filter((b) => b.atPointer).map((b) => b.action),
+    ["remove", "remove", "pick", "parent"],
+  );
+  assert.deepEqual(lookup(key("d")), { key: "d", mods: "", action: "parent", atPointer: true });
+});
+
+test("tool keys P B E F, brush size < >", () => {
+  const cases = {
+    p: "tool-prompt",
+    b: "tool-brush",
+    e: "tool-eraser",
+    f: "tool-fill",
+    "<": "brush-smaller",
+    ">": "brush-larger",
+  };
+  for (const [k, expected] of Object.entries(cases)) {
+    assert.equal(action(k), expected, k);
+    assert.equal(action(k, { shiftKey: true }), expected, `Shift+${k}`);
+    assert.equal(action(k, { ctrlKey: true }), null, `Ctrl+${k}`); // Ctrl+P prints, Ctrl+F finds
+  }
+  assert.equal(action("P", { shiftKey: true }), "tool-prompt");
+  assert.equal(action(","), "frame-"); // "<" is Shift+"," on many layouts: the key value tells them apart
+  assert.equal(action("."), "frame+");
 });
 
 test("other keys are not ours", () => {
@@ -80,7 +122,8 @@ test("chord spells events as the table does", () => {
 test("the table binds each chord once, to an action that exists", () => {
   assert.doesNotThrow(() => indexKeymap(KEYMAP));
   assert.throws(() => indexKeymap([...KEYMAP, { key: "M", mods: "", action: "fit" }]), /bound twice/);
-  const actions = createActions({ model: null, send: null, sync: null, viewport: null, tool: null, summary: null });
+  const none = { model: null, send: null, sync: null, viewport: null, tool: null, summary: null };
+  const actions = createActions({ ...none, tools: null, picker: null });
   for (const b of KEYMAP) assert.equal(typeof actions[b.action], "function", b.action);
   assert.ok(Object.isFrozen(KEYMAP));
 });

@@ -15,8 +15,17 @@ test("object rows: colour, frames covered (1-based span), flags, current and hid
   ].flat();
   summary.apply({ type: "timeline", full: true, n_frames: 5, labels: [2, 7] }, [encodeRle(cells)]);
   const [r, g, b] = labelColor(2);
-  assert.deepEqual(objectRows(summary, { label: 7, hidden: new Set([2]) }), [
-    { label: 2, colour: `rgb(${r}, ${g}, ${b})`, frames: 3, span: "2–4", flags: 1, current: false, hidden: true },
+  assert.deepEqual(objectRows(summary, { label: 7, hidden: new Set([2]), parents: { 7: 2 } }), [
+    {
+      label: 2,
+      colour: `rgb(${r}, ${g}, ${b})`,
+      frames: 3,
+      span: "2–4",
+      flags: 1,
+      current: false,
+      hidden: true,
+      parent: 0,
+    },
     {
       label: 7,
       colour: `rgb(${labelColor(7).join(", ")})`,
@@ -25,6 +34,7 @@ test("object rows: colour, frames covered (1-based span), flags, current and hid
       flags: 0,
       current: true,
       hidden: false,
+      parent: 2,
     },
   ]);
   assert.deepEqual(objectRows(createSummary(), { label: 1, hidden: new Set() }), []);

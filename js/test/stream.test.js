@@ -140,3 +140,22 @@ test("other message types are ignored; cleanup stops receiving", async () => {
   assert.deepEqual(model.sent, []); // a closed view draws and acknowledges nothing more
   assert.deepEqual(sink.log, []);
 });
+
+test("onDrawn hears which message was drawn (the brush keeps a stroke until its frame's labels are)", async () => {
+  const model = new FakeModel({ frame: 0 });
+  const sink = fakeSink();
+  sink.state.frame = 4;
+  const heard = [];
+  mountStream({
+    model,
+    send: () => {},
+    sink,
+    decoders: fakeDecoders(),
+    onDrawn: (...args) => heard.push(args),
+    now: () => 0,
+  });
+  const msg = { type: "labels", seq: 7, frame: 4, width: 2, height: 1 };
+  model.emit("msg:custom", msg, [3]);
+  await settle();
+  assert.deepEqual(heard, [[7, 0, msg]]);
+});

@@ -18,7 +18,9 @@ from .quality import RECORD, measure
 from .tracker import Tracker
 
 
-def add_mask(tracker: Tracker, frame: int, label: int, mask: np.ndarray) -> np.ndarray:
+def add_mask(
+    tracker: Tracker, frame: int, label: int, mask: np.ndarray, store: bool = True
+) -> np.ndarray:
     """``mask`` becomes the label's one input on ``frame`` (a mask replaces the
     prompts before it, as sam2 does; a manual edit there is folded into it)."""
     core = tracker.core
@@ -29,7 +31,7 @@ def add_mask(tracker: Tracker, frame: int, label: int, mask: np.ndarray) -> np.n
         manual={k: e for k, e in rec.manual.items() if k != key},
         drawn=rec.drawn - {label},
     )
-    return tracker.batch(frame, label, [MaskPrompt.from_array(frame, label, mask)])
+    return tracker.batch(frame, label, [MaskPrompt.from_array(frame, label, mask)], store)
 
 
 def paint(
@@ -76,7 +78,8 @@ def seed(tracker: Tracker, frame: int, image: np.ndarray) -> list[int]:
     if not ids:
         raise PromptError("the label image has no objects (every pixel is 0)")
     for label in ids:
-        add_mask(tracker, frame, label, image == label)
+        add_mask(tracker, frame, label, image == label, store=False)
+    tracker.refresh(frame)  # one composite of every object, not one per object
     return ids
 
 

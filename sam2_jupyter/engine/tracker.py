@@ -83,7 +83,9 @@ class Tracker:
         return self.store(frame, obj_ids, masks)
 
     # -- sending ------------------------------------------------------------------
-    def send(self, frame: int, label: int, prompts: list[Prompt], batched: bool) -> np.ndarray:
+    def send(
+        self, frame: int, label: int, prompts: list[Prompt], batched: bool, store: bool = True
+    ) -> np.ndarray | None:
         """One sam2 call for one object on one frame.
 
         Batched: the box (if any) and every point, replacing SAM2's earlier inputs
@@ -104,7 +106,7 @@ class Tracker:
             )
             prompts = prompts[masks[-1] + 1 :]
             if not prompts:
-                return self.store(frame, list(obj_ids), logits)
+                return self.store(frame, list(obj_ids), logits) if store else None
             batched = True
         points = [p for p in prompts if isinstance(p, PointPrompt)]
         boxes = [p for p in prompts if isinstance(p, BoxPrompt)]
@@ -118,19 +120,21 @@ class Tracker:
         _, obj_ids, logits = self.predictor.add_new_points_or_box(
             core.sam, frame_idx=frame, obj_id=label, clear_old_points=batched, **given
         )
-        return self.store(frame, list(obj_ids), logits)
+        return self.store(frame, list(obj_ids), logits) if store else None
 
     def click(self, prompt: Prompt) -> np.ndarray:
         """An auto-segmented click: refines the object's mask on its frame."""
         self.core.update(prompts=[*self.core.record.prompts, prompt])
         return self.send(prompt.frame, prompt.label, [prompt], batched=False)
 
-    def batch(self, frame: int, label: int, new: list[Prompt]) -> np.ndarray:
-        """Send ``new`` with the object's earlier prompts on the frame, as one batch."""
+    def batch(self, frame: int, label: int, new: list[Prompt], store: bool = True) -> Any:
+        """Send ``new`` with the object's earlier prompts on the frame, as one batch.
+        ``store=False`` leaves the frame's labels to a :meth:`refresh` after many
+        batches on one frame (seeding hundreds of objects composites once)."""
         core = self.core
         held = merge_batch(core.record.prompts, new, core.new_group())
         core.update(prompts=held)
-        return self.send(frame, label, batch_members(held, (frame, label)), True)
+        return self.send(frame, label, batch_members(held, (frame, label)), True, store)
 
     def segment_pending(self) -> list[int]:
         """Send the pending prompts, each label's on a frame as one batch; returns

@@ -49,6 +49,8 @@ class AnnotatorCanvas(anywidget.AnyWidget):
     tool = traitlets.Enum(("prompt", "brush", "eraser", "fill"), "prompt").tag(sync=True)
     brush_size = traitlets.Float(8.0, min=1.0, max=200.0).tag(sync=True)
     track_fix = traitlets.Bool(True).tag(sync=True)
+    # Divisions for the object list: daughter label (as text, a JSON key) -> mother.
+    parents = traitlets.Dict(value_trait=traitlets.Int()).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)
     view_height = traitlets.Int(480).tag(sync=True)
     # Device pixels along the canvas' longer side, reported by the browser: frames

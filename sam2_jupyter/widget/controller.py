@@ -99,8 +99,11 @@ class Controller:
         self.canvas.prompts = prompting.markers(self.pool.peek(), t)
         self.stream.send_labels(t)
         self.timeline.sync()
-        self._save_view()
         session = self.pool.peek()
+        parents = {str(d): m for d, m in session.parents.items()} if session else {}
+        if parents != self.canvas.parents:
+            self.canvas.parents = parents
+        self._save_view()
         error = session.autosave.error if session is not None and session.autosave else None
         if error:
             self.status(f"{error}. Your work is kept in memory: free space or export it.", "error")
