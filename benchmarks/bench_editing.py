@@ -115,9 +115,8 @@ def main() -> None:
     print(f"| of which sam2's add_new_mask alone | {c['model']:.1f} |")
     print(f"| encode the frame's labels | {c['encode']:.1f} |")
     print(f"| stroke to confirmed labels, manual (goal <= 50) | {confirmed_manual:.1f} |")
-    print(
-        f"| stroke to confirmed labels minus model, tracked (goal <= 50) | {confirmed_tracked:.1f} |"
-    )  # noqa: E501
+    name = "stroke to confirmed labels minus model, tracked (goal <= 50)"
+    print(f"| {name} | {confirmed_tracked:.1f} |")
 
 
 if __name__ == "__main__":
