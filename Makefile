@@ -48,6 +48,7 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_review.py
+	$(PY) benchmarks/bench_editing.py
 	$(PY) benchmarks/bench_browser.py
 
 clean:
