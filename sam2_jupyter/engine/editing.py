@@ -14,7 +14,7 @@ from ..errors import PromptError
 from .core import SessionCore
 from .masks import ManualEdit, fill_region
 from .prompts import MaskPrompt
-from .quality import RECORD, measure
+from .quality import RECORD, measure, with_frame
 from .tracker import Tracker
 
 
@@ -87,7 +87,7 @@ def load_volume(core: SessionCore, volume: np.ndarray) -> list[int]:
     """Show a whole label volume (another tool's, or an export) for review: every
     frame's labels become the volume's; SAM2's state is untouched. Labels SAM2 does
     not track keep their pixels through later propagations (see :mod:`.masks`)."""
-    quality = dict(core.record.quality)
+    quality: dict[int, np.ndarray] = dict(core.record.quality)
     found: set[int] = set()
     for t in range(volume.shape[0]):
         frame = np.ascontiguousarray(volume[t])
@@ -95,7 +95,7 @@ def load_volume(core: SessionCore, volume: np.ndarray) -> list[int]:
         measured = measure(frame, [], [], [])
         found.update(measured["label"].tolist())
         rec = _keep_scores(measured, quality.get(t))
-        if rec.size:
+        if rec.size:  # in place: with_frame would copy the mapping once per frame
             quality[t] = rec
         else:
             quality.pop(t, None)
@@ -128,13 +128,9 @@ def remeasure(core: SessionCore, frame: int, labels: np.ndarray) -> np.ndarray:
     """Store hand-changed labels of a frame and update its quality record (areas and
     centroids anew; SAM2's presence scores as they were)."""
     core.labels.set(frame, labels)
-    quality = dict(core.record.quality)
+    quality = core.record.quality
     rec = _keep_scores(measure(labels, [], [], []), quality.get(frame))
-    if rec.size:
-        quality[frame] = rec
-    else:
-        quality.pop(frame, None)
-    core.update(quality=quality)
+    core.update(quality=with_frame(quality, frame, rec))
     return labels
 
 

@@ -138,6 +138,18 @@ def measure(
     return out
 
 
+def with_frame(
+    quality: Mapping[int, np.ndarray], frame: int, rec: np.ndarray
+) -> dict[int, np.ndarray]:
+    """The records with ``frame``'s replaced (dropped when it has no rows)."""
+    out = dict(quality)
+    if rec.size:
+        out[frame] = rec
+    else:
+        out.pop(frame, None)
+    return out
+
+
 def without_label(quality: Mapping[int, np.ndarray], label: int) -> dict[int, np.ndarray]:
     """The records with one label's rows gone (the label was removed)."""
     out = {}

@@ -15,7 +15,7 @@ from .core import SessionCore
 from .labels import composite
 from .masks import pin
 from .prompts import BoxPrompt, MaskPrompt, PointPrompt, Prompt
-from .quality import measure, without_label
+from .quality import measure, with_frame, without_label
 from .replay import batch_by_key, batch_members, merge_batch, replay_groups
 from .state import base_pixels, capture_base, has_output, object_score, reset_to_base
 
@@ -59,12 +59,7 @@ class Tracker:
             [object_score(sam, idx[obj_ids[i]], frame) for i in answered],
             own,
         )
-        quality = dict(core.record.quality)
-        if rec.size:
-            quality[frame] = rec
-        else:
-            quality.pop(frame, None)
-        core.update(quality=quality)
+        core.update(quality=with_frame(core.record.quality, frame, rec))
         return out
 
     def refresh(self, frame: int) -> np.ndarray:
