@@ -58,6 +58,7 @@ def test_each_edit_rewrites_only_what_changed(model, video, tmp_path):
     assert not list(folder.rglob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_resume_rebuilds_prompt_state_exactly(model, video, tmp_path):
     """Clicks, a batch, a box and a removal: the resumed session's SAM2 state equals
     the original's, so propagating from either gives the same masks."""
@@ -200,6 +201,7 @@ for t, _ in s.propagate():
 """
 
 
+@pytest.mark.slow
 def test_sigkill_during_propagation_loses_at_most_the_frame_in_flight(model, tmp_path):
     frames = moving_discs(24)
     np.save(tmp_path / "video.npy", frames)

@@ -66,6 +66,7 @@ def expected_labels(model, path, prompts):
         torch.set_num_threads(threads)
 
 
+@pytest.mark.slow
 def test_local_cluster_matches_the_session_and_reports_the_broken_stack(model, stacks, tmp_path):
     _, paths, broken, prompts = stacks
     results = propagate_many(
@@ -93,6 +94,7 @@ def test_local_cluster_matches_the_session_and_reports_the_broken_stack(model, s
     assert not (tmp_path / "out" / "broken" / "labels.tif").exists()
 
 
+@pytest.mark.slow
 def test_run_stack_never_raises(stacks, tmp_path):
     _, paths, _, prompts = stacks
     bad_prompts = tmp_path / "bad.csv"
@@ -118,6 +120,7 @@ def test_prompts_folder_per_stack_and_clear_errors(stacks, tmp_path):
         propagate_many(paths[:1], folder, tmp_path / "out", SPEC, formats=("gif",))
 
 
+@pytest.mark.slow
 def test_cli_propagate(stacks, tmp_path):
     _, paths, broken, prompts = stacks
     cmd = [

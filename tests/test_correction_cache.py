@@ -82,6 +82,7 @@ def test_undo_and_redo_of_a_propagation(twins):
     assert twins.click(FIX, 40, 40) == "miss"  # the first propagation's bank
 
 
+@pytest.mark.slow
 def test_low_memory_releases_miss(video, model):
     t = Twins(video, model, memory_mode="low")
     for s in (t.cached, t.plain):
@@ -92,6 +93,7 @@ def test_low_memory_releases_miss(video, model):
     assert t.click(2, 40, 40) == "hit"  # those near a prompted frame are kept
 
 
+@pytest.mark.slow
 def test_the_budget_is_respected_and_disk_takes_the_rest(video, model, tmp_path):
     s = Session(video, model, correction_cache=1)
     s.add_point(0, 30, 30, 1)

@@ -32,6 +32,7 @@ def _correct(s: Session, kind: str, label: int = 1) -> np.ndarray:
     return s.label_frame(FIX)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["click", "box"])
 @pytest.mark.parametrize("objects", [1, 2])
 @pytest.mark.parametrize("direction", ["forward", "reverse"])
@@ -53,6 +54,7 @@ def test_a_correction_survives_repropagation(model, video, kind, objects, direct
     assert any((s.label_frame(t) != tracked[t]).any() for t in after)
 
 
+@pytest.mark.slow
 def test_sam2s_own_switch_is_what_keeps_corrections(model, jpeg_folder):
     """The evidence for the choice: sam2 driven directly drops a correction unless
     ``add_all_frames_to_correct_as_cond`` is on, and with it on keeps it exactly."""
@@ -72,6 +74,7 @@ def test_sam2s_own_switch_is_what_keeps_corrections(model, jpeg_folder):
     assert kept == {False: False, True: True}
 
 
+@pytest.mark.slow
 def test_corrections_equal_sam2_built_the_same_way(model, jpeg_folder):
     ref = reference_state(model, jpeg_folder)
     s = Session(jpeg_folder, model)
@@ -94,6 +97,7 @@ def test_corrections_equal_sam2_built_the_same_way(model, jpeg_folder):
     assert cond_frames(s._state) == cond_frames(ref) == {1: {0, FIX}, 2: {3, FIX}}
 
 
+@pytest.mark.slow
 def test_undo_and_redo_keep_the_rule(model, video):
     s = Session(video, model)
     s.add_point(0, 30, 30, 1)
@@ -117,6 +121,7 @@ def test_undo_and_redo_keep_the_rule(model, video):
     assert FIX not in cond_frames(s._state)[1]
 
 
+@pytest.mark.slow
 def test_removing_a_correction_click_replays_the_rest_as_a_correction(model, video):
     """Removing one of two correction clicks leaves exactly what the other alone
     gives (a correction of the tracked mask), and it is still kept."""
@@ -156,6 +161,7 @@ def test_removing_the_only_prompt_on_an_untracked_frame_clears_its_pixels(model,
     assert cond_frames(s._state)[1] == {0}
 
 
+@pytest.mark.slow
 def test_resume_brings_back_corrections_exactly(model, video, tmp_path):
     folder = tmp_path / "s"
     live = Session(video, model, autosave=folder)
@@ -186,6 +192,7 @@ def test_resume_brings_back_corrections_exactly(model, video, tmp_path):
     assert_same_outputs(resumed._state, live._state)
 
 
+@pytest.mark.slow
 def test_resume_without_sam2s_state_replays_the_same_conditioning_frames(model, video, tmp_path):
     folder = tmp_path / "s"
     live = Session(video, model, autosave=folder)
@@ -220,6 +227,7 @@ def test_damaged_sam2_state_is_named_and_the_prompts_replayed(model, video, tmp_
     assert cond_frames(resumed._state) == cond_frames(live._state)
 
 
+@pytest.mark.slow
 def test_prompts_csv_round_trip_keeps_prompted_frames_as_conditioning(model, video, tmp_path):
     live = Session(video, model)
     live.add_point(0, 30, 30, 1)
@@ -234,6 +242,7 @@ def test_prompts_csv_round_trip_keeps_prompted_frames_as_conditioning(model, vid
     assert np.array_equal(loaded.label_frame(FIX), on_load)
 
 
+@pytest.mark.slow
 def test_batch_keeps_every_prompted_frame(model, video, tmp_path):
     """A batch run sends the stored prompts before propagating, so every prompted
     frame (a correction included) is a conditioning frame, kept in the output."""
@@ -259,6 +268,7 @@ def test_batch_keeps_every_prompted_frame(model, video, tmp_path):
         assert np.array_equal(labels[t], segmented.label_frame(t)), t
 
 
+@pytest.mark.slow
 def test_capping_conditioning_frames_equals_sam2_configured_the_same(jpeg_folder):
     """With many corrections, ``max_conditioning_frames`` bounds what each frame
     attends to; masks then equal sam2 built with the same cap (and differ from

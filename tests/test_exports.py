@@ -101,7 +101,8 @@ def test_odd_sized_overlay(model, video, tmp_path):
 
 def test_tracks_are_centroids_in_napari_order(tracked, tmp_path):
     table = tracked.tracks()
-    assert list(table.columns) == ["track_id", "z", "y", "x"]
+    assert list(table.columns) == ["track_id", "z", "y", "x", "parent_id"]
+    assert not table.parent_id.any()  # no divisions marked
     expected = []
     for t in range(tracked.n_frames):
         labels = tracked.label_frame(t)
@@ -109,7 +110,7 @@ def test_tracks_are_centroids_in_napari_order(tracked, tmp_path):
             ys, xs = np.nonzero(labels == lab)
             expected.append((lab, t, ys.mean(), xs.mean()))
     expected.sort()
-    got = sorted(map(tuple, table.to_numpy()))
+    got = sorted(map(tuple, table[["track_id", "z", "y", "x"]].to_numpy()))
     assert len(got) == len(expected) > 0
     assert np.allclose(np.array(got), np.array(expected))
     path = tracked.export_tracks(tmp_path / "tracks.csv")
@@ -119,5 +120,5 @@ def test_tracks_are_centroids_in_napari_order(tracked, tmp_path):
 def test_empty_tracks(model, video):
     s = Session(video[:2], model)
     table = s.tracks()
-    assert list(table.columns) == ["track_id", "t", "y", "x"]
+    assert list(table.columns) == ["track_id", "t", "y", "x", "parent_id"]
     assert len(table) == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 import torch
 from sam2_state import assert_same_outputs, ref_click, ref_propagate, reference_state
 
@@ -18,6 +19,7 @@ def _entries(root):
     return sorted(p.name for p in root.glob("*/*.zarr"))
 
 
+@pytest.mark.slow
 def test_reopened_data_skips_the_encoder_and_matches_sam2(
     model, jpeg_folder, tmp_path, encoder_calls
 ):
@@ -118,6 +120,7 @@ def test_damaged_entry_is_recomputed_not_loaded(model, jpeg_folder, tmp_path, en
     assert again.features.store.load(2) is not None
 
 
+@pytest.mark.slow
 def test_low_memory_mode_with_disk_keeps_one_frame_in_memory(
     model, jpeg_folder, tmp_path, encoder_calls
 ):

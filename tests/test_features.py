@@ -4,11 +4,13 @@ image encoder, within a byte budget, and masks stay bit-identical."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sam2_state import assert_same_outputs, ref_click, ref_propagate, reference_state
 
 from sam2_jupyter import Session
 
 
+@pytest.mark.slow
 def test_repropagation_skips_the_encoder_and_matches_sam2(model, jpeg_folder, encoder_calls):
     s = Session(jpeg_folder, model)
     ref = reference_state(model, jpeg_folder)
@@ -59,6 +61,7 @@ def test_cache_off_and_low_modes_keep_one_frame(model, jpeg_folder):
     assert len(s.features) == s.n_frames
 
 
+@pytest.mark.slow
 def test_precomputed_features_equal_sam2s_and_serve_propagation(model, jpeg_folder, encoder_calls):
     s = Session(jpeg_folder, model)
     order = s.precompute_order(center=4)

@@ -236,11 +236,16 @@ def test_tracks_csv_is_a_napari_tracks_layer(model, tmp_path):
     s.add_point(0, 30, 30, 1)
     s.add_point(0, 65, 95, 2)
     s.run_propagation()
+    s.set_parent(2, 1)
     path = s.export_tracks(tmp_path / "tracks.csv")
     table = pd.read_csv(path)
-    assert list(table.columns) == ["track_id", "t", "y", "x"]
-    layer = Tracks(table.to_numpy())
+    assert list(table.columns) == ["track_id", "t", "y", "x", "parent_id"]
+    # napari's Tracks layer: the data columns, and the divisions as its graph.
+    daughters = table[table.parent_id > 0].groupby("track_id").parent_id.first()
+    graph = {int(d): [int(m)] for d, m in daughters.items()}
+    layer = Tracks(table[["track_id", "t", "y", "x"]].to_numpy(), graph=graph)
     assert sorted(np.unique(layer.data[:, 0]).astype(int)) == s.label_ids
+    assert layer.graph == {2: [1]}
 
 
 def test_session_exports_every_format(model, tmp_path):

@@ -36,6 +36,7 @@ def run_node(script: str, stdin: bytes = b"") -> str:
     return out.stdout.decode()
 
 
+@pytest.mark.slow
 @needs_node
 def test_js_unit_tests_pass():
     tests = sorted(str(p.relative_to(JS)) for p in (JS / "test").glob("*.test.js"))

@@ -21,6 +21,7 @@ def disc(cy, cx, r, shape=SHAPE):
     return (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
 
 
+@pytest.mark.slow
 def test_add_mask_equals_sam2_add_new_mask_and_its_propagation(model, jpeg_folder):
     ref = reference_state(model, jpeg_folder)
     s = Session(jpeg_folder, model)
@@ -53,6 +54,7 @@ def test_a_mask_replaces_the_labels_earlier_prompts_there(model, video):
     assert [p.kind for p in s.prompts] == ["point", "point", "point"]
 
 
+@pytest.mark.slow
 def test_paint_with_tracking_becomes_the_mask_prompt(model, video):
     s = Session(video, model)
     s.add_mask(0, disc(30, 30, 10), 1)
@@ -67,6 +69,7 @@ def test_paint_with_tracking_becomes_the_mask_prompt(model, video):
     assert np.array_equal(s.label_frame(5) == 1, before | stroke)
 
 
+@pytest.mark.slow
 def test_paint_without_tracking_survives_propagation_and_undo_is_exact(model, video):
     s = Session(video, model)
     s.add_point(0, 30, 30, 1)
@@ -112,6 +115,7 @@ def test_fill_fills_the_region_under_the_pointer(model, video):
     assert s.prompts[-1].label == 4
 
 
+@pytest.mark.slow
 def test_seeding_many_objects_then_propagating(model, video):
     s = Session(video, model)
     image = np.zeros(SHAPE, np.int32)
@@ -199,6 +203,7 @@ def test_hand_edits_and_divisions_are_autosaved_and_resumed(model, video, tmp_pa
     assert (again.label_frame(3)[disc(70, 20, 6)] == 5).all()
 
 
+@pytest.mark.slow
 def test_a_loaded_label_volume_is_kept_until_tracked(model, video, tmp_path):
     s = Session(video, model)
     volume = np.zeros((10, *SHAPE), np.uint16)

@@ -20,6 +20,7 @@ from sam2_jupyter.engine import quality as q
 from sam2_jupyter.errors import PromptError
 
 
+@pytest.mark.slow
 def test_present_is_sigmoid_of_the_score_sam2_holds(model, jpeg_folder):
     ref = reference_state(model, jpeg_folder)
     s = Session(jpeg_folder, model)

@@ -123,6 +123,7 @@ def test_remove_pending_point(model, video):
     assert [(p.y, p.x) for p in s.pending] == [(30, 30)]
 
 
+@pytest.mark.slow
 def test_clear_label_everywhere_and_undo(model, video):
     s = Session(video, model)
     s.add_point(2, 32, 36, 1)

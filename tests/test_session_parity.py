@@ -105,6 +105,7 @@ def _prompt_two_objects(s, ref, model):
     ],
     ids=["forward", "reverse", "both", "start-stop"],
 )
+@pytest.mark.slow
 def test_propagation(model, jpeg_folder, kwargs, ref_kwargs):
     ref = reference_state(model, jpeg_folder)
     s = Session(jpeg_folder, model)
@@ -122,6 +123,7 @@ def test_propagation(model, jpeg_folder, kwargs, ref_kwargs):
     assert assert_same_outputs(s._state, ref) >= len(final)
 
 
+@pytest.mark.slow
 def test_reprompt_and_repropagate(model, jpeg_folder):
     ref = reference_state(model, jpeg_folder)
     s = Session(jpeg_folder, model)
@@ -139,6 +141,7 @@ def test_reprompt_and_repropagate(model, jpeg_folder):
     assert_same_outputs(s._state, ref)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["low", "super-low"])
 def test_low_memory_modes_give_the_same_masks(model, jpeg_folder, mode):
     normal = Session(jpeg_folder, model)
@@ -218,6 +221,7 @@ def test_undo_propagation(model, jpeg_folder):
     assert np.array_equal(s.labels, after)
 
 
+@pytest.mark.slow
 def test_cancel_from_another_thread_keeps_completed_frames(model, jpeg_folder):
     s = Session(jpeg_folder, model)
     s.add_point(0, 32, 36, 1)

@@ -219,6 +219,7 @@ def test_propagation_streams_and_clicks_queue_behind_it(annotator):
         ("current", "both", [4, 5, 6, 7, 8, 9, 4, 3, 2, 1, 0]),
     ],
 )
+@pytest.mark.slow
 def test_panel_propagates_from_here_in_any_direction(annotator, start, direction, frames):
     a = annotator
     a.browser.send(type="point", frame=0, y=32.0, x=36.0, label=1)
@@ -246,6 +247,7 @@ def test_panel_propagates_from_here_in_any_direction(annotator, start, direction
     assert f"done: {len(frames)} frames" in a.canvas.status
 
 
+@pytest.mark.slow
 def test_a_correction_made_in_the_widget_survives_the_next_propagation(annotator):
     a = annotator
     a.browser.send(type="point", frame=0, y=32.0, x=36.0, label=1)

@@ -60,6 +60,7 @@ def test_reopening_the_data_resumes_and_start_fresh_keeps_the_old(model, video, 
         b.close()
 
 
+@pytest.mark.slow
 def test_repeated_propagate_presses_run_once(model, video):
     a = open_annotator(np.concatenate([video] * 3), model, autosave=False)
     try:
@@ -85,6 +86,7 @@ def test_repeated_propagate_presses_run_once(model, video):
         a.close()
 
 
+@pytest.mark.slow
 def test_cancel_during_export_leaves_a_whole_file(model, video, tmp_path):
     a = open_annotator(video, model, autosave=False)
     try:
@@ -122,6 +124,7 @@ def test_close_during_propagation_stops_promptly_and_keeps_frames(model, video, 
     assert saved == list(range(len(saved)))
 
 
+@pytest.mark.slow
 def test_redisplay_during_propagation_and_clicks_are_not_lost(model, video):
     a = open_annotator(np.concatenate([video] * 3), model, autosave=False)
     try:
@@ -159,6 +162,7 @@ def test_many_threads_clicking_lose_nothing(model, video):
         a.close()
 
 
+@pytest.mark.slow
 def test_out_of_memory_during_propagation_keeps_the_session(model, video, oom_after, monkeypatch):
     a = open_annotator(video, model, autosave=False)
     try:
@@ -244,6 +248,7 @@ def test_parse_message_never_raises_anything_else():
     check()
 
 
+@pytest.mark.slow
 def test_two_annotators_propagating_at_once_match_one_at_a_time(model, video):
     """Two annotators share the model, each on its own worker thread: running both
     propagations at the same time gives what each gives alone."""
