@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml Makefile js/package.json binder/install.sh
 	# The editable install bundles js/ into sam2_jupyter/static (npm + esbuild);
 	# removing the old bundle makes it rebuild.
 	rm -rf sam2_jupyter/static
-	PYTHON=$(abspath $(PY)) TORCH=$(TORCH) EXTRAS=test,bench,demo EDITABLE=1 bash binder/install.sh
+	PYTHON=$(abspath $(PY)) TORCH=$(TORCH) EXTRAS=test,bench,demo,app EDITABLE=1 bash binder/install.sh
+	# JupyterHub's proxy is a Node program: the hub browser test uses this copy.
+	npm install --prefix .tools --no-save --no-audit --no-fund configurable-http-proxy@5
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -52,4 +54,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_browser.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache sam2_jupyter/static js/node_modules
+	rm -rf $(VENV) .pytest_cache .ruff_cache sam2_jupyter/static js/node_modules .tools

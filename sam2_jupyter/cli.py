@@ -1,5 +1,6 @@
-"""``sam2-jupyter propagate``: stored prompts over many stacks, from a shell or a job
-script. A thin layer over :func:`sam2_jupyter.batch.propagate_many`."""
+"""The command line: ``sam2-jupyter propagate`` runs stored prompts over many stacks
+(a thin layer over :func:`sam2_jupyter.batch.propagate_many`); ``sam2-jupyter
+annotate STACK`` serves the annotator alone as a web page (:mod:`sam2_jupyter.app`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .batch import DIRECTIONS, FORMATS, ModelSpec, propagate_many
 
@@ -51,11 +53,53 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    a = sub.add_parser(
+        "annotate",
+        help="the annotator alone as a web page (no code), for one stack",
+        description="Serve the annotator on STACK as a web page (Voilà: no code cells). "
+        "Binds to 127.0.0.1 and asks for a token, like Jupyter; on a remote machine use "
+        "an SSH tunnel: ssh -L 8866:127.0.0.1:8866 host. Work is autosaved as in a "
+        "notebook and resumed when the same data is opened again.",
+    )
+    a.add_argument("stack", metavar="STACK", help="TIFF, video, folder, Zarr ...")
+    a.add_argument("--model", default="tiny", help="tiny, small, base_plus, large")
+    a.add_argument("--memory", default="normal", choices=["normal", "low", "super-low"])
+    a.add_argument("--checkpoint", help="a local .pt file (no download)")
+    a.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    a.add_argument("--image-size", type=int, help="model input size (default 1024)")
+    a.add_argument("--untrained", action="store_true", help="random weights (tests, no download)")
+    a.add_argument("--port", type=int, default=8866)
+    a.add_argument("--ip", default="127.0.0.1", help="address to bind (default: this machine only)")
+    a.add_argument("--token", help="the access token (default: a new random one)")
+    a.add_argument("--no-token", action="store_true", help="no token (only with the default --ip)")
     return parser
+
+
+def annotate(args: argparse.Namespace) -> int:
+    from .app import AppOptions, serve
+
+    token = "" if args.no_token else args.token
+    stack = str(Path(args.stack).expanduser().resolve())
+    options = AppOptions(
+        stack=stack,
+        model=args.model,
+        memory_mode=args.memory,
+        checkpoint=args.checkpoint,
+        device=args.device,
+        image_size=args.image_size,
+        untrained=args.untrained,
+        port=args.port,
+        ip=args.ip,
+        workdir=str(Path.cwd()),
+        **({} if token is None else {"token": token}),
+    )
+    return serve(options)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "annotate":
+        return annotate(args)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     model = ModelSpec(
         name=args.model,

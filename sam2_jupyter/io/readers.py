@@ -285,7 +285,19 @@ def read_path(path: Path) -> Source:
     if suffix in IMAGE_SUFFIXES:
         img = _read_image(path)
         return Source(img, _image_axes(img, path), str(path))
+    if suffix == ".npy":
+        return read_npy(path)
     raise StackError(
         f"{path}: unknown file type {suffix!r}; supported: TIFF, video "
-        f"({', '.join(sorted(VIDEO_SUFFIXES))}), GIF, images, image folders, Zarr"
+        f"({', '.join(sorted(VIDEO_SUFFIXES))}), GIF, images, image folders, Zarr, .npy"
     )
+
+
+def read_npy(path: Path) -> Source:
+    """A NumPy ``.npy`` array, memory-mapped (frames are read as they are shown); its
+    axes are guessed from the shape, as for an array in memory."""
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise StackError(f"{path}: not a readable .npy array ({exc})") from exc
+    return Source(array, None, str(path))

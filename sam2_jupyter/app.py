@@ -1,0 +1,138 @@
+"""The annotator as a web page of its own, for people who never write code.
+
+``sam2-jupyter annotate STACK`` writes a one-cell notebook that opens the annotator
+on STACK and serves it with Voilà, which shows a notebook's outputs and never its
+code. Like Jupyter itself it binds to 127.0.0.1 and asks for a token, so nobody on
+the network reaches a user's data unless told otherwise; on a remote machine, an SSH
+tunnel (``ssh -L 8866:127.0.0.1:8866 host``) brings the page to a laptop's browser.
+The kernel runs in the folder the command was started from, so exports and the
+autosave land where the user expects them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class AppOptions:
+    """What the page opens and how it is served."""
+
+    stack: str
+    model: str = "tiny"
+    memory_mode: str = "normal"
+    checkpoint: str | None = None
+    device: str = "auto"
+    image_size: int | None = None
+    untrained: bool = False
+    port: int = 8866
+    ip: str = "127.0.0.1"
+    token: str | None = field(default_factory=lambda: secrets.token_urlsafe(24))
+    workdir: str = "."
+
+    def url(self) -> str:
+        host = "127.0.0.1" if self.ip in ("0.0.0.0", "::") else self.ip
+        query = f"?token={self.token}" if self.token else ""
+        return f"http://{host}:{self.port}/{query}"
+
+
+def notebook(options: AppOptions) -> dict:
+    """The notebook Voilà serves: the annotator on the stack, nothing else shown."""
+    load = {
+        "name": options.model,
+        "device": options.device,
+        "image_size": options.image_size,
+        "checkpoint": options.checkpoint,
+        "untrained": options.untrained,
+    }
+    source = (
+        "import os, warnings\n"
+        f"os.chdir({str(Path(options.workdir).resolve())!r})\n"
+        "warnings.simplefilter('ignore')\n"
+        "import sam2_jupyter as sj\n"
+        f"model = sj.load_model(**{load!r})\n"
+        f"annotator = sj.Annotator({options.stack!r}, model=model, "
+        f"memory_mode={options.memory_mode!r})\n"
+        "annotator"
+    )
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "annotate",
+        "metadata": {},
+        "outputs": [],
+        "source": source,
+    }
+    return {
+        "cells": [cell],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "title": f"sam2_jupyter: {Path(options.stack).name}",
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def command(options: AppOptions, folder: Path) -> list[str]:
+    """The Voilà command line for the notebook written into ``folder``."""
+    voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
+    args = [
+        voila,
+        str(folder / "annotate.ipynb"),
+        f"--port={options.port}",
+        f"--Voila.ip={options.ip}",
+        "--no-browser",
+        f"--Voila.token={options.token or ''}",
+        # The kernel's own working folder is the caller's (the notebook chdirs there).
+        "--Voila.root_dir=" + str(folder),
+    ]
+    return args
+
+
+def serve(options: AppOptions) -> int:
+    """Write the notebook, print the URL and serve until interrupted."""
+    if shutil.which("voila", path=str(Path(sys.executable).parent)) is None:
+        try:
+            import voila  # noqa: F401
+        except ImportError:
+            print(
+                "sam2-jupyter annotate needs Voilà: pip install 'sam2-jupyter[app]'",
+                file=sys.stderr,
+            )
+            return 2
+    if options.ip not in LOOPBACK and not options.token:
+        print(
+            f"refusing to serve on {options.ip} without a token: anyone on the network "
+            "could open your data (drop --no-token, or bind to 127.0.0.1)",
+            file=sys.stderr,
+        )
+        return 2
+    if not Path(options.stack).exists():
+        print(f"{options.stack}: no such file or folder", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="sam2-jupyter-app-") as tmp:
+        folder = Path(tmp)
+        (folder / "annotate.ipynb").write_text(json.dumps(notebook(options), indent=1))
+        print(f"sam2_jupyter annotator on {options.stack}: open {options.url()}", flush=True)
+        if options.ip in LOOPBACK:
+            print(
+                f"(on a remote machine: ssh -L {options.port}:127.0.0.1:{options.port} "
+                "<host>, then open the address above here)",
+                flush=True,
+            )
+        proc = subprocess.Popen(command(options, folder))
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            return proc.wait()
