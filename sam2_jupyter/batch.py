@@ -151,7 +151,7 @@ def run_stack(
         folder.mkdir(parents=True, exist_ok=True)
         session = Session(open_stack(stack, **(open_kwargs or {})), _model(model), memory_mode)
         session.load_prompts(prompts_for(stack, prompts))  # ours or napari's CSV
-        frames = session.run_propagation(direction=direction)
+        frames = session.run_propagation(direction=direction, progress=False)
         outputs: dict[str, str] = {}
         for fmt in formats:
             outputs[fmt] = str(_export(session, fmt, folder, overwrite))

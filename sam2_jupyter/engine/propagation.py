@@ -8,6 +8,8 @@ it out again.
 from __future__ import annotations
 
 import contextlib
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -109,6 +111,43 @@ def _plan(
     return Plan(direction, start, ((False, stop - start),))
 
 
+_quiet = threading.local()
+
+
+def _quiet_tqdm(module: Any) -> None:
+    """sam2 wraps each propagation in its own tqdm bar; where we show our own progress
+    (the panel, batch runs) it would print a second one into the notebook. Wrap the
+    module's ``tqdm`` once so that a propagation run with ``progress=False`` on this
+    thread gets none, and every other caller (sam2 driven directly, other threads)
+    still gets sam2's bar."""
+    real = module.tqdm
+    if getattr(real, "_sam2j_quiet", False):
+        return
+
+    def tqdm(iterable: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if getattr(_quiet, "on", False):
+            return iterable
+        return real(iterable, *args, **kwargs)
+
+    tqdm._sam2j_quiet = True  # type: ignore[attr-defined]
+    module.tqdm = tqdm
+
+
+@contextlib.contextmanager
+def sam2_progress(predictor: Any, show: bool) -> Iterator[None]:
+    """sam2's own progress bar on (``show``) or off for calls on this thread."""
+    if show:
+        yield
+        return
+    _quiet_tqdm(sys.modules[type(predictor).propagate_in_video.__module__])
+    before = getattr(_quiet, "on", False)
+    _quiet.on = True
+    try:
+        yield
+    finally:
+        _quiet.on = before
+
+
 def run(
     core: SessionCore,
     tracker: Tracker,
@@ -117,6 +156,7 @@ def run(
     after_frame: Callable[[int], None],
     out_of_memory: Callable[[str], BaseException],
     lost: Callable[[int], None] = lambda frame: None,
+    progress: bool = True,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Run sam2's propagation pass by pass, one frame per step under the lock.
 
@@ -125,7 +165,8 @@ def run(
     ``after_frame(t)`` runs (locked) before the frame is yielded (autosave, memory
     release); running out of memory keeps the finished frames and raises
     ``out_of_memory(what happened)``. A pass that ``plan.stop_when_lost`` ends
-    early calls ``lost(frame)`` with its last frame."""
+    early calls ``lost(frame)`` with its last frame; ``progress=False`` keeps sam2's own
+    progress bar quiet (the caller shows its own)."""
     with core.lock:
         core.check_idle()
         core.busy = True
@@ -143,7 +184,7 @@ def run(
             absent = 0  # consecutive frames on which every label was absent
             try:
                 while not core.cancelled.is_set():
-                    with core.lock, context():
+                    with core.lock, context(), sam2_progress(tracker.predictor, progress):
                         try:
                             frame, obj_ids, masks = next(gen)
                         except StopIteration:

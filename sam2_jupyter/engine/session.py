@@ -451,6 +451,7 @@ class Session(SessionFiles):
         *,
         direction: Literal["forward", "reverse", "both"] | None = None,
         stop_when_lost: int | None = None,
+        progress: bool = True,
     ) -> Propagation:
         """Track every label from ``start`` (default: the earliest prompted frame).
 
@@ -459,6 +460,8 @@ class Session(SessionFiles):
         from ``start`` (``reverse=`` and ``both=`` are the deprecated spelling).
         ``stop_when_lost=N`` ends a direction once every label has been absent
         (SAM2's ``present`` below 0.5) for N consecutive frames, keeping them.
+        ``progress=False`` silences sam2's own progress bar (for callers that show
+        their own: the panel, batch runs).
         Pending prompts are segmented first. Prompted frames are SAM2 conditioning
         frames: kept exactly and tracked from (corrections too). :meth:`cancel` (from
         any thread) stops it before the next frame; every completed frame is kept.
@@ -496,7 +499,14 @@ class Session(SessionFiles):
         lost: list[int] = []
         guard = self._guard
         frames = run(
-            self._core, self._tracker, plan, guard.sam2, after, guard.out_of_memory, lost.append
+            self._core,
+            self._tracker,
+            plan,
+            guard.sam2,
+            after,
+            guard.out_of_memory,
+            lost.append,
+            progress,
         )
         return Propagation(plan, frames, lost)
 

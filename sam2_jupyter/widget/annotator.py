@@ -81,8 +81,14 @@ class Annotator(w.HBox):
         if isinstance(model, str):
             model = load_model(model)
         h, wd = stack.frame_shape
+        # The canvas takes the room the panel leaves: the panel keeps its width, so
+        # its texts are never cut at a notebook's default width.
         self.canvas = AnnotatorCanvas(
-            n_frames=stack.n_frames, image_width=wd, image_height=h, view_height=int(view_height)
+            n_frames=stack.n_frames,
+            image_width=wd,
+            image_height=h,
+            view_height=int(view_height),
+            layout=w.Layout(flex="1 1 0%", min_width="320px"),
         )
         self.controls = build_controls(stack.n_frames, stack.n_other, stack.other_axis)
         super().__init__(

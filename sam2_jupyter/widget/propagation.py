@@ -80,7 +80,7 @@ class Propagator:
         t0 = time.perf_counter()
         ctx.canvas.busy = ctx.stream.holding = True
         try:
-            run = session.propagate(**options)
+            run = session.propagate(**options, progress=False)  # the panel shows progress
             total = run.planned
             panel.progress.max = max(1, total)
             panel.progress.value = 0

@@ -31,6 +31,8 @@ import hashlib
 import json
 import os
 import shutil
+import site
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,13 +77,23 @@ def fingerprint(stack: Stack) -> dict[str, Any]:
     }
 
 
+def _installed(path: Path) -> bool:
+    """Inside the interpreter's prefix (site-packages, sample data shipped with a
+    package): never a place to write a user's work, even when writable."""
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages()}
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(Path(p).resolve()) for p in prefixes if p)
+
+
 def default_folder(stack: Stack) -> Path:
     """Beside the data file (``movie.tif`` → ``movie.tif.sam2``) when that folder is
-    writable; otherwise, and for in-memory arrays, a per-user folder named after
-    the data's digest (``$SAM2_JUPYTER_SESSION_DIR`` overrides its root)."""
+    writable and not inside an installed package or the interpreter's prefix;
+    otherwise, and for in-memory arrays, a per-user folder named after the data's
+    digest (``$SAM2_JUPYTER_SESSION_DIR`` overrides its root)."""
     sub = f"{stack.other_axis}{stack.other_index}" if stack.other_axis else None
     path = Path(stack.path) if stack.path else None
-    if path is not None and os.access(path.parent, os.W_OK):
+    beside = path is not None and os.access(path.parent, os.W_OK) and not _installed(path)
+    if beside:
         folder = path.parent / f"{path.name}.sam2"
     else:
         env = os.environ.get(ENV_SESSION_DIR)

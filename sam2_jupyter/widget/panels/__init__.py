@@ -62,7 +62,9 @@ def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Contr
         seed_panel(),
         status_panel(),
     )
-    box = w.VBox([g.box for g in groups], layout=w.Layout(min_width="340px"))
+    box = w.VBox(
+        [g.box for g in groups], layout=w.Layout(flex="0 0 auto", width="360px", min_width="360px")
+    )
     return Controls(*groups, box)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from .widgets import button
+from .widgets import button, row
 
 
 @dataclass
@@ -46,14 +46,14 @@ def files_panel() -> FilesPanel:
     text = w.HTML("")
     replace = button("Replace", "Replace the existing file", "danger")
     keep = button("Keep", "Keep the existing file; write nothing")
-    confirm = w.HBox([text, replace, keep], layout=w.Layout(display="none"))
+    confirm = row([text, replace, keep], display="none")
     box = w.VBox(
         [
-            w.HBox([prompts_path, store, load]),
+            row([prompts_path, store, load]),
             export_path,
             fps,
-            w.HBox([masks, overlay, tracks]),
-            w.HBox([ctc, coco, ome]),
+            row([masks, overlay, tracks]),
+            row([ctc, coco, ome]),
             confirm,
         ]
     )

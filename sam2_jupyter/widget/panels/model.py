@@ -8,7 +8,7 @@ import ipywidgets as w
 
 from ...engine.memory import MODES
 from ...models import MODEL_NAMES
-from .widgets import button
+from .widgets import button, row
 
 MODEL_LABELS = {"tiny": "Tiny", "small": "Small", "base_plus": "Base Plus", "large": "Large"}
 
@@ -33,5 +33,5 @@ def model_panel() -> ModelPanel:
     download = w.IntProgress(
         value=0, min=0, max=100, description="Download", layout=w.Layout(visibility="hidden")
     )
-    box = w.VBox([name, folder, mode, w.HBox([load, download])])
+    box = w.VBox([name, folder, mode, row([load, download])])
     return ModelPanel(name, folder, mode, load, download, box)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from .widgets import button
+from .widgets import button, row
 
 
 @dataclass
@@ -91,13 +91,13 @@ def propagate_panel(n_frames: int = 1) -> PropagatePanel:
         control.observe(show_fields, names="value")
     box = w.VBox(
         [
-            w.HBox([start, start_frame]),
-            w.HBox([to, stop_frame]),
+            row([start, start_frame]),
+            row([to, stop_frame]),
             direction,
-            w.HBox([stop_lost, lost_frames, w.Label("frames")]),
-            w.HBox([propagate, cancel]),
+            row([stop_lost, lost_frames, w.Label("frames")]),
+            row([propagate, cancel]),
             follow,
-            w.HBox([progress, text]),
+            row([progress, text]),
             embeddings,
         ]
     )

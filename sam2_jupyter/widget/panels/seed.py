@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from .widgets import button
+from .widgets import button, row
 
 
 @dataclass
@@ -34,4 +34,4 @@ def seed_panel() -> SeedPanel:
         "Load masks",
         "Show the whole label volume for review and correction (SAM2 is not changed)",
     )
-    return SeedPanel(path, seed, load, w.VBox([path, w.HBox([seed, load])]))
+    return SeedPanel(path, seed, load, w.VBox([path, row([seed, load])]))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from .widgets import button
+from .widgets import button, row
 
 
 @dataclass
@@ -23,4 +23,4 @@ def status_panel() -> StatusPanel:
         "Set the saved session aside (it is kept) and start with no prompts or labels",
     )
     fresh.layout.display = "none"  # shown after a resume
-    return StatusPanel(status, fresh, w.HBox([status, fresh]))
+    return StatusPanel(status, fresh, row([status, fresh]))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from .widgets import button
+from .widgets import button, row
 
 
 @dataclass
@@ -40,7 +40,5 @@ def view_panel(n_frames: int, n_other: int, other_axis: str | None) -> ViewPanel
     segment = button("Trigger segmentation", "Segment the pending prompts")
     undo = button("Undo", "Undo the last edit (Ctrl+Z)")
     redo = button("Redo", "Redo (Ctrl+Shift+Z)")
-    box = w.VBox(
-        [frame, other, w.HBox([label, swatch]), opacity, auto, w.HBox([segment, undo, redo])]
-    )
+    box = w.VBox([frame, other, row([label, swatch]), opacity, auto, row([segment, undo, redo])])
     return ViewPanel(frame, other, label, swatch, opacity, auto, segment, undo, redo, box)

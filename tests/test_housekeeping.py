@@ -1,0 +1,64 @@
+"""What users notice around the edges: autosave never writes inside an installed
+package or the interpreter's prefix, sam2's own progress bar stays quiet where we
+show ours, and the panel keeps its texts whole at a notebook's default width."""
+
+from __future__ import annotations
+
+import os
+import site
+
+import ipywidgets as w
+import numpy as np
+import tifffile
+from conftest import moving_discs
+
+from sam2_jupyter import Session
+from sam2_jupyter.engine.autosave.folder import default_folder
+from sam2_jupyter.io import open_stack
+from sam2_jupyter.widget.panels import build_controls
+
+
+def test_data_inside_an_installed_package_autosaves_to_the_user_folder(tmp_path, monkeypatch):
+    package = tmp_path / "site-packages" / "skimage" / "data"
+    package.mkdir(parents=True)
+    tifffile.imwrite(package / "cells.tif", moving_discs(3)[..., 0], photometric="minisblack")
+    elsewhere = tmp_path / "mine"
+    elsewhere.mkdir()
+    tifffile.imwrite(elsewhere / "cells.tif", moving_discs(3)[..., 0], photometric="minisblack")
+    monkeypatch.setattr(site, "getsitepackages", lambda: [str(tmp_path / "site-packages")])
+    inside = default_folder(open_stack(package / "cells.tif"))
+    assert inside.is_relative_to(os.environ["SAM2_JUPYTER_SESSION_DIR"])  # the user's
+    assert default_folder(open_stack(elsewhere / "cells.tif")) == elsewhere / "cells.tif.sam2"
+
+
+def test_sam2s_progress_bar_is_quiet_where_we_show_ours(model, video, capfd):
+    s = Session(video, model)
+    s.add_point(0, 30, 30, 1)
+    s.run_propagation(stop=2, progress=False)
+    assert "propagate in video" not in capfd.readouterr().err
+    s.run_propagation(stop=2)  # headless, nothing of ours: sam2's bar is there
+    assert "propagate in video" in capfd.readouterr().err
+
+
+def test_the_panel_wraps_rows_and_never_squeezes_a_button():
+    controls = build_controls(40, 1, None)
+    assert controls.box.layout.width == "360px"
+    for button in controls.buttons():
+        assert button.layout.flex == "0 0 auto", button.description
+
+    def rows(widget):
+        if isinstance(widget, w.HBox):
+            yield widget
+        for child in getattr(widget, "children", ()):
+            yield from rows(child)
+
+    found = list(rows(controls.box))
+    assert found
+    assert all(r.layout.flex_flow == "row wrap" for r in found)
+
+
+def test_npy_files_open_memory_mapped(tmp_path):
+    np.save(tmp_path / "v.npy", moving_discs(4))
+    stack = open_stack(tmp_path / "v.npy")
+    assert stack.n_frames == 4
+    assert stack.frame_shape == (96, 128)
