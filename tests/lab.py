@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def kill_tagged(name: str, value: str, grace: float = 5) -> list[str]:
+    """Stop every process whose environment holds ``name=value`` (SIGTERM, then SIGKILL
+    after ``grace`` seconds) and return their command names. Servers, kernels and proxies
+    inherit the variable from the process they were started with, even in a new session
+    or process group, so a unique value finds all of them, and only them."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter():
+        if proc.pid == os.getpid():
+            continue
+        try:
+            if proc.environ().get(name) == value:
+                found.append(proc)
+        except (psutil.Error, OSError):
+            continue
+    names = []
+    for proc in found:
+        try:
+            names.append(proc.name())
+            proc.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(found, timeout=grace)
+    for proc in alive:
+        with suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=grace)
+    return names
+
+
 def write_notebook(path: Path, cells: list[str]) -> None:
     nb = {
         "cells": [
@@ -64,37 +95,98 @@ def write_notebook(path: Path, cells: list[str]) -> None:
     path.write_text(json.dumps(nb))
 
 
-class Lab:
-    """A JupyterLab server process; ``kernel(code)`` runs code in the notebook's kernel."""
+def jupyter_home_env(home: Path) -> dict[str, str]:
+    """Environment variables that keep a Jupyter server's config, data, runtime and
+    settings, and sam2_jupyter's autosaved sessions and features, under ``home``
+    (JupyterLab's news and update checks off)."""
+    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    return {
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+        "PYTHONUNBUFFERED": "1",
+        "SAM2_JUPYTER_SESSION_DIR": str(home / "sessions"),
+        "SAM2_JUPYTER_FEATURE_DIR": str(home / "features"),
+    }
 
-    def __init__(self, root: Path) -> None:
+
+class KernelChannel:
+    """A side channel into a notebook's kernel through its connection file: subclasses
+    say where that file is (``connection_file``)."""
+
+    _client: Any = None
+
+    def connection_file(self) -> Path:
+        raise NotImplementedError
+
+    def kernel(self, code: str, timeout: float = 60) -> str:
+        """Run ``code`` in the (single) running kernel; return what it printed."""
+        if self._client is None:
+            from jupyter_client import BlockingKernelClient
+
+            client = BlockingKernelClient()
+            client.load_connection_file(str(self.connection_file()))
+            client.start_channels()
+            client.wait_for_ready(timeout=30)
+            self._client = client
+        out: list[str] = []
+
+        def hook(msg: dict[str, Any]) -> None:
+            # stdout only: background threads (sam2's progress bar) write to stderr,
+            # and their text would read as the answer of a poll.
+            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                out.append("\n".join(msg["content"]["traceback"]))
+
+        reply = self._client.execute_interactive(
+            code, timeout=timeout, output_hook=hook, store_history=False
+        )
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError("".join(out))
+        return "".join(out)
+
+    def wait_kernel(self, expr: str, timeout: float = 60, interval: float = 0.1) -> str:
+        """Poll until ``expr`` (Python) is truthy in the kernel; return its repr."""
+        deadline = time.time() + timeout
+        last = ""
+        while time.time() < deadline:
+            last = self.kernel(f"_v = ({expr})\nprint(repr(_v) if _v else '')").strip()
+            if last:
+                return last
+            time.sleep(interval)
+        raise TimeoutError(f"kernel condition never held: {expr}")
+
+    def close_kernel_client(self) -> None:
+        if self._client is not None:
+            self._client.stop_channels()
+            self._client = None
+
+
+class Lab(KernelChannel):
+    """A JupyterLab server process; ``kernel(code)`` runs code in the notebook's kernel.
+
+    ``app="notebook"`` starts Jupyter Notebook 7 instead (same server, same options)."""
+
+    def __init__(self, root: Path, app: str = "jupyterlab") -> None:
         self.root = root
         self.port = _free_port()
         self.token = secrets.token_hex(16)
         home = root / ".jupyter-home"
         self.runtime = home / "runtime"
-        self.env = {
-            **os.environ,
-            "JUPYTER_CONFIG_DIR": str(home / "config"),
-            "JUPYTER_DATA_DIR": str(home / "data"),
-            "JUPYTER_RUNTIME_DIR": str(self.runtime),
-            "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-            "PYTHONUNBUFFERED": "1",
-            "SAM2_JUPYTER_SESSION_DIR": str(home / "sessions"),
-            "SAM2_JUPYTER_FEATURE_DIR": str(home / "features"),
-        }
-        settings = home / "settings" / "@jupyterlab" / "apputils-extension"
-        settings.mkdir(parents=True)
-        (settings / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False})
-        )
+        self.env = {**os.environ, **jupyter_home_env(home)}
         self.log = (root / "jupyterlab.log").open("w")
         self.proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "jupyterlab",
+                app,
                 "--no-browser",
                 "--ip=127.0.0.1",
                 f"--port={self.port}",
@@ -102,8 +194,9 @@ class Lab:
                 "--allow-root",
                 f"--ServerApp.root_dir={root}",
                 "--ServerApp.open_browser=False",
-                "--LabApp.news_url=",
                 "--ServerApp.terminals_enabled=False",
+                # Notebook 7 has no news feed setting; JupyterLab's is turned off.
+                *(["--LabApp.news_url="] if app == "jupyterlab" else []),
             ],
             cwd=root,
             env=self.env,
@@ -138,50 +231,14 @@ class Lab:
                 time.sleep(0.3)
         raise TimeoutError("JupyterLab did not start")
 
-    def kernel(self, code: str, timeout: float = 60) -> str:
-        """Run ``code`` in the (single) running kernel; return what it printed."""
-        if self._client is None:
-            from jupyter_client import BlockingKernelClient
-
-            kernels = self.api("/api/kernels")
-            if len(kernels) != 1:
-                raise RuntimeError(f"expected one kernel, found {len(kernels)}")
-            client = BlockingKernelClient()
-            client.load_connection_file(str(self.runtime / f"kernel-{kernels[0]['id']}.json"))
-            client.start_channels()
-            client.wait_for_ready(timeout=30)
-            self._client = client
-        out: list[str] = []
-
-        def hook(msg: dict[str, Any]) -> None:
-            # stdout only: background threads (sam2's progress bar) write to stderr,
-            # and their text would read as the answer of a poll.
-            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
-                out.append(msg["content"]["text"])
-            elif msg["msg_type"] == "error":
-                out.append("\n".join(msg["content"]["traceback"]))
-
-        reply = self._client.execute_interactive(
-            code, timeout=timeout, output_hook=hook, store_history=False
-        )
-        if reply["content"]["status"] != "ok":
-            raise RuntimeError("".join(out))
-        return "".join(out)
-
-    def wait_kernel(self, expr: str, timeout: float = 60, interval: float = 0.1) -> str:
-        """Poll until ``expr`` (Python) is truthy in the kernel; return its repr."""
-        deadline = time.time() + timeout
-        last = ""
-        while time.time() < deadline:
-            last = self.kernel(f"_v = ({expr})\nprint(repr(_v) if _v else '')").strip()
-            if last:
-                return last
-            time.sleep(interval)
-        raise TimeoutError(f"kernel condition never held: {expr}")
+    def connection_file(self) -> Path:
+        kernels = self.api("/api/kernels")
+        if len(kernels) != 1:
+            raise RuntimeError(f"expected one kernel, found {len(kernels)}")
+        return self.runtime / f"kernel-{kernels[0]['id']}.json"
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.stop_channels()
+        self.close_kernel_client()
         self.proc.terminate()
         try:
             self.proc.wait(15)
