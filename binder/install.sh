@@ -9,6 +9,8 @@
 #                  (CPU wheels, no CUDA download); empty: the default index
 #   EXTRAS         package extras (default formats,batch,demo)
 #   EDITABLE       non-empty: an editable install (development; what `make` does)
+#   PACKAGE        what to install instead of this folder, e.g. a built wheel
+#                  (then no Node.js is needed: the wheel holds the bundled widget)
 #   FETCH_WEIGHTS  a model name (e.g. tiny) to download into the cache now
 set -euo pipefail
 PY=${PYTHON:-python}
@@ -27,8 +29,9 @@ fi
 $PY -m pip install -q "hydra-core>=1.3.2" "iopath>=0.1.10" pillow tqdm numpy
 SAM2_BUILD_CUDA=0 $PY -m pip install -q --no-build-isolation --no-deps sam2==1.1.0
 # Building the package bundles the widget's JavaScript (npm + esbuild).
-TARGET=.
-[ -n "$EXTRAS" ] && TARGET=".[$EXTRAS]"
+SOURCE=${PACKAGE:-.}
+TARGET=$SOURCE
+[ -n "$EXTRAS" ] && TARGET="$SOURCE[$EXTRAS]"
 if [ -n "${EDITABLE:-}" ]; then
     $PY -m pip install -q -e "$TARGET"
 else

@@ -174,17 +174,23 @@ class Lab(KernelChannel):
 
     ``app="notebook"`` starts Jupyter Notebook 7 instead (same server, same options)."""
 
-    def __init__(self, root: Path, app: str = "jupyterlab") -> None:
+    def __init__(
+        self,
+        root: Path,
+        app: str = "jupyterlab",
+        python: str = sys.executable,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.root = root
         self.port = _free_port()
         self.token = secrets.token_hex(16)
         home = root / ".jupyter-home"
         self.runtime = home / "runtime"
-        self.env = {**os.environ, **jupyter_home_env(home)}
+        self.env = {**os.environ, **jupyter_home_env(home), **(env or {})}
         self.log = (root / "jupyterlab.log").open("w")
         self.proc = subprocess.Popen(
             [
-                sys.executable,
+                python,
                 "-m",
                 app,
                 "--no-browser",
@@ -248,16 +254,24 @@ class Lab(KernelChannel):
 
 
 @contextmanager
-def lab_page(root: Path, notebook: str, cells: list[str], device_scale_factor: float = 1.0):
-    """Start JupyterLab, open ``notebook`` (written from ``cells``) in Chromium, run all
-    cells, and yield (lab, page) once the annotator canvas has drawn a frame.
+def lab_page(
+    root: Path,
+    notebook: str,
+    cells: list[str],
+    device_scale_factor: float = 1.0,
+    python: str = sys.executable,
+    env: dict[str, str] | None = None,
+):
+    """Start JupyterLab (from ``python``'s environment), open ``notebook`` (written from
+    ``cells``) in Chromium, run all cells, and yield (lab, page) once the annotator
+    canvas has drawn a frame.
 
     The cells must turn on the canvas' ``debug`` trait (``a.canvas.debug = True``): only
     then does the front end set the data-* attributes waited on here and read by tests."""
     from playwright.sync_api import sync_playwright
 
     write_notebook(root / notebook, cells)
-    lab = Lab(root)
+    lab = Lab(root, python=python, env=env)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
