@@ -12,6 +12,7 @@ The headless API::
     s.export_masks("labels.tif")
 """
 
+from . import datasets as datasets
 from .engine import BoxPrompt, MaskPrompt, MemoryMode, PointPrompt, Prompt, Session
 from .errors import (
     AutosaveError,

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import StackError
+from .axes import guess_axes, normalise_axes
+from .channels import ChannelView, composite, parse_views
 from .contrast import (
     check_dtype,
     default_limits,
@@ -26,52 +28,6 @@ from .contrast import (
     to_uint8,
 )
 from .readers import Source, read_path
-
-_KNOWN_AXES = set("TZCYX")
-
-
-def guess_axes(shape: tuple[int, ...]) -> str:
-    """Axes of an array without metadata: a trailing 3 or 4 is colour.
-
-    2D: YX; 3D: TYX or YXC; 4D: TZYX or TYXC; 5D: TZCYX or TZYXC.
-    """
-    ndim = len(shape)
-    rgb = ndim >= 3 and shape[-1] in (3, 4) and min(shape[-3:-1]) > 4
-    table = {
-        (2, False): "YX",
-        (3, False): "TYX",
-        (3, True): "YXC",
-        (4, False): "TZYX",
-        (4, True): "TYXC",
-        (5, False): "TZCYX",
-        (5, True): "TZYXC",
-    }
-    try:
-        return table[(ndim, rgb)]
-    except KeyError:
-        raise StackError(
-            f"cannot guess the axes of a {ndim}D array of shape {shape}; pass axes='TZCYX'-style"
-        ) from None
-
-
-def normalise_axes(axes: str, shape: tuple[int, ...], name: str) -> str:
-    """Upper-case, check letters and length; S (samples) means C."""
-    axes = axes.upper().replace("S", "C")
-    if len(axes) != len(shape):
-        raise StackError(
-            f"{name}: axes {axes!r} have {len(axes)} letters but the data has "
-            f"{len(shape)} dimensions {shape}"
-        )
-    bad = set(axes) - _KNOWN_AXES
-    if bad:
-        raise StackError(
-            f"{name}: unknown axis letter(s) {sorted(bad)} in {axes!r}; use T, Z, C, Y, X"
-        )
-    if len(set(axes)) != len(axes):
-        raise StackError(f"{name}: axis letters repeat in {axes!r}")
-    if "Y" not in axes or "X" not in axes:
-        raise StackError(f"{name}: axes {axes!r} need both Y and X")
-    return axes
 
 
 @dataclass(frozen=True)
@@ -93,6 +49,8 @@ class Stack:
     contrast_limits: tuple[float, float] = (0.0, 255.0)
     _shape: tuple[int, ...] = field(default=(), repr=False)
     path: str | None = None  # the file or folder it was read from, if any
+    # A composite of up to three channels (multichannel data); empty: one channel.
+    views: tuple[ChannelView, ...] = ()
 
     # -- geometry ---------------------------------------------------------------
     @property
@@ -145,6 +103,25 @@ class Stack:
         """The same data shown with other contrast limits (low, high)."""
         return replace(self, contrast_limits=_check_limits(limits, self.name))
 
+    def with_channels(self, channels: Any) -> Stack:
+        """Multichannel data shown as one channel or a composite of up to three, each
+        with its colour and contrast (see :func:`~.channels.parse_views`); None shows
+        the single ``channel`` again. SAM2 sees what is shown."""
+        if channels is None:
+            return replace(self, views=())
+        if "C" not in self.axes:
+            raise StackError(f"{self.name}: channels= needs data with a channel axis")
+
+        def limits_of(c: int) -> tuple[float, float]:
+            one = replace(self, channel=c, views=(), rgb=False)
+            return default_limits(one.dtype) or percentile_limits(
+                _readable_samples(one), (1.0, 99.8)
+            )
+
+        views = parse_views(channels, self.n_channels, limits_of, self.name)
+        # Three or four channels count as RGB(A) when opened; a composite picks them.
+        return replace(self, views=views, channel=views[0].channel, rgb=False)
+
     # -- reading ----------------------------------------------------------------
     def _index(self, i: int) -> tuple[Any, ...]:
         key: list[Any] = []
@@ -191,8 +168,19 @@ class Stack:
             )
         return np.transpose(data, order) if order != list(range(len(order))) else data
 
+    def data_frame(self, i: int) -> np.ndarray:
+        """Frame ``i`` with every channel, whichever is shown: what identifies the
+        data (a save made while one channel was shown resumes under another)."""
+        if "C" not in self.axes:
+            return self.raw_frame(i)
+        return replace(self, rgb=True, views=()).raw_frame(i)
+
     def display_frame(self, i: int) -> np.ndarray:
-        """Frame ``i`` as uint8 RGB (Y, X, 3) with this Stack's contrast limits."""
+        """Frame ``i`` as uint8 RGB (Y, X, 3) with this Stack's contrast limits (or its
+        channel composite): what the screen shows and SAM2 encodes."""
+        if self.views:
+            planes = [replace(self, channel=v.channel, views=()).raw_frame(i) for v in self.views]
+            return composite(planes, self.views)
         return to_rgb(to_uint8(self.raw_frame(i), self.contrast_limits))
 
     def __len__(self) -> int:
@@ -218,6 +206,7 @@ def open_stack(
     channel: int = 0,
     contrast_limits: tuple[float, float] | None = None,
     percentiles: tuple[float, float] = (0.5, 99.5),
+    channels: Any = None,
 ) -> Stack:
     """Open a numpy/Zarr/dask array, TIFF/OME-TIFF, video, GIF, image folder or Zarr.
 
@@ -239,6 +228,11 @@ def open_stack(
         (low, high) mapped to 0..255. Default: as stored for uint8/bool, otherwise
         the ``percentiles`` of a few sample frames (finite values only), which makes
         16-bit data that uses a few hundred grey levels visible.
+    channels
+        Multichannel data shown as a composite of up to three channels: ``[0, 2]``,
+        ``[(0, "green"), (2, "magenta", (100, 3000))]``, or dicts with ``channel``,
+        ``color`` (red, green, blue, magenta, cyan, yellow, gray) and ``limits``
+        (default: each channel's own percentiles). SAM2 sees the composite.
     """
     if isinstance(source, Stack):
         return source
@@ -294,7 +288,8 @@ def open_stack(
         limits = default_limits(stack.dtype) or percentile_limits(
             _readable_samples(stack), _check_percentiles(percentiles, name)
         )
-    return replace(stack, contrast_limits=limits)
+    stack = replace(stack, contrast_limits=limits)
+    return stack if channels is None else stack.with_channels(channels)
 
 
 def _sample_frames(n: int, k: int = 5) -> np.ndarray:

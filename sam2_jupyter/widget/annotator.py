@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
+import numpy as np
 
 from ..engine import MemoryMode, Session
 from ..io import open_stack
@@ -39,8 +40,10 @@ class Annotator(w.HBox):
         Segment on each click (True) or batch prompts until "Trigger segmentation".
     view_height
         Height of the canvas in CSS pixels.
-    axes, prop_axis, other_index, channel, contrast_limits
-        Passed to :func:`~sam2_jupyter.open_stack`.
+    axes, prop_axis, other_index, channel, contrast_limits, channels
+        Passed to :func:`~sam2_jupyter.open_stack`. For multichannel data the panel's
+        *Channels* group picks one channel or a composite of up to three, each with
+        its colour and contrast; SAM2 sees what is shown.
     feature_cache, feature_dir
         Passed to :class:`~sam2_jupyter.Session`: image features kept in memory
         (bytes) and on disk (a folder, or True for the per-user cache).
@@ -65,6 +68,7 @@ class Annotator(w.HBox):
         other_index: int = 0,
         channel: int = 0,
         contrast_limits: tuple[float, float] | None = None,
+        channels: Any = None,
         feature_cache: int | str | None = "auto",
         feature_dir: str | Path | bool | None = None,
         autosave: str | Path | bool | None = True,
@@ -77,6 +81,7 @@ class Annotator(w.HBox):
             other_index=other_index,
             channel=channel,
             contrast_limits=contrast_limits,
+            channels=channels,
         )
         if isinstance(model, str):
             model = load_model(model)
@@ -90,7 +95,13 @@ class Annotator(w.HBox):
             view_height=int(view_height),
             layout=w.Layout(flex="1 1 0%", min_width="320px"),
         )
-        self.controls = build_controls(stack.n_frames, stack.n_other, stack.other_axis)
+        high = float(np.iinfo(stack.dtype).max) if stack.dtype.kind in "iu" else 1.0
+        # Colour images (8-bit RGB) need no channel picking; fluorescence does.
+        colour = stack.rgb and stack.dtype == np.uint8 and not stack.views
+        channels_here = stack.n_channels if "C" in stack.axes and not colour else 1
+        self.controls = build_controls(
+            stack.n_frames, stack.n_other, stack.other_axis, channels_here, high
+        )
         super().__init__(
             [self.canvas, self.controls.box], layout=w.Layout(align_items="flex-start")
         )

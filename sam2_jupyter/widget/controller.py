@@ -19,6 +19,7 @@ from ..io import Stack
 from ..models import Model
 from . import editing, prompting
 from .canvas import AnnotatorCanvas
+from .channels import Channels
 from .files import FileActions
 from .jobs import Jobs
 from .loading import ModelLoader
@@ -59,6 +60,7 @@ class Controller:
         self.precompute = Precompute(self, controls.propagate_group)
         self.files = FileActions(controls.files, self)
         self.seeding = Seeding(self, controls.seed_group)
+        self.channels = Channels(self, controls.channels_group)
         self.loader = ModelLoader(self, controls.model, self.set_model)
         self._handlers: dict[type, Callable[[Any], Any]] = {
             Ack: lambda m: self.stream.acked(m.seq),

@@ -98,10 +98,21 @@ class SessionPool:
         for session in self.sessions.values():
             session.auto_segment = value
 
+    def set_stack(self, stack: Stack) -> None:
+        """Another view of the same data (channels): sessions open again on it."""
+        self.stack = stack
+        self._reopen()
+
     def set_model(self, model: Model, memory_mode: str | None = None) -> None:
-        old = self.sessions
+        """Use another model (or memory mode) for every sequence."""
         self.model = model
         self.options = replace(self.options, memory_mode=memory_mode or self.options.memory_mode)
+        self._reopen()
+
+    def _reopen(self) -> None:
+        """Every open session again (autosave resumes it; otherwise its prompts are
+        sent again, batched)."""
+        old = self.sessions
         self.sessions = {}
         for index, session in old.items():
             if session.prompts or session.pending:

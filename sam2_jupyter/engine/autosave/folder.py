@@ -56,14 +56,15 @@ ENV_SESSION_DIR = "SAM2_JUPYTER_SESSION_DIR"
 
 
 def fingerprint(stack: Stack) -> dict[str, Any]:
-    """What identifies the data: geometry and a digest of a few raw frames.
+    """What identifies the data: geometry and a digest of a few raw frames (every
+    channel: the channels shown are a view, not other data).
 
     A resume onto data of another shape, or whose sampled frames changed, is
     refused; cheap enough to compute on every open (five frames are read)."""
     h = hashlib.blake2b(digest_size=16)
     n = stack.n_frames
     for t in sorted({0, n // 4, n // 2, (3 * n) // 4, n - 1}):
-        h.update(np.ascontiguousarray(stack.raw_frame(t)).tobytes())
+        h.update(np.ascontiguousarray(stack.data_frame(t)).tobytes())
     return {
         "name": stack.name,
         "shape": list(stack.shape),

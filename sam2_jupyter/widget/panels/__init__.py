@@ -11,6 +11,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from .channels import ChannelsPanel, channels_panel
 from .files import FilesPanel, files_panel
 from .model import ModelPanel, model_panel
 from .propagate import PropagatePanel, propagate_panel
@@ -23,6 +24,7 @@ from .view import ViewPanel, view_panel
 class Controls:
     model: ModelPanel
     view: ViewPanel
+    channels_group: ChannelsPanel
     propagate_group: PropagatePanel
     files: FilesPanel
     seed_group: SeedPanel
@@ -43,6 +45,7 @@ class Controls:
             for group in (
                 self.model,
                 self.view,
+                self.channels_group,
                 self.propagate_group,
                 self.files,
                 self.seed_group,
@@ -53,10 +56,13 @@ class Controls:
         ]
 
 
-def build_controls(n_frames: int, n_other: int, other_axis: str | None) -> Controls:
+def build_controls(
+    n_frames: int, n_other: int, other_axis: str | None, n_channels: int = 1, high: float = 255.0
+) -> Controls:
     groups = (
         model_panel(),
         view_panel(n_frames, n_other, other_axis),
+        channels_panel(n_channels, high),
         propagate_panel(n_frames),
         files_panel(),
         seed_panel(),
