@@ -14,7 +14,7 @@ sources, checksums and licences:
 - ``fluo_timelapse``: Cell Tracking Challenge Fluo-N2DL-HeLa, HeLa H2b-GFP nuclei
   (CTC conditions of use: citation; permission for public use outside the challenge).
 - ``nuclei_3d``: scikit-image's ``cells3d`` nuclei channel (Allen Institute for Cell
-  Science, CC0).
+  Science; CC0 as stated in scikit-image issue 2513).
 - ``natural_video``: generated here (no short natural video with a published
   checksum was found).
 
@@ -33,7 +33,7 @@ import shutil
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -42,6 +42,9 @@ from ..errors import ModelError, Sam2JupyterError
 from ._registry import DATASETS, Dataset
 from ._synthetic import fluorescence_timelapse, nuclei_3d
 from ._video import natural_video
+
+if TYPE_CHECKING:
+    from ..io import Stack
 
 ENV_DATA_DIR = "SAM2_JUPYTER_DATA_DIR"
 
@@ -192,8 +195,8 @@ def _fall_back(ds: Dataset, reason: str) -> np.ndarray:
     data = ds.fallback()
     warnings.warn(
         f"{ds.name}: using a generated stand-in {data.shape} {data.dtype} instead of the "
-        f"real data, because {reason}. With network access, load({ds.name!r}) downloads "
-        f"it into {data_dir()} (${ENV_DATA_DIR} sets that folder).",
+        f"real data, because {reason}. Once downloaded, the real data is kept in "
+        f"{data_dir()} (${ENV_DATA_DIR} sets that folder).",
         DemoDataWarning,
         stacklevel=3,
     )
@@ -245,7 +248,7 @@ def load(name: str, *, offline: bool | None = None, progress: bool = True) -> np
         return _fall_back(ds, str(exc).removeprefix(f"{name}: "))
 
 
-def open_dataset(name: str, *, offline: bool | None = None, **kwargs: Any) -> Any:
+def open_dataset(name: str, *, offline: bool | None = None, **kwargs: Any) -> Stack:
     """:func:`load` ``name`` and open it as an ``sj.Stack`` with its axes (so a Z-stack
     propagates along Z); ``kwargs`` go to ``sj.open_stack``."""
     from ..io import open_stack

@@ -117,9 +117,9 @@ DATASETS: dict[str, Dataset] = {
     ),
     # URL and SHA-256: scikit-image, skimage/data/_registry.py (registry and
     # registry_urls, key "data/cells3d.tif"), as shipped in scikit-image 0.26.
-    # Licence: CC0, stated for this image by the Allen Institute for Cell Science in
-    # github.com/scikit-image/scikit-image/issues/2513 (2018); scikit-image/data's
-    # README listed it as "Unknown" (issue 6181, 2022).
+    # Licence: CC0, as stated in github.com/scikit-image/scikit-image/issues/2513 (2018)
+    # when the image was proposed for skimage.data; scikit-image/data's README listed it
+    # as "Unknown" (issue 6181, 2022), so the statement in 2513 is the one found.
     "nuclei_3d": Dataset(
         name="nuclei_3d",
         description=(
@@ -132,7 +132,10 @@ DATASETS: dict[str, Dataset] = {
             "2cdc5ce89b334d28f06a58c9f0ca21aa6992a5ba/cells3d.tif"
         ),
         sha256="afc7c7d80d38bfde09788b4064ac1e64ec14e88454ab785ebdc8dbba5ca3b222",
-        licence="CC0 (Allen Institute for Cell Science, per scikit-image issue 2513)",
+        licence=(
+            "CC0, as stated in scikit-image issue 2513; scikit-image/data's README lists "
+            "the licence as Unknown"
+        ),
         source="Allen Institute for Cell Science, via scikit-image's data registry",
         axes="ZYX",
         fname="cells3d.tif",
