@@ -86,7 +86,7 @@ class Session(SessionFiles):
         Bytes of memory-conditioned features to keep from propagation, so that a
         click on a tracked frame (a correction) skips SAM2's memory attention; masks
         are identical. "auto": an eighth of the free memory where SAM2 keeps its
-        state (at most 2 GiB) in normal mode, 256 MiB in the low modes. With
+        state (at most 2 GiB) in normal mode, 16 MiB in the low modes. With
         ``feature_dir``, what does not fit in memory goes to a temporary folder
         there (removed with the session). None: off.
     autosave

@@ -37,7 +37,7 @@ import torch
 
 from .cache import default_budget as feature_budget
 
-LOW_MODE_BUDGET = 256 << 20
+LOW_MODE_BUDGET = 16 << 20  # full within the first frames: memory stays flat
 
 # The session whose cache serves the sam2 calls running in this thread (sessions
 # share one predictor; sam2 driven directly runs with none).
@@ -77,7 +77,7 @@ def reach(predictor: Any, num_frames: int) -> int:
 
 
 def default_budget(device: torch.device, low: bool) -> int:
-    """An eighth of what is free where the values live (at most 2 GiB); 256 MiB in
+    """An eighth of what is free where the values live (at most 2 GiB); 16 MiB in
     the low-memory modes, whose memory must not grow with the video."""
     if low:
         return LOW_MODE_BUDGET
