@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
+from httpd import serving
 from scipy import ndimage as ndi
 from skimage import filters, measure
 
@@ -70,15 +71,8 @@ class _Server(http.server.ThreadingHTTPServer):
 
 @pytest.fixture
 def server() -> Iterator[_Server]:
-    srv = _Server()
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(_Server()) as srv:
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

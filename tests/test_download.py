@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from httpd import serving
 
 from sam2_jupyter.errors import ModelError
 from sam2_jupyter.models import (
@@ -119,15 +120,8 @@ class _Server(http.server.ThreadingHTTPServer):
 
 @pytest.fixture
 def server() -> Iterator[_Server]:
-    srv = _Server()
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(_Server()) as srv:
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(timeout=5)
 
 
 def _url(server: _Server, spec_name: str = "sam2.1_hiera_tiny.pt") -> str:
