@@ -39,7 +39,7 @@ class Stack:
     model and the screen see.
     """
 
-    array: Any
+    array: Any = field(repr=False)  # the data: a repr would print every pixel
     axes: str
     name: str
     prop_axis: str | None
