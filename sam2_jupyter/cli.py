@@ -13,6 +13,17 @@ from pathlib import Path
 from .batch import DIRECTIONS, FORMATS, ModelSpec, propagate_many
 
 
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    """Which SAM2 and where it runs: the same options for every command."""
+    parser.add_argument("--model", default="tiny", help="tiny, small, base_plus, large")
+    parser.add_argument("--checkpoint", help="a local .pt file (no download)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    parser.add_argument("--image-size", type=int, help="model input size (default 1024)")
+    parser.add_argument(
+        "--untrained", action="store_true", help="random weights (tests, no download)"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sam2-jupyter", description="SAM2 segmentation and tracking of image stacks."
@@ -33,13 +44,9 @@ def _parser() -> argparse.ArgumentParser:
         "<stack name>.csv",
     )
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--model", default="tiny", help="tiny, small, base_plus, large")
+    _model_options(p)
     p.add_argument("--version", default="2.1", help="SAM 2.1 or 2.0")
-    p.add_argument("--checkpoint", help="a local .pt file (no download)")
     p.add_argument("--model-dir", help="where weights are downloaded on first use")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
-    p.add_argument("--image-size", type=int, help="model input size (default 1024)")
-    p.add_argument("--untrained", action="store_true", help="random weights (tests, no download)")
     p.add_argument("--memory-mode", default="low", choices=["normal", "low", "super-low"])
     p.add_argument(
         "--formats",
@@ -62,12 +69,8 @@ def _parser() -> argparse.ArgumentParser:
         "notebook and resumed when the same data is opened again.",
     )
     a.add_argument("stack", metavar="STACK", help="TIFF, video, folder, Zarr ...")
-    a.add_argument("--model", default="tiny", help="tiny, small, base_plus, large")
+    _model_options(a)
     a.add_argument("--memory", default="normal", choices=["normal", "low", "super-low"])
-    a.add_argument("--checkpoint", help="a local .pt file (no download)")
-    a.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
-    a.add_argument("--image-size", type=int, help="model input size (default 1024)")
-    a.add_argument("--untrained", action="store_true", help="random weights (tests, no download)")
     a.add_argument("--port", type=int, default=8866)
     a.add_argument("--ip", default="127.0.0.1", help="address to bind (default: this machine only)")
     a.add_argument("--token", help="the access token (default: a new random one)")

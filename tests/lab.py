@@ -296,3 +296,26 @@ def lab_page(
                 browser.close()
     finally:
         lab.close()
+
+
+class View:
+    """Image pixel ↔ page coordinates, from the canvas box and the fit rule."""
+
+    def __init__(self, page, h, w):
+        self.box = page.locator(".sam2j-canvas").bounding_box()
+        self.scale = min(self.box["width"] / w, self.box["height"] / h)
+        self.tx = (self.box["width"] - w * self.scale) / 2
+        self.ty = (self.box["height"] - h * self.scale) / 2
+
+    def page_xy(self, y, x):
+        return self.box["x"] + self.tx + x * self.scale, self.box["y"] + self.ty + y * self.scale
+
+    def canvas_xy(self, y, x):
+        return self.ty + y * self.scale, self.tx + x * self.scale
+
+
+def first_prompt(channel: KernelChannel) -> tuple[float, float, bool]:
+    """(y, x, positive) of the first prompt the annotator ``a`` in the kernel holds."""
+    code = "import json; p = a.session.prompts[0]; print(json.dumps([p.y, p.x, p.positive]))"
+    y, x, positive = json.loads(channel.kernel(code))
+    return y, x, positive

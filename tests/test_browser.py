@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 from conftest import moving_discs
-from lab import browser_available, lab_page
+from lab import View, browser_available, first_prompt, lab_page
 
 from sam2_jupyter.exports import label_color
 
@@ -41,22 +41,6 @@ SAMPLE_JS = """([ys, xs]) => {
   }
   return out;
 }"""
-
-
-class View:
-    """Image pixel ↔ page coordinates, from the canvas box and the fit rule."""
-
-    def __init__(self, page, h, w):
-        self.box = page.locator(".sam2j-canvas").bounding_box()
-        self.scale = min(self.box["width"] / w, self.box["height"] / h)
-        self.tx = (self.box["width"] - w * self.scale) / 2
-        self.ty = (self.box["height"] - h * self.scale) / 2
-
-    def page_xy(self, y, x):
-        return self.box["x"] + self.tx + x * self.scale, self.box["y"] + self.ty + y * self.scale
-
-    def canvas_xy(self, y, x):
-        return self.ty + y * self.scale, self.tx + x * self.scale
 
 
 @pytest.fixture(scope="module", params=[1.0, 2.0], ids=["dpr1", "dpr2"])
@@ -110,11 +94,7 @@ def test_clicks_reach_the_kernel_and_masks_are_painted(lab):
     page.mouse.click(*view.page_xy(32.5, 36.5))
     lab_.wait_kernel("len(a.session.prompts) == 1")
     lab_.kernel("a.wait(60)")
-    y, x, positive = json.loads(
-        lab_.kernel(
-            "import json; p = a.session.prompts[0]; print(json.dumps([p.y, p.x, p.positive]))"
-        )
-    )
+    y, x, positive = first_prompt(lab_)
     assert abs(y - 32.5) < 0.5
     assert abs(x - 36.5) < 0.5
     assert positive is True

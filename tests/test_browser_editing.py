@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 from conftest import moving_discs
-from lab import browser_available, lab_page
+from lab import View, browser_available, lab_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -149,11 +149,7 @@ def test_fill_fills_the_region_under_the_click(lab):
     page.wait_for_function("document.querySelector('.sam2j-canvas').dataset.frame === '1'")
     page.locator(".sam2j-tool[data-tool='fill']").click()
     lab_.wait_kernel("a.canvas.tool == 'fill'", timeout=10)
-    box = page.locator(".sam2j-canvas").bounding_box()
-    scale = min(box["width"] / SHAPE[1], box["height"] / SHAPE[0])
-    tx = (box["width"] - SHAPE[1] * scale) / 2
-    ty = (box["height"] - SHAPE[0] * scale) / 2
-    page.mouse.click(box["x"] + tx + 60.5 * scale, box["y"] + ty + 40.5 * scale)
+    page.mouse.click(*View(page, *SHAPE).page_xy(40.5, 60.5))
     lab_.wait_kernel("(a.session.label_frame(1) == 4).sum() > _ring.sum()", timeout=30)
     disc = lab_.kernel("print(int(((yy - 40) ** 2 + (xx - 60) ** 2 <= 400).sum()))")
     assert int(lab_.kernel("print(int((a.session.label_frame(1) == 4).sum()))")) == int(disc)
@@ -169,11 +165,7 @@ def test_d_over_a_label_marks_the_division(lab):
     )
     page.wait_for_function("document.querySelector('.sam2j-canvas').dataset.frame === '2'")
     lab_.kernel("a.controller.refresh()")
-    box = page.locator(".sam2j-canvas").bounding_box()
-    scale = min(box["width"] / SHAPE[1], box["height"] / SHAPE[0])
-    tx = (box["width"] - SHAPE[1] * scale) / 2
-    ty = (box["height"] - SHAPE[0] * scale) / 2
-    page.mouse.move(box["x"] + tx + 30.5 * scale, box["y"] + ty + 30.5 * scale)
+    page.mouse.move(*View(page, *SHAPE).page_xy(30.5, 30.5))
     page.locator(".sam2j-canvas").focus()
     page.keyboard.press("d")
     lab_.wait_kernel("a.session.parents == {8: 7}", timeout=30)

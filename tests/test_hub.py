@@ -32,8 +32,10 @@ from lab import (
     CHROMIUM_ARGS,
     KernelChannel,
     Lab,
+    View,
     _free_port,
     browser_available,
+    first_prompt,
     jupyter_home_env,
     kill_tagged,
     write_notebook,
@@ -214,19 +216,11 @@ def _click_paints_a_mask(server: KernelChannel, page) -> None:
     browser redraws with exactly the kernel's labelled pixels."""
     page.wait_for_selector(".sam2j-canvas[data-lossless='true']", timeout=30_000)
     h, w = moving_discs(N_FRAMES, seed=5).shape[1:3]
-    box = page.locator(".sam2j-canvas").bounding_box()
-    scale = min(box["width"] / w, box["height"] / h)
-    x0 = box["x"] + (box["width"] - w * scale) / 2
-    y0 = box["y"] + (box["height"] - h * scale) / 2
     seq = int(page.locator(".sam2j-canvas").get_attribute("data-seq"))
-    page.mouse.click(x0 + 36.5 * scale, y0 + 32.5 * scale)
+    page.mouse.click(*View(page, h, w).page_xy(32.5, 36.5))
     server.wait_kernel("len(a.session.prompts) == 1")
     server.kernel("a.wait(60)")
-    y, x, positive = json.loads(
-        server.kernel(
-            "import json; p = a.session.prompts[0]; print(json.dumps([p.y, p.x, p.positive]))"
-        )
-    )
+    y, x, positive = first_prompt(server)
     assert abs(y - 32.5) < 0.5
     assert abs(x - 36.5) < 0.5
     assert positive is True
