@@ -590,7 +590,11 @@ def test_stream_statistics_count_what_was_sent(annotator):
     stats = stream.stats()
     assert stats["messages"]["labels"] + stats["messages"]["image/jpeg"] >= 2
     assert stats["bytes"]["image/jpeg"] > 0
-    assert set(stats["last_edit"]) == {"queued_s", "model_s", "send_s"}
+    assert set(stats["last_edit"]) == {"queued_s", "model_s", "encode_s", "send_s"}
+    assert stats["edits"] == [stats["last_edit"]]
+    assert stats["last_edit"]["encode_s"] > 0
+    assert len(stats["shows"]) == 1
+    assert stats["shows"][0]["encode_s"] > 0
     assert sum(n for _, n in stats["sent"]) == sum(stats["bytes"].values())
     stream.reset_stats()
     assert stream.stats()["messages"] == {}

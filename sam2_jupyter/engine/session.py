@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -553,9 +554,13 @@ class Session(SessionFiles):
         """Frames whose image features are not ready yet, nearest to ``center`` first."""
         return self._precompute.order(center)
 
-    def precompute_frame(self, t: int) -> bool:
-        """Make frame ``t``'s image features ready (see :class:`FeaturePrecompute`)."""
-        return self._precompute.frame(t)
+    def precompute_frame(self, t: int, pause: Callable[[], None] | None = None) -> bool:
+        """Make frame ``t``'s image features ready (see :class:`FeaturePrecompute`).
+
+        The encode holds no lock: edits from other threads go on meanwhile.
+        ``pause`` is called between the encoder's layers (it may block while the
+        user works, or raise to abandon the frame)."""
+        return self._precompute.frame(t, pause)
 
     def features_ready(self) -> int:
         """Frames whose image features are in memory or on disk."""

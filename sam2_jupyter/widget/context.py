@@ -35,8 +35,10 @@ class Context(Protocol):
         """Run ``job`` on the annotator's worker, after what is queued."""
         ...
 
-    def pending(self) -> int:
-        """Jobs waiting on the worker (background work yields to them)."""
+    def later(self, key: str, task: Callable[[Callable[[], None]], Any]) -> None:
+        """Run ``task(pause)`` on the background thread while the user is idle; it
+        calls ``pause`` between pieces of work (see :mod:`.background`). Replaces
+        a queued task of the same ``key``."""
         ...
 
     def status(self, text: str, level: str = "info") -> None:

@@ -54,6 +54,7 @@ class Controller:
             self._labels,
             lambda t: prompting.markers(self.pool.peek(), t),
             lambda: self.pool.index,
+            self.jobs.activity.idle_for,
         )
         self.timeline = Timeline(canvas, self.pool.peek)
         self.propagator = Propagator(self, controls.propagate_group)
@@ -86,8 +87,8 @@ class Controller:
     def submit(self, job: Callable[[], Any]) -> Future[Any]:
         return self.jobs.submit(job)
 
-    def pending(self) -> int:
-        return self.jobs.pending()
+    def later(self, key: str, task: Callable[[Callable[[], None]], Any]) -> None:
+        self.jobs.later(key, task)
 
     def status(self, text: str, level: str = "info") -> None:
         self.jobs.status(text, level)
@@ -117,7 +118,10 @@ class Controller:
         """One message as the browser sends it; never raises (the status line says
         what was wrong)."""
         try:
-            self.handle(parse_message(content, buffers or []))
+            msg = parse_message(content, buffers or [])
+            if not isinstance(msg, Ack):  # acks flow while the user does nothing
+                self.jobs.activity.touch()
+            self.handle(msg)
         except Exception as exc:
             self.jobs.report(exc)
 
@@ -182,7 +186,12 @@ class Controller:
         c, canvas, safe = self.controls, self.canvas, self.safe
         canvas.on_msg(lambda _w, content, buffers: self.receive(content, buffers))
         canvas.observe(
-            lambda ch: (self.stream.show(int(ch["new"])), self._save_view()), names="frame"
+            lambda ch: (
+                self.jobs.activity.touch(),
+                self.stream.show(int(ch["new"])),
+                self._save_view(),
+            ),
+            names="frame",
         )
         canvas.observe(lambda _ch: (self._swatch(), self._save_view()), names="label")
         # Playback ended: the frame in view gets its lossless upgrade.

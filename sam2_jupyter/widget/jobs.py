@@ -1,4 +1,5 @@
-"""The status line and how a failed job becomes a sentence in it.
+"""The annotator's threads (the user's worker, the background), the status line,
+and how a failed job becomes a sentence in it.
 
 Every error a job raises reaches :meth:`Jobs.report`: expected ones (ours, bad
 values, files, memory) show as their sentence, anything else also goes to the log
@@ -16,6 +17,8 @@ from typing import Any
 import ipywidgets as w
 
 from ..errors import describe, expected
+from .activity import Activity
+from .background import Background, Task
 from .canvas import AnnotatorCanvas
 from .worker import Worker
 
@@ -24,7 +27,8 @@ COLOURS = {"info": "inherit", "error": "#b00020", "ok": "#1b5e20"}
 
 
 class Jobs:
-    """The annotator's worker thread, with its errors shown in the status line."""
+    """The user's worker thread and the background thread that yields to it, with
+    their errors shown in the status line."""
 
     def __init__(
         self, canvas: AnnotatorCanvas, line: w.HTML, memory_mode: Callable[[], str]
@@ -32,13 +36,15 @@ class Jobs:
         self.canvas = canvas
         self.line = line
         self.memory_mode = memory_mode
-        self.worker = Worker(on_error=self.report)
+        self.activity = Activity()
+        self.worker = Worker(on_error=self.report, activity=self.activity)
+        self.background = Background(self.activity, on_error=self.report)
 
     def submit(self, job: Callable[[], Any]) -> Future[Any]:
         return self.worker.submit(job)
 
-    def pending(self) -> int:
-        return self.worker.pending
+    def later(self, key: str, task: Task) -> None:
+        self.background.schedule(key, task)
 
     def status(self, text: str, level: str = "info") -> None:
         self.canvas.status = text
@@ -59,4 +65,5 @@ class Jobs:
         return handler
 
     def close(self) -> None:
+        self.background.close()
         self.worker.close()

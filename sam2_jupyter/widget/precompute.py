@@ -1,13 +1,20 @@
 """Image features computed in the background, nearest to the frame in view first.
 
-One frame per job, so a click waits for at most one frame's encoding; when the
-user's jobs are waiting, the next step goes behind them.
+The precompute runs on the background thread (:mod:`.background`), never on the
+user's worker: a click runs at once, and the encode in progress stops within one
+encoder layer and goes on once the user has been idle for the quiet period. Idle,
+frames are encoded back to back, as fast as before.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from .context import Context
 from .panels.propagate import PropagatePanel
+
+BUSY_POLL_S = 0.1  # a propagation from a script (not the worker) holds the session
 
 
 class Precompute:
@@ -17,28 +24,29 @@ class Precompute:
         self.closed = False
 
     def start(self) -> None:
-        self.ctx.submit(self.step)
+        self.ctx.later("precompute", self.run)
 
-    def step(self) -> None:
+    def run(self, pause: Callable[[], None]) -> None:
+        """Encode frames until all are ready (or the memory budget is reached)."""
         ctx = self.ctx
-        if self.closed:
-            return
-        session = ctx.session()
-        if session.features is None:
-            return
-        order = session.precompute_order(center=ctx.canvas.frame)
         line = self.panel.embeddings
-        if not order:
-            line.value = f"Embeddings: all {session.features_ready()} frames ready"
-            return
-        if ctx.pending():  # the user is waiting for something: go after it
-            ctx.submit(self.step)
-            return
-        if session.precompute_frame(order[0]):
-            line.value = f"Embeddings: {session.features_ready()}/{session.n_frames} frames ready"
-            ctx.submit(self.step)
-        else:
-            line.value = (
-                f"Embeddings: {session.features_ready()}/{session.n_frames} frames "
-                "(memory budget reached)"
-            )
+        while not self.closed:
+            session = ctx.session()
+            if session.features is None:
+                return
+            order = session.precompute_order(center=ctx.canvas.frame)
+            if not order:
+                line.value = f"Embeddings: all {session.features_ready()} frames ready"
+                return
+            if session.precompute_frame(order[0], pause):
+                ready = session.features_ready()
+                line.value = f"Embeddings: {ready}/{session.n_frames} frames ready"
+            elif session.busy:
+                time.sleep(BUSY_POLL_S)
+            else:
+                line.value = (
+                    f"Embeddings: {session.features_ready()}/{session.n_frames} frames "
+                    "(memory budget reached)"
+                )
+                return
+            pause()

@@ -1,5 +1,7 @@
 """Encoded frames for the view, with the neighbours of the frame in view prepared
-ahead in a background thread, so stepping through frames pays no encoding time."""
+ahead in a background thread, so stepping through frames pays no encoding time.
+That thread (also the lossless upgrades') runs at the lowest CPU priority: the
+user's clicks and frame switches come first."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
+
+from .._threads import lower_priority
 
 Encoded = tuple[bytes, str]
 
@@ -19,7 +23,9 @@ class EncodedFrames:
         self.size = size
         self._cache: OrderedDict[Hashable, Encoded] = OrderedDict()
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sam2j-prefetch")
+        self._pool = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="sam2j-prefetch", initializer=lower_priority
+        )
         self.hits = 0
         self.misses = 0
 

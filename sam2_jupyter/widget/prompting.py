@@ -2,7 +2,8 @@
 the object list's delete.
 
 Each edit runs on the worker, then the frame in view is redrawn; its timings
-(waiting in the queue, in the model, sending) go to the stream's statistics.
+(waiting in the queue, in the model, encoding the labels, sending) go to the
+stream's statistics.
 """
 
 from __future__ import annotations
@@ -50,8 +51,15 @@ def submit_edit(ctx: Context, edit: Callable[[Session], Any]) -> Future[Any]:
         finally:
             ctx.canvas.busy = False
         t1 = time.perf_counter()
+        ctx.stream.encode_s = 0.0
         ctx.refresh()
-        ctx.stream.timed(queued_s=t0 - queued, model_s=t1 - t0, send_s=time.perf_counter() - t1)
+        encode = ctx.stream.encode_s
+        ctx.stream.timed(
+            queued_s=t0 - queued,
+            model_s=t1 - t0,
+            encode_s=encode,
+            send_s=time.perf_counter() - t1 - encode,
+        )
         if ctx.canvas.status:
             ctx.status("")
 

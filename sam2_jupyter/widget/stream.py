@@ -4,9 +4,11 @@ At most ``MAX_IN_FLIGHT`` messages wait for the browser's acknowledgement; newer
 content for the same slot ("frame", "labels") replaces what is still queued, so a
 slow browser sees the latest frame instead of a backlog. A frame is first sent as
 JPEG at the resolution the screen shows, then as full-size PNG once the view has
-been idle for ``LOSSLESS_AFTER`` seconds; that upgrade is scheduled on the kernel's
-event loop (a single timer thread where there is none, e.g. in scripts), never on a
-new thread per frame change. :meth:`FrameStream.stats` reports what was sent.
+been idle for ``LOSSLESS_AFTER`` seconds (no frame change, click or job of the
+user's meanwhile); that upgrade is scheduled on the kernel's event loop (a single
+timer thread where there is none, e.g. in scripts), never on a new thread per frame
+change. :meth:`FrameStream.stats` reports what was sent and, per edit and per frame
+shown, where the kernel's time went.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +31,7 @@ MAX_IN_FLIGHT = 2
 LOSSLESS_AFTER = 0.3
 PLAY_AHEAD = 6  # frames encoded ahead while the browser plays
 STALE_AFTER = 5.0  # a closed view never acks: stop waiting for it
+HISTORY = 1000  # timings kept per kind (edits, frames shown)
 
 
 class Later:
@@ -104,8 +107,10 @@ class FrameStream:
         labels: Callable[[int], np.ndarray | None],
         markers: Callable[[int], list[dict[str, Any]]],
         key: Callable[[], int],
+        idle_for: Callable[[], float] = lambda: float("inf"),
     ) -> None:
         self.canvas = canvas
+        self.idle_for = idle_for  # seconds since the user last acted
         self.stack = stack
         self.labels = labels
         self.markers = markers
@@ -120,6 +125,9 @@ class FrameStream:
         # Frames fly by (a propagation follows them): no lossless upgrade meanwhile.
         self.holding = False
         self._timings: dict[str, float] = {}
+        self._edits: deque[dict[str, float]] = deque(maxlen=HISTORY)
+        self._shows: deque[dict[str, float]] = deque(maxlen=HISTORY)
+        self.encode_s = 0.0  # the latest labels encode (an edit's share)
 
     # -- what the browser sees -----------------------------------------------------
     def shape(self) -> dict[str, int]:
@@ -131,6 +139,7 @@ class FrameStream:
         stack = self.stack()
         if not 0 <= t < stack.n_frames:
             return
+        t0 = time.perf_counter()
         if lossless:
             image, mime = encode_image(stack.display_frame(t), True)
         else:
@@ -150,22 +159,34 @@ class FrameStream:
             **self.shape(),
         }
         buffers = [image] + ([encode_labels(labels)] if labels is not None else [])
+        t1 = time.perf_counter()
         self.post("frame", content, buffers)
         self.canvas.prompts = self.markers(t)
+        if not lossless:
+            self._shows.append({"encode_s": t1 - t0, "send_s": time.perf_counter() - t1})
         if not lossless and not self.canvas.playing:
             # The timer only hands the PNG encode to the encoder thread.
             self._later.schedule(LOSSLESS_AFTER, lambda: self._encoded.run(self._upgrade, t))
 
     def send_labels(self, t: int, labels: np.ndarray | None = None) -> None:
         """Frame ``t``'s labels alone (after an edit, or a propagated frame in view)."""
+        t0 = time.perf_counter()
         labels = self.labels(t) if labels is None else labels
         if labels is not None:
             content = {"type": "labels", "frame": t, **self.shape()}
-            self.post("labels", content, [encode_labels(labels)])
+            payload = encode_labels(labels)
+            self.encode_s = time.perf_counter() - t0
+            self.post("labels", content, [payload])
 
     def _upgrade(self, t: int) -> None:
-        if self.canvas.frame == t and not self.holding and not self.canvas.playing:
-            self.show(t, lossless=True)
+        if self.canvas.frame != t or self.holding or self.canvas.playing:
+            return
+        idle = self.idle_for()
+        if idle < LOSSLESS_AFTER:  # the user is at work: the upgrade waits for a pause
+            wait = LOSSLESS_AFTER - idle
+            self._later.schedule(wait, lambda: self._encoded.run(self._upgrade, t))
+            return
+        self.show(t, lossless=True)
 
     def _preview_factor(self) -> float:
         """Scale of frames sent while moving: no finer than the screen shows them
@@ -213,12 +234,14 @@ class FrameStream:
 
     # -- statistics (after jupyter_rfb's get_stats) ---------------------------------
     def timed(self, **timings: float) -> None:
-        """Record the latest edit's timings (seconds: queued, model, send)."""
+        """Record an edit's timings (seconds: queued, model, encode, send)."""
         self._timings = dict(timings)
+        self._edits.append(self._timings)
 
     def stats(self) -> dict[str, Any]:
         """Messages sent (count and bytes by kind), each message's kind and size,
-        and the last edit's timings."""
+        the last edit's timings, and the timings of the latest edits and frames
+        shown (JPEG previews: encode and send, seconds), oldest first."""
         with self._lock:
             sent = list(self._sent)
         count: Counter[str] = Counter(k for k, _ in sent)
@@ -230,6 +253,8 @@ class FrameStream:
             "bytes": dict(size),
             "sent": sent,
             "last_edit": dict(self._timings),
+            "edits": list(self._edits),
+            "shows": list(self._shows),
             "in_flight": len(self._in_flight),
         }
 
@@ -237,6 +262,8 @@ class FrameStream:
         with self._lock:
             self._sent.clear()
         self._timings = {}
+        self._edits.clear()
+        self._shows.clear()
 
     def close(self) -> None:
         self._later.close()

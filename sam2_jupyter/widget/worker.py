@@ -5,6 +5,8 @@ propagation). Running them on the kernel's main thread would freeze the notebook
 so the widget submits them here: the kernel stays free for other cells, jobs run in
 the order the user gave them (a click made during a propagation runs after it,
 never lost), and a failing job reports its error instead of killing the thread.
+Each job counts as the user's activity from queued to done (:mod:`.activity`), so
+background work (:mod:`.background`) steps aside while any is waiting.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from .activity import Activity
+
 log = logging.getLogger(__name__)
 
 
@@ -28,8 +32,11 @@ class Worker:
         self,
         name: str = "sam2-jupyter-worker",
         on_error: Callable[[BaseException], None] | None = None,
+        activity: Activity | None = None,
     ) -> None:
-        self._queue: queue.Queue[tuple[Callable[[], Any], Future[Any]] | None] = queue.Queue()
+        self.activity = activity or Activity()
+        # (job, its future, whether it is the user's work); None stops the thread.
+        self._queue: queue.Queue[tuple[Callable[[], Any], Future[Any], bool] | None] = queue.Queue()
         self._on_error = on_error
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._closed = False
@@ -45,7 +52,8 @@ class Worker:
         if self._closed:
             future.cancel()
             return future
-        self._queue.put((job, future))
+        self.activity.begin()
+        self._queue.put((job, future, True))
         return future
 
     @property
@@ -57,23 +65,30 @@ class Worker:
             item = self._queue.get()
             if item is None:
                 return
-            job, future = item
-            if not future.set_running_or_notify_cancel():
-                continue
+            job, future, counted = item
             try:
-                future.set_result(job())
-            except BaseException as exc:  # a job failing must not stop the worker
-                future.set_exception(exc)
-                if self._on_error is not None:
-                    try:
-                        self._on_error(exc)
-                    except Exception:  # pragma: no cover - reporting must not kill us
-                        log.exception("error handler failed")
+                self._call(job, future)
+            finally:
+                if counted:
+                    self.activity.end()
+
+    def _call(self, job: Callable[[], Any], future: Future[Any]) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(job())
+        except BaseException as exc:  # a job failing must not stop the worker
+            future.set_exception(exc)
+            if self._on_error is not None:
+                try:
+                    self._on_error(exc)
+                except Exception:  # pragma: no cover - reporting must not kill us
+                    log.exception("error handler failed")
 
     def join_idle(self, timeout: float | None = None) -> None:
         """Wait until every job queued so far has run (tests, scripts)."""
         done = threading.Event()
-        self._queue.put((done.set, Future()))
+        self._queue.put((done.set, Future(), False))
         done.wait(timeout)
 
     @property
@@ -96,6 +111,8 @@ class Worker:
                 break
             if item is not None:
                 item[1].cancel()
+                if item[2]:
+                    self.activity.end()
         self._queue.put(None)
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)

@@ -3,6 +3,7 @@ background precompute that fills them (see :mod:`.cache`, :mod:`.store`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ import torch
 
 from ...models import Model, inference
 from ..prompts import check_frame
+from . import pausing
 from .cache import FeatureCache, default_budget
 from .store import FeatureStore, default_feature_dir, model_key
 
@@ -51,7 +53,9 @@ def feature_cache(
 class FeaturePrecompute:
     """Computes image features ahead of the user, exactly as sam2 does on a first
     visit, into the session's cache (and disk store). Owns which frames it found or
-    wrote on disk; takes the session's lock and yields to a running propagation."""
+    wrote on disk. The encode runs outside the session's lock, with pause points
+    between the encoder's layers (:mod:`.pausing`), so the user's edits never wait
+    for it; the lock is held only to check and to insert."""
 
     def __init__(
         self, core: SessionCore, model: Model, frames: SamFrames, cache: FeatureCache | None
@@ -61,46 +65,65 @@ class FeaturePrecompute:
         self.frames = frames
         self.cache = cache
         self.on_disk: set[int] = set()
+        if cache is not None and not model.compiled:
+            pausing.install(model.predictor.image_encoder)
 
     def order(self, center: int = 0) -> list[int]:
         """Frames whose features are not ready yet, nearest to ``center`` first."""
         if self.cache is None:
             return []
-        todo = [t for t in range(len(self.frames)) if t not in self.cache and t not in self.on_disk]
+        with self.core.lock:
+            todo = [
+                t for t in range(len(self.frames)) if t not in self.cache and t not in self.on_disk
+            ]
         return sorted(todo, key=lambda t: (abs(t - center), t))
 
     def ready(self) -> int:
         """Frames whose features are in memory or on disk (as far as checked)."""
         if self.cache is None:
             return 0
-        return len(self.on_disk.union(t for t, _ in self.cache.items()))
+        with self.core.lock:
+            return len(self.on_disk.union(t for t, _ in self.cache.items()))
 
-    def frame(self, t: int) -> bool:
+    def frame(self, t: int, pause: Callable[[], None] | None = None) -> bool:
         """Make frame ``t``'s features ready: loaded from the disk store when there,
         else computed. Memory holds frames up to its budget; beyond it, with a disk
         store, frames are computed to disk only, so nothing nearer to where the user
         works is evicted. False (nothing done): no cache, busy propagating, or the
-        budget is reached and there is no disk store."""
+        budget is reached and there is no disk store.
+
+        ``pause`` is called between the encoder's layers on this thread; it may
+        block while the user works, or raise to abandon the frame (nothing is kept)."""
         t = check_frame(t, len(self.frames))
+        cache = self.cache
         with self.core.lock:
-            cache = self.cache
-            if cache is None or self.core.busy or t in cache:
+            if not self._wanted(t):
                 return False
-            room = not cache.full
+            assert cache is not None
             if cache.store is not None and t in cache.store:
-                if room:
+                if not cache.full:
                     cache.get(t)
                 self.on_disk.add(t)
                 return True
-            if not room and cache.store is None:
+        with pausing.pausing(pause), inference(self.model):
+            image = self.frames[t].to(self.model.device).float().unsqueeze(0)
+            backbone_out = self.model.predictor.forward_image(image)
+        with self.core.lock:
+            if t in cache:  # the user's own click encoded it meanwhile
+                return True
+            if not self._wanted(t):
                 return False
-            with inference(self.model):
-                image = self.frames[t].to(self.model.device).float().unsqueeze(0)
-                backbone_out = self.model.predictor.forward_image(image)
-            cache.put(t, (image, backbone_out), keep=room)
+            cache.put(t, (image, backbone_out), keep=not cache.full)
             if cache.store is not None:
                 self.on_disk.add(t)
             return True
+
+    def _wanted(self, t: int) -> bool:
+        """Whether frame ``t`` should be made ready now (the caller holds the lock)."""
+        cache = self.cache
+        if cache is None or self.core.busy or t in cache:
+            return False
+        return not cache.full or cache.store is not None
 
     def flush(self) -> None:
         """Wait until computed features are written to the disk store (if any)."""

@@ -38,6 +38,8 @@ import platformdirs
 import torch
 import zarr
 
+from ..._threads import lower_priority
+
 ENV_FEATURE_DIR = "SAM2_JUPYTER_FEATURE_DIR"
 FORMAT = 1
 POSITIONS = "positions"  # the model folder's shared position encodings
@@ -251,6 +253,7 @@ class FeatureStore:
             self._queue.put(item)
 
     def _write_loop(self) -> None:
+        lower_priority()  # nobody waits for these writes; the user's work comes first
         while True:
             try:
                 item = self._queue.get(timeout=WRITER_IDLE_S)
