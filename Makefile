@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_review.py
 	$(PY) benchmarks/bench_editing.py
+	$(PY) benchmarks/bench_background.py
 	$(PY) benchmarks/bench_browser.py
 
 clean:

@@ -459,22 +459,6 @@ def test_features_are_precomputed_in_the_background(model, video):
         a.close()
 
 
-def test_a_click_waits_for_at_most_one_precompute_step(model, video):
-    a = Annotator(np.concatenate([video] * 4), model=model)
-    try:
-        a.browser = FakeBrowser(a)
-        a.browser.send(type="ready")
-        time.sleep(0.2)  # precompute is under way
-        t0 = time.time()
-        a.controller.handle(Point(0, 30.0, 30.0, 1, True))
-        a.wait(60)
-        assert a.session.prompts
-        assert len(a.session.features) < 4 * len(video)  # the click did not wait for all
-        assert time.time() - t0 < 5
-    finally:
-        a.close()
-
-
 def _wait_all_ready(a, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline and "all" not in a.controls.embeddings.value:

@@ -3,6 +3,7 @@
 // import each other: they share the model's traits and the summary made here.
 
 import { createActions } from "./actions.js";
+import { mountActivityHints } from "./activity.js";
 import { createDebug } from "./debug.js";
 import { attachInput } from "./input.js";
 import { ready } from "./intents.js";
@@ -131,6 +132,7 @@ function render({ model, el }) {
       },
       hover: cursor.move,
     }),
+    mountActivityHints(dom.canvas, send),
     mountStream({ model, send, sink: renderer, onDrawn, onError: status.error }),
     summary.mount(model, status.error),
     ...offFocus,

@@ -77,6 +77,13 @@ import { encodePoints } from "./codecs.js";
  */
 
 /**
+ * A pointer went down on the image: the kernel's background work gives way now,
+ * before the click, box or stroke it starts arrives.
+ * @typedef {object} Active
+ * @property {"active"} type
+ */
+
+/**
  * A brush or eraser stroke: every pixel whose centre lies within `radius` of the
  * polyline is painted with `label` (erase: cleared). With `track` the painted pixels
  * become a mask prompt for SAM2; without, they stay manual pixels SAM2 does not see.
@@ -110,7 +117,7 @@ import { encodePoints } from "./codecs.js";
  * @property {number} mother int
  */
 
-/** @typedef {Point | Box | Remove | Undo | Redo | NextLabel | DeleteLabel | Ack | Ready | Stroke | Fill | SetParent} Intent */
+/** @typedef {Point | Box | Remove | Undo | Redo | NextLabel | DeleteLabel | Ack | Ready | Active | Stroke | Fill | SetParent} Intent */
 
 /**
  * Sends an intent to the kernel, with binary buffers for the messages that carry them.
@@ -160,6 +167,11 @@ export function ack(seq) {
 /** @returns {Ready} */
 export function ready() {
   return { type: "ready" };
+}
+
+/** @returns {Active} */
+export function active() {
+  return { type: "active" };
 }
 
 /**

@@ -2,6 +2,15 @@
 // (images by the browser, labels from their run-length buffer), drawn, and then
 // acknowledged, which is the kernel's flow control (at most two in flight). A message
 // that cannot be shown is acknowledged too, and the error is reported.
+//
+// Nothing the user waits for queues behind the lossless PNG of the frame in view (a
+// 1024² PNG takes tens of milliseconds to decode):
+// - a frame that a newer frame has overtaken is not drawn: image decodes start on
+//   arrival, and once the newer frame arrives the older one is acknowledged without
+//   waiting for its decode;
+// - labels for the frame in view, when only that frame's own images are still
+//   decoding, are drawn at once; older labels for that frame (in a message still
+//   queued, or carried by the image being decoded) never replace them.
 
 import { decodeRle } from "./codecs.js";
 import { ack } from "./intents.js";
@@ -24,21 +33,29 @@ export const browserDecoders = {
  * @property {(m: {frame: number, width: number, height: number, image: any,
  *   labels: Uint16Array | null, lossless: boolean}) => void} showFrame
  * @property {(labels: Uint16Array) => void} showLabels  for the frame in view
- * @property {{frame: number | null}} state  the frame in view
+ * @property {{frame: number | null, labels?: Uint16Array | null}} state  the frame in
+ *   view and its labels
  * @property {() => void} draw  draw now
  */
 
 /** The message types this module handles; others are left to whoever wants them. */
 const STREAMED = new Set(["frame", "labels"]);
 
+/** Release a decoded image nobody will draw (when its decode ends). */
+const discard = (image) =>
+  image.then(
+    (bitmap) => bitmap?.close?.(),
+    () => {},
+  );
+
 /**
- * Decode one message. Labels for a frame other than the one in view are not decoded
- * (the frame's own message brings them).
- * @returns {Promise<{image?: any, labels?: Uint16Array | null}>}
+ * Decode one message; a frame's image is already decoding (``image``). Labels for a
+ * frame other than the one in view are not decoded (the frame's own message brings
+ * them).
+ * @returns {{image?: any, labels?: Uint16Array | null}}
  */
-async function decode(msg, buffers, frameInView, decoders) {
+function decode(msg, buffers, frameInView, decoders, image) {
   if (msg.type === "frame") {
-    const image = await decoders.image(buffers[0], msg.mime);
     try {
       return { image, labels: msg.has_labels ? decoders.labels(buffers[1], msg.width, msg.height) : null };
     } catch (error) {
@@ -51,8 +68,9 @@ async function decode(msg, buffers, frameInView, decoders) {
 }
 
 /** Hand decoded content to the sink. */
-function apply(msg, { image, labels }, sink) {
+function apply(msg, { image, labels }, sink, newer) {
   if (msg.type === "frame") {
+    if (newer) labels = sink.state.labels ?? null; // newer labels came out of turn
     const { frame, width, height } = msg;
     sink.showFrame({ frame, width, height, image, labels, lossless: Boolean(msg.lossless) });
   } else if (labels) {
@@ -85,22 +103,73 @@ export function mountStream({
 }) {
   let chain = Promise.resolve();
   let disposed = false;
-  const handle = async (msg, buffers, received) => {
+  let newestFrame = Number.NEGATIVE_INFINITY; // the seq of the newest frame message
+  let overtake = () => {}; // ends the wait for the image being decoded
+  const decoding = new Map(); // seq -> frame of frame messages not yet drawn or skipped
+  let latest = { frame: null, seq: Number.NEGATIVE_INFINITY }; // the labels in view came with
+  const stale = (msg) => msg.frame === latest.frame && msg.seq < latest.seq;
+  /** The frame's image, or null when a newer frame arrived first. */
+  const imageOf = async (msg, image) => {
+    if (msg.seq < newestFrame) return null;
+    const overtaken = new Promise((resolve) => {
+      overtake = () => resolve(null);
+    });
+    return Promise.race([image, overtaken]);
+  };
+  const show = (msg, decoded, received) => {
+    const newer = stale(msg);
+    if (msg.type === "labels" && newer) return; // newer labels are drawn already
+    apply(msg, decoded, sink, newer);
+    if (!newer && (msg.type === "labels" || msg.has_labels)) latest = msg;
+    sink.draw();
+    onDrawn(msg.seq, now() - received, msg);
+  };
+  const handle = async (msg, buffers, received, pending) => {
     if (disposed || !STREAMED.has(msg.type)) return;
-    const decoded = await decode(msg, buffers ?? [], sink.state.frame, decoders);
+    let image;
+    if (msg.type === "frame") {
+      image = await imageOf(msg, pending).finally(() => decoding.delete(msg.seq));
+      if (image === null || disposed) {
+        discard(pending);
+        if (!disposed) send(ack(msg.seq));
+        return;
+      }
+    }
+    const decoded = decode(msg, buffers ?? [], sink.state.frame, decoders, image);
     if (disposed) {
       decoded.image?.close?.();
       return;
     }
-    apply(msg, decoded, sink);
-    sink.draw();
-    onDrawn(msg.seq, now() - received, msg);
+    show(msg, decoded, received);
     send(ack(msg.seq));
   };
+  /** Labels for the frame in view, with only that frame's own images ahead of them. */
+  const outOfTurn = (msg) =>
+    msg.type === "labels" && msg.frame === sink.state.frame && [...decoding.values()].every((f) => f === msg.frame);
   const receive = (msg, buffers) => {
     const received = now();
+    if (disposed) return;
+    if (outOfTurn(msg)) {
+      try {
+        show(msg, decode(msg, buffers ?? [], sink.state.frame, decoders), received);
+      } catch (error) {
+        onError(error);
+      }
+      send(ack(msg.seq));
+      return;
+    }
+    let pending = null;
+    if (msg.type === "frame") {
+      decoding.set(msg.seq, msg.frame);
+      pending = (async () => decoders.image((buffers ?? [])[0], msg.mime))();
+      pending.catch(() => {}); // reported when its turn comes
+      if (msg.seq > newestFrame) {
+        newestFrame = msg.seq;
+        overtake();
+      }
+    }
     chain = chain
-      .then(() => handle(msg, buffers, received))
+      .then(() => handle(msg, buffers, received, pending))
       .catch((error) => {
         if (disposed) return;
         onError(error);

@@ -25,9 +25,11 @@ function fakeSink() {
     state: { frame: null },
     showFrame(m) {
       this.state.frame = m.frame;
+      this.state.labels = m.labels;
       log.push(["frame", m.frame, m.image.buffer, m.labels?.[0] ?? null, m.lossless]);
     },
     showLabels(labels) {
+      this.state.labels = labels;
       log.push(["labels", labels[0]]);
     },
     draw() {
@@ -67,27 +69,49 @@ function mount() {
   return { model, decoders, sink, drawn, errors, cleanup };
 }
 
-test("messages are drawn and acknowledged in arrival order, whatever order decoding ends in", async () => {
+test("frames are drawn and acknowledged in arrival order, whatever order decoding ends in", async () => {
   const { model, decoders, sink, drawn } = mount();
   model.emit("msg:custom", frameMsg(1, 0), ["img1", 5]);
-  model.emit("msg:custom", frameMsg(2, 1, { lossless: true }), ["img2", 6]);
+  await settle();
+  decoders.pending.get("img1").resolve();
+  model.emit("msg:custom", { type: "labels", seq: 2, frame: 0, width: 2, height: 1 }, [7]);
+  await settle();
+  await settle();
+  assert.deepEqual(
+    model.sent.map((m) => m.seq),
+    [1, 2],
+  );
+  assert.deepEqual(sink.log, [["frame", 0, "img1", 5, false], ["draw"], ["labels", 7], ["draw"]]);
+  assert.deepEqual(
+    drawn.map(([seq]) => seq),
+    [1, 2],
+  );
+});
+
+test("a frame overtaken by a newer one is acknowledged without waiting for its decode", async () => {
+  const { model, decoders, sink, drawn } = mount();
+  model.emit("msg:custom", frameMsg(1, 0, { lossless: true }), ["png", 5]);
   await settle();
   assert.deepEqual(model.sent, []); // nothing acknowledged before it is drawn
-  assert.ok(!decoders.pending.has("img2")); // the second waits for the first
-  decoders.pending.get("img1").resolve();
+  model.emit("msg:custom", frameMsg(2, 1), ["jpeg", 6]);
   await settle();
-  assert.deepEqual(model.sent, [{ type: "ack", seq: 1 }]);
-  decoders.pending.get("img2").resolve();
+  assert.ok(decoders.pending.has("jpeg")); // decoding started on arrival, not after the PNG
+  assert.deepEqual(model.sent, [{ type: "ack", seq: 1 }]); // the PNG is not waited for
+  decoders.pending.get("jpeg").resolve();
   await settle();
-  assert.deepEqual(model.sent, [
-    { type: "ack", seq: 1 },
-    { type: "ack", seq: 2 },
-  ]);
-  assert.deepEqual(sink.log, [["frame", 0, "img1", 5, false], ["draw"], ["frame", 1, "img2", 6, true], ["draw"]]);
-  assert.deepEqual(drawn, [
-    [1, 0],
-    [2, 0],
-  ]);
+  await settle();
+  assert.deepEqual(sink.log, [["frame", 1, "jpeg", 6, false], ["draw"]]);
+  assert.deepEqual(
+    model.sent.map((m) => m.seq),
+    [1, 2],
+  );
+  assert.deepEqual(
+    drawn.map(([seq]) => seq),
+    [2],
+  );
+  decoders.pending.get("png").resolve(); // its decode ends late: never drawn
+  await settle();
+  assert.equal(sink.log.length, 2);
 });
 
 test("labels apply only to the frame in view; both are acknowledged", async () => {
@@ -109,9 +133,10 @@ test("labels apply only to the frame in view; both are acknowledged", async () =
 test("a message that cannot be shown is reported and still acknowledged; the next one is drawn", async () => {
   const { model, decoders, errors } = mount();
   model.emit("msg:custom", frameMsg(1, 0), ["img1", "bad"]);
-  model.emit("msg:custom", frameMsg(2, 0), ["img2", 1]);
   await settle();
   decoders.pending.get("img1").resolve();
+  await settle();
+  model.emit("msg:custom", frameMsg(2, 0), ["img2", 1]);
   await settle();
   decoders.pending.get("img2").reject(new Error("not an image"));
   await settle();
@@ -158,4 +183,46 @@ test("onDrawn hears which message was drawn (the brush keeps a stroke until its 
   model.emit("msg:custom", msg, [3]);
   await settle();
   assert.deepEqual(heard, [[7, 0, msg]]);
+});
+
+test("labels for the frame in view do not wait for its lossless image, which then keeps them", async () => {
+  const { model, decoders, sink } = mount();
+  model.emit("msg:custom", frameMsg(1, 0), ["jpeg", 5]);
+  await settle();
+  decoders.pending.get("jpeg").resolve();
+  await settle();
+  await settle();
+  model.emit("msg:custom", frameMsg(2, 0, { lossless: true }), ["png", 5]); // the upgrade
+  model.emit("msg:custom", { type: "labels", seq: 3, frame: 0, width: 2, height: 1 }, [9]); // a click's
+  await settle();
+  assert.deepEqual(sink.log.slice(2), [["labels", 9], ["draw"]]); // drawn before the PNG decoded
+  assert.deepEqual(
+    model.sent.map((m) => m.seq),
+    [1, 3],
+  );
+  decoders.pending.get("png").resolve();
+  await settle();
+  await settle();
+  assert.deepEqual(sink.log.slice(4), [["frame", 0, "png", 9, true], ["draw"]]); // not its older 5
+  assert.deepEqual(
+    model.sent.map((m) => m.seq),
+    [1, 3, 2],
+  );
+});
+
+test("labels for a frame still on its way wait for it", async () => {
+  const { model, decoders, sink } = mount();
+  model.emit("msg:custom", frameMsg(1, 0), ["a", 5]);
+  await settle();
+  decoders.pending.get("a").resolve();
+  await settle();
+  await settle();
+  model.emit("msg:custom", frameMsg(2, 1), ["b", 6]);
+  model.emit("msg:custom", { type: "labels", seq: 3, frame: 1, width: 2, height: 1 }, [9]);
+  await settle();
+  assert.equal(sink.log.length, 2); // only frame 0 so far
+  decoders.pending.get("b").resolve();
+  await settle();
+  await settle();
+  assert.deepEqual(sink.log.slice(2), [["frame", 1, "b", 6, false], ["draw"], ["labels", 9], ["draw"]]);
 });

@@ -30,9 +30,10 @@ class Activity:
         self._last = -math.inf
 
     def touch(self) -> None:
-        """The user acted (a message from the browser, a frame change)."""
-        with self._cv:
-            self._last = self._clock()
+        """The user acted (a message from the browser, a frame change). No lock: the
+        kernel's thread must never wait here for a background thread that holds it
+        (a low-priority thread can be kept off the CPU for a long time)."""
+        self._last = self._clock()
 
     def begin(self) -> None:
         """A user job was queued."""
@@ -63,9 +64,19 @@ class Activity:
         with self._cv:
             self._cv.notify_all()
 
+    def quiet_now(self) -> bool:
+        """Whether background work may go on now (read without the lock)."""
+        return not self._working and self._clock() - self._last >= self.quiet
+
     def wait_quiet(self, stopped: Callable[[], bool] = lambda: False) -> None:
         """Block until no user job is queued or running and ``quiet`` seconds have
-        passed since the user's last action; :class:`Stopped` once ``stopped()``."""
+        passed since the user's last action; :class:`Stopped` once ``stopped()``.
+
+        The common case (the user idle) takes no lock: this runs between every two
+        encoder layers, and a low-priority thread preempted while holding the lock
+        would make the user's next action wait for it."""
+        if self.quiet_now() and not stopped():
+            return
         with self._cv:
             while True:
                 if stopped():

@@ -23,7 +23,7 @@ from .channels import Channels
 from .files import FileActions
 from .jobs import Jobs
 from .loading import ModelLoader
-from .messages import Ack, MessageError, Ready, parse_message
+from .messages import Ack, Active, MessageError, Ready, parse_message
 from .panels import Controls
 from .precompute import Precompute
 from .propagation import Propagator
@@ -65,6 +65,7 @@ class Controller:
         self.loader = ModelLoader(self, controls.model, self.set_model)
         self._handlers: dict[type, Callable[[Any], Any]] = {
             Ack: lambda m: self.stream.acked(m.seq),
+            Active: lambda _m: None,  # receive() has noted the user's activity
             Ready: lambda _m: (
                 self.stream.reset(),
                 self.stream.show(canvas.frame),

@@ -133,6 +133,15 @@ class Ready:
     type: ClassVar[str] = "ready"
 
 
+@dataclass(frozen=True)
+class Active:
+    """A pointer went down on the image: a click, box or stroke is coming. Sent
+    before it is finished, so background work gives way before the action's own
+    message arrives."""
+
+    type: ClassVar[str] = "active"
+
+
 _TYPES = (
     Point,
     Box,
@@ -146,6 +155,7 @@ _TYPES = (
     DeleteLabel,
     Ack,
     Ready,
+    Active,
 )
 MESSAGES: dict[str, type] = {cls.type: cls for cls in _TYPES}
 
@@ -162,6 +172,7 @@ Message = (
     | DeleteLabel
     | Ack
     | Ready
+    | Active
 )
 
 
