@@ -153,37 +153,52 @@ def annotator_clicks(model: sj.Model, clicks: int, background: bool) -> list[dic
         a.close()
 
 
-def throughput(model: sj.Model, n: int) -> tuple[float, float]:
-    """Frames per second: before (one frame per job on a worker), the annotator's."""
-    session = sj.Session(video(n), model=model)
-    session.precompute_frame(0)
-    worker = Worker()
-    done = threading.Event()
+def throughput(model: sj.Model, n: int, rounds: int = 2) -> tuple[float, float]:
+    """Frames per second, from the median time per frame (the first frames of a
+    thread warm it up): before (one frame per job on a worker) and the annotator's,
+    in turn, ``rounds`` times each."""
+    before: list[float] = []
+    ours: list[float] = []
+    for _ in range(rounds):
+        session = sj.Session(video(n), model=model)
+        worker = Worker()
+        done = threading.Event()
 
-    def step() -> None:
-        order = session.precompute_order()
-        if not order:
-            done.set()
-            return
-        session.precompute_frame(order[0])
+        def step(
+            session: sj.Session = session, worker: Worker = worker, done: threading.Event = done
+        ) -> None:
+            order = session.precompute_order()
+            if not order:
+                done.set()
+                return
+            session.precompute_frame(order[0])
+            before.append(time.perf_counter())
+            worker.submit(step)
+
+        before.append(time.perf_counter())
         worker.submit(step)
+        done.wait()
+        worker.close()
+        before.append(float("nan"))  # a round's end
+        a = open_annotator(video(n), model, autosave=False)
+        try:
+            # Each frame done updates the progress line: no polling (it takes the GIL).
+            a.controls.embeddings.observe(
+                lambda ch: "all" in ch["new"] or ours.append(time.perf_counter()), names="value"
+            )
+            a.controller.jobs.background.idle(600)
+            time.sleep(0.5)
+            a.controller.jobs.background.idle(600)
+            assert a.session.features_ready() == n
+        finally:
+            a.close()
+        ours.append(float("nan"))
 
-    t0 = time.perf_counter()
-    worker.submit(step)
-    done.wait()
-    before = (n - 1) / (time.perf_counter() - t0)
-    worker.close()
-    a = open_annotator(video(n), model, autosave=False)
-    try:
-        while (start := a.session.features_ready()) < 1:
-            time.sleep(0.005)
-        t0 = time.perf_counter()
-        a.controller.jobs.background.idle()  # no polling: it would take the GIL
-        assert a.session.features_ready() == n
-        ours = (n - start) / (time.perf_counter() - t0)
-    finally:
-        a.close()
-    return before, ours
+    def per_second(stamps: list[float]) -> float:
+        gaps = np.diff(stamps)
+        return 1 / float(np.median(gaps[np.isfinite(gaps)]))
+
+    return per_second(before), per_second(ours)
 
 
 def main() -> None:
@@ -209,10 +224,11 @@ def main() -> None:
             send = stats([e["send_s"] for e in edits])
             label = "precompute running" if background else "precompute done"
             print(f"| {label} | {' | '.join(cells)} | {send} |")
-        n = 24 if size <= 512 else 4
+        n = 24 if size <= 512 else 6
         before, ours = throughput(model, n)
         print(
-            f"\nIdle precompute, {n} frames: before {before:.2f} frames/s, now "
+            f"\nIdle precompute, {n} frames, twice each, in turn (median time per frame): "
+            f"before {before:.2f} frames/s, now "
             f"{ours:.2f} frames/s (ratio {ours / before:.3f}; goal >= 0.90)\n"
         )
 

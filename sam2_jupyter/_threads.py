@@ -1,4 +1,5 @@
-"""Background threads that give the CPU to the user's work first.
+"""Our threads: background ones give the CPU to the user's work first, and all are
+closed before the interpreter exits.
 
 Work nobody waits for (feature precompute, prefetched and lossless frame encodes,
 feature writes to disk) runs on threads at the lowest CPU priority, so a click's
@@ -11,10 +12,13 @@ background thread's first operation are low priority too. Elsewhere this is a no
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import sys
 import threading
+import weakref
+from typing import Protocol
 
 LOWEST = 19
 
@@ -35,3 +39,22 @@ def priority() -> int | None:
     if not sys.platform.startswith("linux"):
         return None
     return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+class Closable(Protocol):
+    def close(self, timeout: float | None = ...) -> None: ...
+
+
+_OPEN: weakref.WeakSet[Closable] = weakref.WeakSet()
+
+
+def close_at_exit(owner: Closable) -> None:
+    """Close ``owner``'s thread at interpreter exit if it is still open: a thread
+    killed inside a PyTorch call at exit aborts the whole process."""
+    _OPEN.add(owner)
+
+
+@atexit.register
+def _close_all() -> None:
+    for owner in list(_OPEN):
+        owner.close(timeout=10.0)

@@ -11,15 +11,13 @@ the queued task (the latest request wins).
 
 from __future__ import annotations
 
-import atexit
 import logging
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from .._threads import lower_priority
+from .._threads import close_at_exit, lower_priority
 from .activity import Activity, Stopped
 
 log = logging.getLogger(__name__)
@@ -41,7 +39,7 @@ class Background:
         self.running: str | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
-        _OPEN.add(self)
+        close_at_exit(self)
 
     def schedule(self, key: str, task: Task) -> None:
         """Run ``task(pause)`` when the user is idle; replaces a queued ``key``."""
@@ -101,12 +99,3 @@ class Background:
         self.activity.wake()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
-
-
-_OPEN: weakref.WeakSet[Background] = weakref.WeakSet()
-
-
-@atexit.register
-def _close_all() -> None:
-    for background in list(_OPEN):
-        background.close(timeout=10.0)

@@ -11,15 +11,14 @@ background work (:mod:`.background`) steps aside while any is waiting.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import queue
 import threading
-import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from .._threads import close_at_exit
 from .activity import Activity
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._closed = False
         self._thread.start()
-        _WORKERS.add(self)
+        close_at_exit(self)
 
     def submit(self, job: Callable[[], Any]) -> Future[Any]:
         """Queue ``job``; its result or exception lands in the returned Future.
@@ -116,12 +115,3 @@ class Worker:
         self._queue.put(None)
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
-
-
-_WORKERS: weakref.WeakSet[Worker] = weakref.WeakSet()
-
-
-@atexit.register
-def _close_all() -> None:
-    for worker in list(_WORKERS):
-        worker.close(timeout=10.0)
