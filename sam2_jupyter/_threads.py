@@ -18,7 +18,8 @@ import os
 import sys
 import threading
 import weakref
-from typing import Protocol
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 LOWEST = 19
 
@@ -32,6 +33,18 @@ def lower_priority() -> bool:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST)
         return True
     return False
+
+
+@contextlib.contextmanager
+def thread_value(local: threading.local, name: str, value: Any) -> Iterator[None]:
+    """``local.<name>`` is ``value`` within the block on this thread, and what it was
+    before afterwards (nesting keeps working)."""
+    before = getattr(local, name, None)
+    setattr(local, name, value)
+    try:
+        yield
+    finally:
+        setattr(local, name, before)
 
 
 def priority() -> int | None:

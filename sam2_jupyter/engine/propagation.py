@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._threads import thread_value
 from ..errors import PromptError, is_out_of_memory
 from .prompts import check_frame
 
@@ -140,12 +141,8 @@ def sam2_progress(predictor: Any, show: bool) -> Iterator[None]:
         yield
         return
     _quiet_tqdm(sys.modules[type(predictor).propagate_in_video.__module__])
-    before = getattr(_quiet, "on", False)
-    _quiet.on = True
-    try:
+    with thread_value(_quiet, "on", True):
         yield
-    finally:
-        _quiet.on = before
 
 
 def run(

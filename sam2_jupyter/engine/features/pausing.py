@@ -25,6 +25,8 @@ from typing import Any
 
 from torch import nn
 
+from ..._threads import thread_value
+
 _local = threading.local()
 _hooked: weakref.WeakSet[nn.Module] = weakref.WeakSet()
 _hooking = threading.Lock()
@@ -57,9 +59,5 @@ def points(encoder: nn.Module) -> bool:
 def pausing(pause: Callable[[], None] | None) -> Iterator[None]:
     """Within the block, encodes on this thread call ``pause`` at every pause point
     (it may block, or raise to abandon the encode)."""
-    before = getattr(_local, "pause", None)
-    _local.pause = pause
-    try:
+    with thread_value(_local, "pause", pause):
         yield
-    finally:
-        _local.pause = before
