@@ -73,6 +73,19 @@ def kill_tagged(name: str, value: str, grace: float = 5) -> list[str]:
     return names
 
 
+def annotator_cells(view_height: int = 400) -> list[str]:
+    """The browser tests' notebook: the untrained tiny model at 256 px, an Annotator on
+    ``video.npy`` with its debug attributes on and no autosave (each test starts empty,
+    never resuming an earlier test's work)."""
+    return [
+        "import warnings\nwarnings.simplefilter('ignore')\nimport numpy as np\n"
+        "import sam2_jupyter as sj\nvideo = np.load('video.npy')\n"
+        "model = sj.load_model('tiny', untrained=True, image_size=256, device='cpu')",
+        f"a = sj.Annotator(video, model=model, view_height={view_height}, autosave=False)\n"
+        "a.canvas.debug = True\na",
+    ]
+
+
 def write_notebook(path: Path, cells: list[str]) -> None:
     nb = {
         "cells": [

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 from conftest import moving_discs
-from lab import View, browser_available, first_prompt, lab_page
+from lab import View, annotator_cells, browser_available, first_prompt, lab_page
 
 from sam2_jupyter.exports import label_color
 
@@ -20,14 +20,7 @@ pytestmark = [
 ]
 
 N_FRAMES = 40
-CELLS = [
-    "import warnings\nwarnings.simplefilter('ignore')\nimport numpy as np\n"
-    "import sam2_jupyter as sj\nvideo = np.load('video.npy')\n"
-    "model = sj.load_model('tiny', untrained=True, image_size=256, device='cpu')",
-    # Each test starts empty: no resume of an earlier test's autosaved work.
-    "a = sj.Annotator(video, model=model, view_height=400, autosave=False)\n"
-    "a.canvas.debug = True\na",
-]
+CELLS = annotator_cells()
 
 SAMPLE_JS = """([ys, xs]) => {
   const c = document.querySelector('.sam2j-canvas');

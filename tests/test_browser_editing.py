@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 from conftest import moving_discs
-from lab import View, browser_available, lab_page
+from lab import View, annotator_cells, browser_available, lab_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,13 +20,7 @@ pytestmark = [
 
 N_FRAMES = 6
 SHAPE = (96, 128)
-CELLS = [
-    "import warnings\nwarnings.simplefilter('ignore')\nimport numpy as np\n"
-    "import sam2_jupyter as sj\nvideo = np.load('video.npy')\n"
-    "model = sj.load_model('tiny', untrained=True, image_size=256, device='cpu')",
-    "a = sj.Annotator(video, model=model, view_height=400, autosave=False)\n"
-    "a.canvas.debug = True\na",
-]
+CELLS = annotator_cells()
 # The kernel keeps the polyline of each stroke it receives (the test checks its pixels).
 RECORD = (
     "import sam2_jupyter.widget.editing as _ed\n_strokes = []\n_raster = _ed.rasterise_stroke\n"

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 from conftest import moving_discs
-from lab import browser_available, lab_page
+from lab import annotator_cells, browser_available, lab_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,13 +19,7 @@ pytestmark = [
 ]
 
 N_FRAMES = 16
-CELLS = [
-    "import warnings\nwarnings.simplefilter('ignore')\nimport numpy as np\n"
-    "import sam2_jupyter as sj\nvideo = np.load('video.npy')\n"
-    "model = sj.load_model('tiny', untrained=True, image_size=256, device='cpu')",
-    "a = sj.Annotator(video, model=model, view_height=360, autosave=False)\n"
-    "a.canvas.debug = True\na",
-]
+CELLS = annotator_cells(view_height=360)
 # SAM2 says both labels vanish from frame 10 on (the scores are set, as untrained
 # weights give random ones): frames 10-15 are flagged "lost".
 LOST_FROM = 10

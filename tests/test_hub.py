@@ -34,6 +34,7 @@ from lab import (
     Lab,
     View,
     _free_port,
+    annotator_cells,
     browser_available,
     first_prompt,
     jupyter_home_env,
@@ -62,14 +63,7 @@ TAG = "SAM2_JUPYTER_TEST_TAG"
 USER = "alice"
 NOTEBOOK = "annotate.ipynb"
 N_FRAMES = 40
-# The notebook of tests/test_browser.py.
-CELLS = [
-    "import warnings\nwarnings.simplefilter('ignore')\nimport numpy as np\n"
-    "import sam2_jupyter as sj\nvideo = np.load('video.npy')\n"
-    "model = sj.load_model('tiny', untrained=True, image_size=256, device='cpu')",
-    "a = sj.Annotator(video, model=model, view_height=400, autosave=False)\n"
-    "a.canvas.debug = True\na",
-]
+CELLS = annotator_cells()  # the notebook of tests/test_browser.py
 
 
 def _proxy_command() -> Path:
