@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench js clean
+.PHONY: install demo test quick lint bench js clean
 
 $(STAMP): pyproject.toml Makefile js/package.json binder/install.sh
 	python3 -m venv $(VENV)
@@ -44,8 +44,18 @@ lint: $(STAMP) $(JS_DEPS)
 	$(VENV)/bin/ruff format --check sam2_jupyter tests benchmarks
 	npm --prefix js run lint
 
+# Both cores: pytest-xdist, tests grouped by what they share (tests/conftest.py);
+# the 25 slowest tests are listed at the end so drift stays visible.
+WORKERS ?= auto
+PYTEST_ARGS ?=
 test: $(STAMP) lint
-	$(PY) -m pytest -q -ra
+	$(PY) -m pytest -q -ra -n $(WORKERS) --dist loadgroup --no-loadscope-reorder \
+		--durations=25 $(PYTEST_ARGS)
+
+# While editing: the tests that take under about 2 s and need no browser.
+quick: $(STAMP)
+	$(PY) -m pytest -q -n $(WORKERS) --dist loadgroup --no-loadscope-reorder \
+		-m "not slow and not browser"
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py

@@ -10,11 +10,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+
+from waits import wait_until
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -167,14 +168,8 @@ class KernelChannel:
 
     def wait_kernel(self, expr: str, timeout: float = 60, interval: float = 0.1) -> str:
         """Poll until ``expr`` (Python) is truthy in the kernel; return its repr."""
-        deadline = time.time() + timeout
-        last = ""
-        while time.time() < deadline:
-            last = self.kernel(f"_v = ({expr})\nprint(repr(_v) if _v else '')").strip()
-            if last:
-                return last
-            time.sleep(interval)
-        raise TimeoutError(f"kernel condition never held: {expr}")
+        code = f"_v = ({expr})\nprint(repr(_v) if _v else '')"
+        return wait_until(lambda: self.kernel(code).strip(), timeout, interval, f"kernel: {expr}")
 
     def close_kernel_client(self) -> None:
         if self._client is not None:
@@ -229,26 +224,27 @@ class Lab(KernelChannel):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def api(self, path: str) -> Any:
+    def api(self, path: str, method: str = "GET") -> Any:
         req = urllib.request.Request(
-            f"{self.url}{path}", headers={"Authorization": f"token {self.token}"}
+            f"{self.url}{path}", headers={"Authorization": f"token {self.token}"}, method=method
         )
         with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.load(resp)
+            body = resp.read()
+        return json.loads(body) if body else None
 
     def _wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        def up() -> bool:
             if self.proc.poll() is not None:
                 raise RuntimeError(
                     f"JupyterLab exited: {(self.root / 'jupyterlab.log').read_text()}"
                 )
             try:
                 self.api("/api/status")
-                return
+                return True
             except Exception:
-                time.sleep(0.3)
-        raise TimeoutError("JupyterLab did not start")
+                return False
+
+        wait_until(up, timeout, 0.1, "JupyterLab answers")
 
     def connection_file(self) -> Path:
         kernels = self.api("/api/kernels")
@@ -264,6 +260,85 @@ class Lab(KernelChannel):
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self.log.close()
+        # Kernels inherit the server's runtime folder, unique to this server.
+        kill_tagged("JUPYTER_RUNTIME_DIR", str(self.runtime))
+
+
+class Notebook(KernelChannel):
+    """One notebook open on a shared server: ``kernel(code)`` runs code in its own
+    kernel (the server may run others beside it)."""
+
+    def __init__(self, lab: Lab, path: str) -> None:
+        self.lab = lab
+        self.path = path
+
+    def session(self) -> dict[str, Any]:
+        found = [s for s in self.lab.api("/api/sessions") if s["path"] == self.path]
+        if len(found) != 1:
+            raise RuntimeError(f"expected one session for {self.path}, found {len(found)}")
+        return found[0]
+
+    def connection_file(self) -> Path:
+        return self.lab.runtime / f"kernel-{self.session()['kernel']['id']}.json"
+
+    def shut_down(self) -> None:
+        """Stop this notebook's kernel (the server and the other notebooks go on)."""
+        self.close_kernel_client()
+        with suppress(Exception):
+            self.lab.api(f"/api/sessions/{self.session()['id']}", method="DELETE")
+
+
+def launch_chromium(pw: Any) -> Any:
+    return pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+@contextmanager
+def notebook_page(
+    lab: Lab,
+    browser: Any,
+    path: str,
+    cells: list[str],
+    device_scale_factor: float = 1.0,
+    files: dict[str, Any] | None = None,
+):
+    """Open a fresh notebook (written from ``cells`` to ``path`` under the server's root,
+    beside ``files``: name → numpy array, saved as .npy) in a new browser context
+    of ``browser``, run all cells, and yield (notebook, page) once the annotator canvas
+    has drawn a frame. On exit the page closes and the notebook's kernel is shut down.
+
+    The cells must turn on the canvas' ``debug`` trait (``a.canvas.debug = True``): only
+    then does the front end set the data-* attributes waited on here and read by tests."""
+    import numpy as np
+
+    where = (lab.root / path).parent
+    where.mkdir(parents=True, exist_ok=True)
+    for name, array in (files or {}).items():
+        np.save(where / name, array)
+    write_notebook(lab.root / path, cells)
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, device_scale_factor=device_scale_factor
+    )
+    notebook = Notebook(lab, path)
+    try:
+        page = context.new_page()
+        # A workspace of its own: JupyterLab would otherwise reopen the notebooks that
+        # earlier pages on this server left open (workspaces are kept by the server).
+        workspace = "".join(c if c.isalnum() else "-" for c in path)
+        page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{path}?token={lab.token}")
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+        # The kernel must be connected before running, or the run is lost.
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        try:
+            page.wait_for_selector(".sam2j-canvas[data-seq]", timeout=120_000)
+        except Exception:
+            page.screenshot(path=str(where / "failure.png"))
+            raise
+        yield notebook, page
+    finally:
+        context.close()
+        notebook.shut_down()
 
 
 @contextmanager
@@ -275,36 +350,18 @@ def lab_page(
     python: str = sys.executable,
     env: dict[str, str] | None = None,
 ):
-    """Start JupyterLab (from ``python``'s environment), open ``notebook`` (written from
-    ``cells``) in Chromium, run all cells, and yield (lab, page) once the annotator
-    canvas has drawn a frame.
-
-    The cells must turn on the canvas' ``debug`` trait (``a.canvas.debug = True``): only
-    then does the front end set the data-* attributes waited on here and read by tests."""
+    """A server of its own (from ``python``'s environment) and a browser of its own,
+    and one notebook on them (:func:`notebook_page`): for a test that needs its own
+    server settings, and for the benchmarks. Yields (notebook, page)."""
     from playwright.sync_api import sync_playwright
 
-    write_notebook(root / notebook, cells)
     lab = Lab(root, python=python, env=env)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context(
-                viewport={"width": 1400, "height": 1000}, device_scale_factor=device_scale_factor
-            )
-            page = context.new_page()
-            page.goto(f"{lab.url}/lab/tree/{notebook}?token={lab.token}")
-            page.wait_for_selector(".jp-Notebook", timeout=60_000)
-            # The kernel must be connected before running, or the run is lost.
-            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_text("Run All Cells", exact=True).click()
+            browser = launch_chromium(pw)
             try:
-                page.wait_for_selector(".sam2j-canvas[data-seq]", timeout=120_000)
-            except Exception:
-                page.screenshot(path=str(root / "failure.png"))
-                raise
-            try:
-                yield lab, page
+                with notebook_page(lab, browser, notebook, cells, device_scale_factor) as opened:
+                    yield opened
             finally:
                 browser.close()
     finally:

@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import moving_discs
-from lab import CHROMIUM, CHROMIUM_ARGS, browser_available
+from lab import browser_available
+from waits import wait_until
 
 from sam2_jupyter.app import AppOptions, notebook, serve
 
@@ -67,20 +67,22 @@ def app(tmp_path_factory):
         start_new_session=True,
     )
     try:
-        url = None
-        deadline = time.time() + 60
-        while time.time() < deadline and url is None:
-            line = proc.stdout.readline()
-            found = re.search(r"open (http://\S+)", line)
-            url = found.group(1) if found else None
-        assert url, "the app printed no address"
+
+        def address() -> str | None:
+            found = re.search(r"open (http://\S+)", proc.stdout.readline())
+            return found.group(1) if found else None
+
+        url = wait_until(address, 60, 0, "the app printed its address")
         base = url.split("?")[0]
-        for _ in range(100):  # until Voilà answers
+
+        def answers() -> bool:
             try:
                 urllib.request.urlopen(url, timeout=2)
-                break
+                return True
             except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
+                return False
+
+        wait_until(answers, 20, 0.2, "Voilà answers")
         yield root, url, base
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -107,40 +109,32 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 @pytest.mark.browser
 @pytest.mark.skipif(not browser_available(), reason="needs playwright and chromium")
-def test_open_click_propagate_export_in_the_browser(app):
-    from playwright.sync_api import sync_playwright
-
+def test_open_click_propagate_export_in_the_browser(app, chromium):
     root, url, _ = app
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        try:
-            page.goto(url)
-            page.wait_for_selector(".sam2j-canvas", timeout=120_000)
-            page.wait_for_function(
-                "document.querySelector('.sam2j-bar').textContent.startsWith('frame 1/8')"
-            )
-            assert page.locator(".jp-InputArea, .jp-Cell-inputWrapper").count() == 0  # no code
-            box = page.locator(".sam2j-canvas").bounding_box()
-            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            prompts = root / "video.npy.sam2" / "prompts.json"
-            deadline = time.time() + 60  # the click reached the kernel: it is autosaved
-            while time.time() < deadline and not (
-                prompts.exists() and json.loads(prompts.read_text())["prompts"]
-            ):
-                time.sleep(0.2)
-            page.get_by_role("button", name="Propagate", exact=True).click()
-            page.wait_for_function(
-                "document.querySelector('.sam2j-bar').textContent.includes('Propagation done')",
-                timeout=120_000,
-            )
-            page.get_by_role("button", name="Masks (TIFF)", exact=True).click()
-            deadline = time.time() + 60
-            while time.time() < deadline and not (root / "labels.tif").exists():
-                time.sleep(0.2)
-            page.screenshot(path=str(root / "app.png"))
-        finally:
-            browser.close()
+    context = chromium.new_context(viewport={"width": 1300, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_selector(".sam2j-canvas", timeout=120_000)
+        page.wait_for_function(
+            "document.querySelector('.sam2j-bar').textContent.startsWith('frame 1/8')"
+        )
+        assert page.locator(".jp-InputArea, .jp-Cell-inputWrapper").count() == 0  # no code
+        box = page.locator(".sam2j-canvas").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        prompts = root / "video.npy.sam2" / "prompts.json"
+        # The click reached the kernel: it is autosaved.
+        wait_until(lambda: prompts.exists() and json.loads(prompts.read_text())["prompts"], 60, 0.2)
+        page.get_by_role("button", name="Propagate", exact=True).click()
+        page.wait_for_function(
+            "document.querySelector('.sam2j-bar').textContent.includes('Propagation done')",
+            timeout=120_000,
+        )
+        page.get_by_role("button", name="Masks (TIFF)", exact=True).click()
+        wait_until((root / "labels.tif").exists, 60, 0.2)
+        page.screenshot(path=str(root / "app.png"))
+    finally:
+        context.close()
     assert (root / "labels.tif").stat().st_size > 0  # exported where the command ran
     saved = json.loads((root / "video.npy.sam2" / "prompts.json").read_text())
     assert len(saved["prompts"]) == 1  # autosaved beside the data

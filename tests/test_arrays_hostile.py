@@ -228,7 +228,7 @@ def _hostile_arrays(draw: st.DrawFn) -> np.ndarray:
     return a
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=100)
 @given(_hostile_arrays())
 def test_any_array_opens_or_is_refused_by_shape(a: np.ndarray) -> None:
     s = _check_array(a)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 from harness import open_annotator
+from waits import wait_until
 
 from sam2_jupyter import Session
 from sam2_jupyter._threads import LOWEST, priority
@@ -23,15 +24,6 @@ from sam2_jupyter.widget.activity import Activity, Stopped
 from sam2_jupyter.widget.background import Background
 from sam2_jupyter.widget.messages import Point
 from sam2_jupyter.widget.worker import Worker
-
-
-def _until(cond, timeout=30.0, step=0.01) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
 
 
 # -- activity ------------------------------------------------------------------------
@@ -102,11 +94,12 @@ def _slow_task(log: list[tuple[str, float]], pieces: int = 40, piece_s: float = 
 
 
 @pytest.mark.slow
+@pytest.mark.alone
 def test_a_queued_click_overtakes_a_slow_background_job(threads):
     worker, background, errors = threads
     log: list[tuple[str, float]] = []
     background.schedule("slow", _slow_task(log))
-    assert _until(lambda: len(log) >= 3)  # the background job is under way
+    wait_until(lambda: len(log) >= 3)  # the background job is under way
     asked = time.monotonic()
     clicks: list[tuple[float, float]] = []
 
@@ -246,12 +239,13 @@ def slow_encoder(model):
 
 
 @pytest.mark.slow
+@pytest.mark.alone
 def test_a_click_during_a_slow_precompute_starts_at_once(model, slow_encoder):
     video = np.concatenate([np.zeros((1, 96, 128, 3), np.uint8)] * 3)
     a = open_annotator(video, model)
     try:
         # frame 0 is ready (the click needs no encode), frame 1 is being encoded
-        assert _until(lambda: a.session.features_ready() >= 1, 60)
+        wait_until(lambda: a.session.features_ready() >= 1, 60)
         time.sleep(0.3)
         a.controller.handle(Point(0, 30.0, 30.0, 1, True))
         a.wait(30)
@@ -259,12 +253,13 @@ def test_a_click_during_a_slow_precompute_starts_at_once(model, slow_encoder):
         assert timing["queued_s"] < 0.05
         assert timing["model_s"] < 1.0  # not slowed by the encode, which waits
         assert a.session.features_ready() < 3
-        assert _until(lambda: "all 3" in a.controls.embeddings.value, 60)  # it resumes
+        wait_until(lambda: "all 3" in a.controls.embeddings.value, 60)  # it resumes
     finally:
         a.close()
 
 
 @pytest.mark.slow
+@pytest.mark.alone
 def test_precompute_waits_while_the_user_works_and_completes_after(model, video):
     a = open_annotator(video, model)
     try:
@@ -275,8 +270,9 @@ def test_precompute_waits_while_the_user_works_and_completes_after(model, video)
         time.sleep(1.0)
         assert a.session.features_ready() == ready < len(video)
         hold.set()
-        assert _until(lambda: a.session.features_ready() == len(video), 60)
-        assert a.controls.embeddings.value == f"Embeddings: all {len(video)} frames ready"
+        done = f"Embeddings: all {len(video)} frames ready"
+        wait_until(lambda: a.controls.embeddings.value == done, 60)
+        assert a.session.features_ready() == len(video)
     finally:
         a.close()
 
@@ -295,7 +291,7 @@ def test_edits_during_the_precompute_are_all_kept_in_order(model, video):
         a.wait(60)
         got = [(p.frame, p.label, round(p.y, 3), round(p.x, 3)) for p in a.session.prompts]
         assert got == sent
-        assert _until(lambda: a.session.features_ready() == len(video), 60)
+        wait_until(lambda: a.session.features_ready() == len(video), 60)
     finally:
         a.close()
 
@@ -310,7 +306,7 @@ def test_the_lossless_upgrade_waits_while_the_user_is_at_work(annotator):
     lossless = [c for c, _ in a.browser.of("frame") if c["lossless"]]
     assert lossless == []
     busy[0] = False
-    assert _until(lambda: any(c["lossless"] for c, _ in a.browser.of("frame")), 10)
+    wait_until(lambda: any(c["lossless"] for c, _ in a.browser.of("frame")), 10)
 
 
 def test_a_pointer_down_in_the_browser_holds_background_work(annotator):

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 from conftest import moving_discs
-from lab import View, annotator_cells, browser_available, lab_page
+from lab import View, annotator_cells, browser_available, notebook_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,10 +32,11 @@ RECORD = (
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lab")
-    np.save(root / "video.npy", moving_discs(N_FRAMES, seed=5))
-    with lab_page(root, "editing.ipynb", CELLS) as (lab_, page):
+def lab(jupyterlab, chromium):
+    video = moving_discs(N_FRAMES, seed=5)
+    with notebook_page(
+        jupyterlab, chromium, "editing/editing.ipynb", CELLS, files={"video.npy": video}
+    ) as (lab_, page):
         page.wait_for_selector(".sam2j-canvas[data-lossless='true']", timeout=30_000)
         lab_.kernel(RECORD)
         yield lab_, page

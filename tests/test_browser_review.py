@@ -11,7 +11,8 @@ import time
 import numpy as np
 import pytest
 from conftest import moving_discs
-from lab import annotator_cells, browser_available, lab_page
+from lab import annotator_cells, browser_available, notebook_page
+from waits import wait_until
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,10 +31,11 @@ SET_SCORES = (
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lab")
-    np.save(root / "video.npy", moving_discs(N_FRAMES, seed=5))
-    with lab_page(root, "review.ipynb", CELLS) as (lab_, page):
+def lab(jupyterlab, chromium):
+    video = moving_discs(N_FRAMES, seed=5)
+    with notebook_page(
+        jupyterlab, chromium, "review/review.ipynb", CELLS, files={"video.npy": video}
+    ) as (lab_, page):
         lab_.kernel(SET_SCORES)
         lab_.kernel("a.session.add_point(0, 32, 36, 1); a.session.add_point(0, 65, 95, 2)")
         page.get_by_role("button", name="Propagate", exact=True).click()
@@ -125,9 +127,10 @@ def test_object_list_selects_and_hides(lab):
     before = sample(page, pixels)
     page.locator(".sam2j-object[data-label='1'] .sam2j-object-hide").click()
     lab_.wait_kernel("a.canvas.hidden == [1]", timeout=10)
-    time.sleep(0.3)
-    after = sample(page, pixels)
     (y1, x1), _ = pixels
+    # Redrawn without label 1: its pixel shows the frame itself.
+    wait_until(lambda: np.abs(sample(page, pixels)[0] - video[y1, x1]).max() < 12, 10)
+    after = sample(page, pixels)
     assert np.abs(before[0] - video[y1, x1]).max() > 20  # tinted before
     assert np.abs(after[0] - video[y1, x1]).max() < 12  # the frame itself after
     assert np.abs(after[1] - before[1]).max() < 3  # label 2 untouched

@@ -102,7 +102,7 @@ def test_truncated_tiff_anywhere(
     _frames_are_original_or_refused(path)
 
 
-@settings(FUZZ, max_examples=250)
+@settings(FUZZ, max_examples=100)
 @given(
     compression=st.sampled_from(["none", "zlib"]),
     pos=st.integers(0, 255),  # the header and the first IFD; pixels start at 256

@@ -20,7 +20,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -28,8 +27,6 @@ import numpy as np
 import pytest
 from conftest import moving_discs
 from lab import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     KernelChannel,
     Lab,
     View,
@@ -41,6 +38,7 @@ from lab import (
     kill_tagged,
     write_notebook,
 )
+from waits import wait_until
 
 pytestmark = [
     pytest.mark.browser,
@@ -162,18 +160,23 @@ class Hub(KernelChannel):
         return f"http://127.0.0.1:{self.port}"
 
     def _wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        def up() -> bool:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"JupyterHub exited: {self.log_path.read_text()[-5000:]}")
             try:
                 # Through the proxy: both are up.
                 with urllib.request.urlopen(f"{self.url}/hub/api/", timeout=5) as resp:
                     json.load(resp)
-                return
+                return True
             except Exception:
-                time.sleep(0.3)
-        raise TimeoutError(f"JupyterHub did not start: {self.log_path.read_text()[-5000:]}")
+                return False
+
+        try:
+            wait_until(up, timeout, 0.3, "JupyterHub answers")
+        except TimeoutError:
+            raise TimeoutError(
+                f"JupyterHub did not start: {self.log_path.read_text()[-5000:]}"
+            ) from None
 
     def connection_file(self) -> Path:
         files = sorted(self.runtime.glob("kernel-*.json"))
@@ -228,19 +231,7 @@ def _click_paints_a_mask(server: KernelChannel, page) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture(scope="module")
-def hub(browser, tmp_path_factory):
+def hub(chromium, tmp_path_factory):
     """Log in to a fresh hub in Chromium, spawn, open and run the notebook under
     /user/<name>/lab; yield (hub, page) once the canvas has drawn a frame."""
     _require("jupyterhub")
@@ -252,7 +243,7 @@ def hub(browser, tmp_path_factory):
     hub_ = Hub(root, notebooks, password)
     context = None
     try:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
@@ -280,7 +271,7 @@ def hub(browser, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def notebook7(browser, tmp_path_factory):
+def notebook7(chromium, tmp_path_factory):
     """Jupyter Notebook 7 with a token; the notebook opened at /notebooks/ and run from
     the Run menu. Yields (server, page) once the canvas has drawn a frame."""
     _require("notebook")
@@ -289,19 +280,21 @@ def notebook7(browser, tmp_path_factory):
     server = Lab(root, app="notebook")
     context = None
     try:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.goto(f"{server.url}/notebooks/{NOTEBOOK}?token={server.token}")
         page.wait_for_selector(".jp-Notebook", timeout=60_000)
         # No status bar here: the kernel is ready once the page's websocket is on it
         # and it is idle.
-        deadline = time.time() + 60
-        while not any(
-            k["connections"] > 0 and k["execution_state"] == "idle"
-            for k in server.api("/api/kernels")
-        ):
-            assert time.time() < deadline, "the notebook's kernel never came up"
-            time.sleep(0.2)
+        wait_until(
+            lambda: any(
+                k["connections"] > 0 and k["execution_state"] == "idle"
+                for k in server.api("/api/kernels")
+            ),
+            60,
+            0.2,
+            "the notebook's kernel came up",
+        )
         page.wait_for_selector(
             ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000
         )
@@ -311,8 +304,6 @@ def notebook7(browser, tmp_path_factory):
         if context is not None:
             context.close()
         server.close()
-        # Kernels inherit the server's runtime folder, unique to this test.
-        kill_tagged("JUPYTER_RUNTIME_DIR", str(server.runtime))
 
 
 def test_jupyterhub_serves_the_annotator_under_the_user_prefix(hub):

@@ -129,7 +129,7 @@ def _csv_text(header: list[str], rows: list[list[str]]) -> str:
     return out.getvalue()
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=100)
 @given(_csv_files(), st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
 def test_malformed_rows_are_each_reported(
     scratch: Path, case: tuple[list[str], list[list[str]], list[Any]], encoding: str
@@ -152,7 +152,7 @@ def test_malformed_rows_are_each_reported(
         assert loaded == [e for e in expected if e is not BLANK]
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=100)
 @given(st.binary(max_size=400))
 def test_arbitrary_bytes_never_crash(scratch: Path, data: bytes) -> None:
     path = fresh(scratch, ".csv")

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from waits import wait_until
 
 from sam2_jupyter.engine.quality import QualityMatrix
 from sam2_jupyter.widget.codec import decode_labels
@@ -206,17 +207,16 @@ def test_playing_encodes_ahead_and_holds_the_lossless_upgrade(annotator):
     a.browser.messages.clear()
     a.canvas.frame = 1
     stream = a.controller.stream
-    deadline = time.time() + 10
     keys = lambda: {k[1] for k in stream._encoded._cache}  # noqa: E731
-    while time.time() < deadline and not {2, 3, 4, 5, 6, 7} <= keys():
-        time.sleep(0.02)
-    assert {2, 3, 4, 5, 6, 7} <= keys()
-    time.sleep(0.6)
+    wait_until(lambda: {2, 3, 4, 5, 6, 7} <= keys(), 10)
+    time.sleep(0.6)  # longer than the upgrade's delay: none may come while playing
     a.browser.ack_all()
     assert not any(c.get("lossless") for c, _ in a.browser.of("frame"))
     a.canvas.playing = False
-    deadline = time.time() + 10
-    while time.time() < deadline and not any(c.get("lossless") for c, _ in a.browser.of("frame")):
+
+    def upgraded() -> bool:
         a.browser.ack_all()
-        time.sleep(0.05)
+        return any(c.get("lossless") for c, _ in a.browser.of("frame"))
+
+    wait_until(upgraded, 10, 0.05)
     assert [c["frame"] for c, _ in a.browser.of("frame") if c.get("lossless")] == [1]

@@ -13,6 +13,7 @@ import pytest
 from harness import FakeBrowser
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from waits import wait_until
 
 from sam2_jupyter import Annotator
 from sam2_jupyter.widget.codec import decode_labels, encode_image, encode_labels
@@ -173,10 +174,12 @@ def test_frames_upgrade_to_lossless_when_idle(annotator):
     a = annotator
     a.browser.ack_all()
     a.canvas.frame = 3
-    deadline = time.time() + 5
-    while time.time() < deadline and not any(c.get("lossless") for c, _ in a.browser.of("frame")):
+
+    def upgraded() -> bool:
         a.browser.ack_all()
-        time.sleep(0.05)
+        return any(c.get("lossless") for c, _ in a.browser.of("frame"))
+
+    wait_until(upgraded, 5, 0.05)
     lossless = [c for c, _ in a.browser.of("frame") if c.get("lossless")]
     assert lossless[-1]["frame"] == 3
     assert lossless[-1]["mime"] == "image/png"
@@ -450,9 +453,7 @@ def test_features_are_precomputed_in_the_background(model, video):
     try:
         a.browser = FakeBrowser(a)
         a.browser.send(type="ready")
-        deadline = time.time() + 60
-        while time.time() < deadline and "all" not in a.controls.embeddings.value:
-            time.sleep(0.05)
+        _wait_all_ready(a)
         assert a.controls.embeddings.value == f"Embeddings: all {len(video)} frames ready"
         assert len(a.session.features) == len(video)
     finally:
@@ -460,9 +461,7 @@ def test_features_are_precomputed_in_the_background(model, video):
 
 
 def _wait_all_ready(a, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline and "all" not in a.controls.embeddings.value:
-        time.sleep(0.05)
+    wait_until(lambda: "all" in a.controls.embeddings.value, timeout, 0.05)
 
 
 def test_reopened_annotator_reads_features_from_disk(model, video, tmp_path):
@@ -589,10 +588,14 @@ def test_lossless_upgrades_share_one_timer_thread(annotator):
     before = {t.ident for t in threading.enumerate()}
     for t in range(1, 10):
         a.canvas.frame = t
-    time.sleep(0.6)
+
+    def upgraded() -> bool:
+        a.browser.ack_all()
+        return any(c["lossless"] for c, _ in a.browser.of("frame"))
+
+    wait_until(upgraded, 10, 0.05)
     new = [t for t in threading.enumerate() if t.ident not in before]
     assert [t.name for t in new] in ([], ["sam2j-later"])
-    a.browser.ack_all()
     pngs = [c for c, _ in a.browser.of("frame") if c["lossless"]]
     assert [c["frame"] for c in pngs] == [9]  # only the frame the view settled on
 

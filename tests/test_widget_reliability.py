@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pytest
 from harness import open_annotator
+from waits import wait_until
 
 from sam2_jupyter import AutosaveWarning
 from sam2_jupyter.widget.messages import Point, parse_message
@@ -113,9 +114,7 @@ def test_close_during_propagation_stops_promptly_and_keeps_frames(model, video, 
     click(a, 0, 30, 30)
     a.wait(30)
     a.controls.propagate.click()
-    deadline = time.time() + 60
-    while time.time() < deadline and len(list((tmp_path / "s" / "labels").glob("*"))) < 4:
-        time.sleep(0.02)
+    wait_until(lambda: len(list((tmp_path / "s" / "labels").glob("*"))) >= 4, 60, 0.02)
     t0 = time.time()
     a.close()
     assert time.time() - t0 < 10
@@ -131,7 +130,7 @@ def test_redisplay_during_propagation_and_clicks_are_not_lost(model, video):
         click(a, 0, 30, 30)
         a.wait(30)
         a.controls.propagate.click()
-        time.sleep(0.3)
+        wait_until(lambda: a.controls.progress.value >= 1, 60)
         # A second view renders (another cell, a reloaded page) mid-propagation.
         a.controller.receive({"type": "ready"}, [])
         click(a, 5, 60, 90, label=2)  # queued behind the propagation

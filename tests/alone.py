@@ -1,0 +1,36 @@
+"""Tests marked ``alone`` run with nothing beside them, even under pytest-xdist.
+
+Some tests measure how the code uses the machine (thread priorities, a click that must
+start within a bound while a background encode runs): a test on the other core would
+change what they measure. Every test takes a lock file of the run before it starts,
+shared by the ordinary tests and exclusive for the ``alone`` ones, so an ``alone`` test
+starts only once the other worker's current test is done, and the other worker waits
+until it ends. The ``alone`` tests are also put in one xdist group (``conftest.py``), so
+they run one after another on one worker and the other waits as little as possible.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def lock_path() -> Path:
+    """One file per test run: xdist gives every worker of a run the same uid; a run
+    without xdist locks against nothing but itself."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
+    return Path(tempfile.gettempdir()) / f"sam2j-tests-{run}.lock"
+
+
+@contextmanager
+def held(exclusive: bool) -> Iterator[None]:
+    with open(lock_path(), "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
