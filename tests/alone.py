@@ -1,8 +1,10 @@
 """Tests marked ``alone`` run with nothing beside them, even under pytest-xdist.
 
-Some tests measure how the code uses the machine (thread priorities, a click that must
-start within a bound while a background encode runs): a test on the other core would
-change what they measure. Every test takes a lock file of the run before it starts,
+Some tests measure how the code uses the machine (a click that must start within a
+bound while a background encode runs), and some wait for the background threads
+(precompute, lossless upgrade), which run at the lowest CPU priority on purpose and so
+get next to no CPU while a test on the other core keeps it busy: a test beside them
+would change what they measure or starve what they wait for. Every test takes a lock file of the run before it starts,
 shared by the ordinary tests and exclusive for the ``alone`` ones, so an ``alone`` test
 starts only once the other worker's current test is done, and the other worker waits
 until it ends. The ``alone`` tests are also put in one xdist group (``conftest.py``), so

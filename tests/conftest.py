@@ -104,7 +104,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.hookimpl(tryfirst=True)  # after all reordering, before xdist reads the order
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Queue the longest units first (the scheduler takes units in this order)."""
-    if session.config.getvalue("loadgroup"):
+    if getattr(session.config.option, "loadgroup", False):
         split = [
             i.nodeid
             for i in session.items

@@ -277,6 +277,7 @@ def test_precompute_waits_while_the_user_works_and_completes_after(model, video)
         a.close()
 
 
+@pytest.mark.alone
 def test_edits_during_the_precompute_are_all_kept_in_order(model, video):
     a = open_annotator(video, model)
     try:
@@ -296,6 +297,7 @@ def test_edits_during_the_precompute_are_all_kept_in_order(model, video):
         a.close()
 
 
+@pytest.mark.alone
 def test_the_lossless_upgrade_waits_while_the_user_is_at_work(annotator):
     a = annotator
     stream = a.controller.stream

@@ -200,6 +200,7 @@ def test_the_canvas_is_busy_while_an_edit_runs(annotator):
     assert not a.canvas.busy
 
 
+@pytest.mark.alone
 def test_playing_encodes_ahead_and_holds_the_lossless_upgrade(annotator):
     a = annotator
     a.browser.ack_all()

@@ -170,6 +170,7 @@ def test_flow_control_keeps_at_most_two_in_flight_and_latest_wins(annotator):
     assert len(frames) < 6
 
 
+@pytest.mark.alone
 def test_frames_upgrade_to_lossless_when_idle(annotator):
     a = annotator
     a.browser.ack_all()
@@ -448,6 +449,7 @@ def test_remove_uses_the_browser_tolerance(annotator):
     assert not a.session.prompts
 
 
+@pytest.mark.alone
 def test_features_are_precomputed_in_the_background(model, video):
     a = Annotator(video, model=model)
     try:
@@ -464,6 +466,7 @@ def _wait_all_ready(a, timeout=60):
     wait_until(lambda: "all" in a.controls.embeddings.value, timeout, 0.05)
 
 
+@pytest.mark.alone
 def test_reopened_annotator_reads_features_from_disk(model, video, tmp_path):
     first = Annotator(video, model=model, feature_dir=tmp_path)
     try:
@@ -583,6 +586,7 @@ def test_stream_statistics_count_what_was_sent(annotator):
     assert stream.stats()["messages"] == {}
 
 
+@pytest.mark.alone
 def test_lossless_upgrades_share_one_timer_thread(annotator):
     a = annotator
     before = {t.ident for t in threading.enumerate()}
