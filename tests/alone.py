@@ -4,11 +4,14 @@ Some tests measure how the code uses the machine (a click that must start within
 bound while a background encode runs), and some wait for the background threads
 (precompute, lossless upgrade), which run at the lowest CPU priority on purpose and so
 get next to no CPU while a test on the other core keeps it busy: a test beside them
-would change what they measure or starve what they wait for. Every test takes a lock file of the run before it starts,
-shared by the ordinary tests and exclusive for the ``alone`` ones, so an ``alone`` test
-starts only once the other worker's current test is done, and the other worker waits
-until it ends. The ``alone`` tests are also put in one xdist group (``conftest.py``), so
-they run one after another on one worker and the other waits as little as possible.
+would change what they measure or starve what they wait for.
+
+Every test takes a lock file of the run before it starts, shared by the ordinary tests
+and exclusive for the ``alone`` ones, so an ``alone`` test starts only once the other
+worker's current test is done, and the other worker waits until it ends. The ``alone``
+tests are also put in one xdist group, queued last (``conftest.py``), so they run one
+after another on one worker, the lock held over them all, and the other worker waits
+once.
 """
 
 from __future__ import annotations
