@@ -152,10 +152,13 @@ def _private_user_folders(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SAM2_JUPYTER_FEATURE_DIR", str(root / "features"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium for every browser test on this worker; each test module
-    opens its own context (fresh storage) in it."""
+    """A headless Chromium for a test module (each test opens its own context in it).
+    Not one per session: Playwright's sync API keeps its event loop current in the main
+    thread while it is open, and an Annotator built then schedules its timers on that
+    loop, which runs only inside Playwright calls (the lossless upgrades of later,
+    browserless tests never fired)."""
     from lab import browser_available, launch_chromium
 
     if not browser_available():
