@@ -467,6 +467,18 @@ def _wait_all_ready(a, timeout=60):
 
 
 @pytest.mark.alone
+def test_the_precompute_stops_at_the_memory_budget_and_says_so(model, video):
+    a = Annotator(video, model=model, feature_cache=1)  # room for one frame, no disk
+    try:
+        a.browser = FakeBrowser(a)
+        a.browser.send(type="ready")
+        wait_until(lambda: "memory budget reached" in a.controls.embeddings.value, 60)
+        assert a.session.features_ready() < len(video)
+    finally:
+        a.close()
+
+
+@pytest.mark.alone
 def test_reopened_annotator_reads_features_from_disk(model, video, tmp_path):
     first = Annotator(video, model=model, feature_dir=tmp_path)
     try:
