@@ -19,8 +19,8 @@ def wait_until(
 ) -> T:
     """Call ``cond`` every ``interval`` seconds until it returns something truthy and
     return that; raise ``TimeoutError`` (naming ``what``, or the condition's source)
-    if it never does within ``timeout`` seconds. The condition is checked once more
-    at the deadline, so a slow last poll is not lost."""
+    if it never does within ``timeout`` seconds. The last check comes after the
+    deadline, so a slow last poll is not lost."""
     deadline = time.monotonic() + timeout
     while True:
         value = cond()
@@ -29,8 +29,5 @@ def wait_until(
         if time.monotonic() >= deadline:
             break
         time.sleep(interval)
-    value = cond()
-    if value:
-        return value
     name = what or getattr(cond, "__qualname__", repr(cond))
     raise TimeoutError(f"still not true after {timeout:g} s: {name}")
