@@ -255,3 +255,31 @@ def test_divisions_reach_the_ctc_and_tracks_exports(model, video, tmp_path):
         s.set_parent(1, 2)
     s.set_parent(3, None)
     assert s.parents == {2: 1}
+
+
+def test_a_mask_prompts_repr_is_short_and_says_what_it_is():
+    from sam2_jupyter.engine.prompts import MaskPrompt
+
+    rng = np.random.default_rng(0)
+    nuclei = np.zeros((512, 512), bool)
+    for cy, cx in rng.integers(10, 502, size=(120, 2)):
+        nuclei |= disc(cy, cx, int(rng.integers(4, 10)), nuclei.shape)
+    p = MaskPrompt.from_array(7, 3, nuclei, group=2)
+    assert len(p.bits) > 1000  # the compressed bits alone would make a long repr
+    text = repr(p)
+    assert len(text) < 200, text
+    area = int(nuclei.sum())
+    assert "frame=7" in text
+    assert "label=3" in text
+    assert f"area={area}" in text
+    assert "(512, 512)" in text
+    assert p.area == area
+    # Equality and hashing still see every field, bits included.
+    same = MaskPrompt.from_array(7, 3, nuclei.copy(), group=2)
+    assert p == same
+    assert hash(p) == hash(same)
+    assert len({p, same}) == 1
+    moved = nuclei.copy()
+    moved[0, 0] = not moved[0, 0]
+    assert MaskPrompt.from_array(7, 3, moved, group=2) != p
+    assert MaskPrompt.from_array(7, 3, nuclei, group=3) != p

@@ -98,6 +98,19 @@ class MaskPrompt(_PromptBase):
     def array(self) -> np.ndarray:
         return unpack_mask(self.bits, self.shape)
 
+    @property
+    def area(self) -> int:
+        """Pixels in the mask."""
+        return int(np.count_nonzero(self.array()))
+
+    def __repr__(self) -> str:
+        """Frame, label, shape and area, not the bits: a printed prompt list stays
+        readable (the bits of a frame of nuclei run to tens of thousands of characters)."""
+        return (
+            f"MaskPrompt(frame={self.frame}, label={self.label}, shape={self.shape}, "
+            f"area={self.area}, group={self.group}, batched={self.batched})"
+        )
+
     def distance(self, y: float, x: float) -> float:
         """0 inside the mask, else infinite: a mask is removed by clicking on it."""
         h, w = self.shape
