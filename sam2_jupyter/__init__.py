@@ -17,6 +17,7 @@ from .engine import BoxPrompt, MaskPrompt, MemoryMode, PointPrompt, Prompt, Sess
 from .errors import (
     AutosaveError,
     AutosaveWarning,
+    DownloadError,
     ModelError,
     OutOfMemoryError,
     PromptError,
@@ -45,6 +46,7 @@ __all__ = [
     "AutosaveError",
     "AutosaveWarning",
     "BoxPrompt",
+    "DownloadError",
     "MaskPrompt",
     "MemoryMode",
     "Model",

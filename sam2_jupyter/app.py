@@ -11,14 +11,17 @@ autosave land where the user expects them.
 
 from __future__ import annotations
 
+import http.client
 import json
 import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -54,15 +57,14 @@ def notebook(options: AppOptions) -> dict:
         "checkpoint": options.checkpoint,
         "untrained": options.untrained,
     }
+    # app_page shows a failure (no weights, unreadable data) as a sentence: Voilà
+    # would show only that the cell failed.
     source = (
         "import os, warnings\n"
         f"os.chdir({str(Path(options.workdir).resolve())!r})\n"
         "warnings.simplefilter('ignore')\n"
-        "import sam2_jupyter as sj\n"
-        f"model = sj.load_model(**{load!r})\n"
-        f"annotator = sj.Annotator({options.stack!r}, model=model, "
-        f"memory_mode={options.memory_mode!r})\n"
-        "annotator"
+        "from sam2_jupyter.widget.page import app_page\n"
+        f"app_page({options.stack!r}, {load!r}, memory_mode={options.memory_mode!r})"
     )
     cell = {
         "cell_type": "code",
@@ -100,7 +102,8 @@ def command(options: AppOptions, folder: Path) -> list[str]:
 
 
 def serve(options: AppOptions) -> int:
-    """Write the notebook, print the URL and serve until interrupted."""
+    """Write the notebook, start Voilà, print the URL once it answers and serve
+    until interrupted."""
     if shutil.which("voila", path=str(Path(sys.executable).parent)) is None:
         try:
             import voila  # noqa: F401
@@ -123,16 +126,47 @@ def serve(options: AppOptions) -> int:
     with tempfile.TemporaryDirectory(prefix="sam2-jupyter-app-") as tmp:
         folder = Path(tmp)
         (folder / "annotate.ipynb").write_text(json.dumps(notebook(options), indent=1))
-        print(f"sam2_jupyter annotator on {options.stack}: open {options.url()}", flush=True)
-        if options.ip in LOOPBACK:
-            print(
-                f"(on a remote machine: ssh -L {options.port}:127.0.0.1:{options.port} "
-                "<host>, then open the address above here)",
-                flush=True,
-            )
         proc = subprocess.Popen(command(options, folder))
         try:
+            # Voilà takes seconds to listen: an address printed before that is one
+            # the user opens onto "connection refused".
+            if not wait_until_answering(options, proc):
+                return proc.wait()
+            print(f"sam2_jupyter annotator on {options.stack}: open {options.url()}", flush=True)
+            if options.ip in LOOPBACK:
+                print(
+                    f"(on a remote machine: ssh -L {options.port}:127.0.0.1:{options.port} "
+                    "<host>, then open the address above here)",
+                    flush=True,
+                )
             return proc.wait()
         except KeyboardInterrupt:
             proc.terminate()
             return proc.wait()
+
+
+def answering(options: AppOptions, timeout: float = 2.0) -> bool:
+    """Whether the server answers HTTP at all (its login redirect counts: asking for
+    the page itself would start a kernel)."""
+    host = "127.0.0.1" if options.ip in ("0.0.0.0", "::") else options.ip
+    conn = http.client.HTTPConnection(host, options.port, timeout=timeout)
+    try:
+        conn.request("HEAD", "/")
+        conn.getresponse()
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
+    return True
+
+
+def wait_until_answering(
+    options: AppOptions, proc: subprocess.Popen[Any], interval: float = 0.1
+) -> bool:
+    """Poll until the server answers (True) or its process ends (False: Voilà has
+    said why, port taken or otherwise)."""
+    while proc.poll() is None:
+        if answering(options):
+            return True
+        time.sleep(interval)
+    return False

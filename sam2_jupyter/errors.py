@@ -7,9 +7,19 @@ scripts can react without parsing tracebacks.
 
 from __future__ import annotations
 
+# Where the user gives options, so that advice names them as they are typed there:
+# in Python code (a notebook, a script: ``checkpoint='path.pt'``) or on the command
+# line of the no-code app (``--checkpoint FILE``).
+WHERE = ("notebook", "app")
+
 
 class Sam2JupyterError(Exception):
     """Base class of every expected error raised by sam2_jupyter."""
+
+    def sentence(self, where: str = "notebook") -> str:
+        """The message for a user in ``where`` (see :data:`WHERE`). ``str()`` is the
+        one for Python code; errors whose advice names options reword it."""
+        return str(self)
 
 
 class StackError(Sam2JupyterError, ValueError):
@@ -18,6 +28,37 @@ class StackError(Sam2JupyterError, ValueError):
 
 class ModelError(Sam2JupyterError, RuntimeError):
     """A model cannot be found, downloaded, verified or built."""
+
+
+class DownloadError(ModelError):
+    """Weights could not be fetched (no network, a proxy, the server refused).
+
+    The reason is kept short (the library's own text, with its retries and
+    connection pools, stays in ``__cause__``); the advice depends on where the user
+    is, because a page served by ``sam2-jupyter annotate`` takes command-line
+    options, not Python arguments.
+    """
+
+    def __init__(self, what: str, filename: str, folder: str, reason: str) -> None:
+        self.what = what
+        self.filename = filename
+        self.folder = folder
+        self.reason = reason
+        super().__init__(self.sentence())
+
+    def sentence(self, where: str = "notebook") -> str:
+        head = f"The {self.what} weights could not be downloaded ({self.reason})."
+        if where == "app":
+            return (
+                f"{head} Start again with --checkpoint FILE (a {self.filename} you have), "
+                "or connect to the internet, or add --untrained to try the interface "
+                "with random weights."
+            )
+        return (
+            f"{head} Put {self.filename} in {self.folder} or pass checkpoint='path.pt', "
+            "or connect to the internet, or use untrained=True to try the interface "
+            "with random weights."
+        )
 
 
 class PromptError(Sam2JupyterError, ValueError):
@@ -79,12 +120,13 @@ def expected(exc: BaseException) -> bool:
     return isinstance(exc, (Sam2JupyterError, ValueError, OSError)) or is_out_of_memory(exc)
 
 
-def describe(exc: BaseException, memory_mode: str | None = None) -> str:
+def describe(exc: BaseException, memory_mode: str | None = None, where: str = "notebook") -> str:
     """The one sentence for the status line. Our own errors already say what
-    happened and what to do; running out of memory outside an edit gets the advice
-    for the mode in use; anything else is named as unexpected."""
-    if isinstance(exc, OutOfMemoryError):
-        return str(exc)
+    happened and what to do (worded for ``where``, see :data:`WHERE`); running out
+    of memory outside an edit gets the advice for the mode in use; anything else is
+    named as unexpected."""
+    if isinstance(exc, Sam2JupyterError):
+        return exc.sentence(where)
     if is_out_of_memory(exc):
         return f"Out of memory: {out_of_memory_advice(memory_mode)}, then try again."
     if expected(exc):

@@ -1,9 +1,13 @@
 """The no-code app: ``sam2-jupyter annotate STACK`` serves the annotator alone (Voilà,
 no code cells), on 127.0.0.1 with a token; in the real browser a user opens it,
-clicks, propagates and exports, and the work is autosaved beside the data."""
+clicks, propagates and exports, and the work is autosaved beside the data.
+
+Every server here runs offline whatever the machine's network: its downloads go to a
+proxy nobody listens on, and its model folder is empty."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -11,8 +15,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +43,7 @@ def free_port() -> int:
 def test_the_page_is_one_cell_that_opens_the_annotator(tmp_path):
     nb = notebook(AppOptions(str(tmp_path / "v.npy"), memory_mode="low", workdir=str(tmp_path)))
     (cell,) = nb["cells"]
-    assert "sj.Annotator(" in cell["source"]
+    assert "app_page(" in cell["source"]  # the annotator, or why it cannot open
     assert "memory_mode='low'" in cell["source"]
     assert f"os.chdir({str(tmp_path)!r})" in cell["source"]
 
@@ -50,15 +58,44 @@ def test_a_token_is_the_default_and_no_token_off_this_machine_is_refused(tmp_pat
     assert "no such file" in capsys.readouterr().err
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    root = tmp_path_factory.mktemp("app")
-    np.save(root / "video.npy", moving_discs(8, seed=5))
+@dataclass
+class App:
+    """A running app: its folder, address (with and without the token), what it
+    printed, and how its address and its first answer lined up."""
+
+    root: Path
+    url: str
+    base: str
+    output: list[str]
+    answered_at_once: bool  # the first request, sent as the address appeared
+    answered_after: float  # seconds from the address to the first answer
+
+
+def answers(base: str) -> bool:
+    """The server answers at all (the login redirect counts; no kernel is started)."""
+    try:
+        urllib.request.build_opener(NoRedirect).open(base, timeout=2)
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def serving(root: Path, *args: str) -> Iterator[App]:
+    """``sam2-jupyter annotate ARGS`` in ``root``, offline, until the block ends."""
     port = free_port()
-    env = {**os.environ, "SAM2_JUPYTER_SESSION_DIR": str(root / "sessions")}
-    cmd = [str(CLI), "annotate", "video.npy", "--untrained", "--image-size", "256"]
+    env = {
+        **os.environ,
+        "SAM2_JUPYTER_SESSION_DIR": str(root / "sessions"),
+        "SAM2_JUPYTER_MODEL_DIR": str(root / "models"),  # empty: no weights here
+        **{name: f"http://127.0.0.1:{free_port()}" for name in OFFLINE_PROXIES},
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
     proc = subprocess.Popen(
-        [*cmd, "--port", str(port), "--device", "cpu"],
+        [str(CLI), "annotate", *args, "--port", str(port), "--device", "cpu"],
         cwd=root,
         env=env,
         stdout=subprocess.PIPE,
@@ -66,24 +103,24 @@ def app(tmp_path_factory):
         text=True,
         start_new_session=True,
     )
+    output: list[str] = []
+    printed = threading.Event()
+
+    def drain() -> None:  # read everything, so the server never blocks on a full pipe
+        for line in proc.stdout:
+            output.append(line)
+            if re.search(r"open (http://\S+)", line):
+                printed.set()
+
+    threading.Thread(target=drain, daemon=True).start()
     try:
-
-        def address() -> str | None:
-            found = re.search(r"open (http://\S+)", proc.stdout.readline())
-            return found.group(1) if found else None
-
-        url = wait_until(address, 60, 0, "the app printed its address")
+        wait_until(printed.is_set, 60, 0.01, "the app printed its address")
+        shown = time.monotonic()
+        url = next(m.group(1) for line in output if (m := re.search(r"open (http://\S+)", line)))
         base = url.split("?")[0]
-
-        def answers() -> bool:
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                return True
-            except (urllib.error.URLError, ConnectionError):
-                return False
-
-        wait_until(answers, 20, 0.2, "Voilà answers")
-        yield root, url, base
+        at_once = answers(base)
+        wait_until(lambda: answers(base), 30, 0.05, "Voilà answers")
+        yield App(root, url, base, output, at_once, time.monotonic() - shown)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -92,8 +129,23 @@ def app(tmp_path_factory):
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+OFFLINE_PROXIES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory) -> Iterator[App]:
+    root = tmp_path_factory.mktemp("app")
+    np.save(root / "video.npy", moving_discs(8, seed=5))
+    with serving(root, "video.npy", "--untrained", "--image-size", "256") as running:
+        yield running
+
+
+def test_the_address_is_printed_once_the_server_answers(app):
+    assert app.answered_at_once, f"answered {app.answered_after:.1f} s after the address"
+
+
 def test_it_binds_to_this_machine_and_needs_the_token(app):
-    _, url, base = app
+    url, base = app.url, app.base
     assert base.startswith("http://127.0.0.1:")
     no_redirect = urllib.request.build_opener(NoRedirect)
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -107,18 +159,21 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+BAR = "document.querySelector('.sam2j-bar').textContent"
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not browser_available(), reason="needs playwright and chromium")
 def test_open_click_propagate_export_in_the_browser(app, chromium):
-    root, url, _ = app
+    """The whole round on one page; then, offline, *Load model* says what to do in
+    the app's own terms (its command's options) and the untrained model stays labelled."""
+    root = app.root
     context = chromium.new_context(viewport={"width": 1300, "height": 1000})
     page = context.new_page()
     try:
-        page.goto(url)
+        page.goto(app.url)
         page.wait_for_selector(".sam2j-canvas", timeout=120_000)
-        page.wait_for_function(
-            "document.querySelector('.sam2j-bar').textContent.startsWith('frame 1/8')"
-        )
+        page.wait_for_function(f"{BAR}.startsWith('frame 1/8')")
         assert page.locator(".jp-InputArea, .jp-Cell-inputWrapper").count() == 0  # no code
         box = page.locator(".sam2j-canvas").bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -126,16 +181,48 @@ def test_open_click_propagate_export_in_the_browser(app, chromium):
         # The click reached the kernel: it is autosaved.
         wait_until(lambda: prompts.exists() and json.loads(prompts.read_text())["prompts"], 60, 0.2)
         page.get_by_role("button", name="Propagate", exact=True).click()
-        page.wait_for_function(
-            "document.querySelector('.sam2j-bar').textContent.includes('Propagation done')",
-            timeout=120_000,
-        )
+        page.wait_for_function(f"{BAR}.includes('Propagation done')", timeout=120_000)
         page.get_by_role("button", name="Masks (TIFF)", exact=True).click()
         wait_until((root / "labels.tif").exists, 60, 0.2)
         page.screenshot(path=str(root / "app.png"))
+        untrained = page.get_by_text("Untrained model: masks are random")
+        assert untrained.is_visible()
+        page.get_by_role("button", name="Load model", exact=True).click()
+        failed = f"{BAR}.includes('download')"  # today's words or the old ones
+        page.wait_for_function(failed, timeout=60_000)
+        said = page.locator(".sam2j-bar").text_content()
+        assert "could not be downloaded" in said
+        assert "--checkpoint FILE" in said
+        assert "--untrained" in said
+        assert "checkpoint=" not in said  # the Python spelling
+        assert "Pool" not in said  # urllib3's text
+        assert untrained.is_visible()  # the model in use is still the untrained one
     finally:
         context.close()
     assert (root / "labels.tif").stat().st_size > 0  # exported where the command ran
     saved = json.loads((root / "video.npy.sam2" / "prompts.json").read_text())
     assert len(saved["prompts"]) == 1  # autosaved beside the data
     assert len(list((root / "video.npy.sam2" / "labels").glob("*.zlib"))) == 8
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not browser_available(), reason="needs playwright and chromium")
+def test_offline_without_weights_the_page_says_what_to_do(tmp_path, chromium):
+    np.save(tmp_path / "video.npy", moving_discs(4, seed=5))
+    with serving(tmp_path, "video.npy") as running:
+        context = chromium.new_context()
+        page = context.new_page()
+        try:
+            page.goto(running.url)
+            shown = "document.body.innerText.match(/could not be downloaded|error when executing/)"
+            page.wait_for_function(shown, timeout=120_000)
+            text = page.locator("body").inner_text()
+            assert "error when executing" not in text  # Voilà's own, which says nothing
+            assert "could not be downloaded" in text
+            assert "--checkpoint FILE" in text
+            assert "--untrained" in text
+            assert "checkpoint=" not in text
+        finally:
+            context.close()
+        # The terminal says it too (a user who started the app looks there first).
+        wait_until(lambda: any("could not be downloaded" in line for line in running.output), 10)

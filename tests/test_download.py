@@ -22,7 +22,7 @@ import pytest
 import torch
 from httpd import serving
 
-from sam2_jupyter.errors import ModelError
+from sam2_jupyter.errors import ModelError, describe
 from sam2_jupyter.models import (
     MODEL_NAMES,
     UntrainedModelWarning,
@@ -254,9 +254,20 @@ def _unused_port() -> int:
 
 def test_unreachable_server_is_a_model_error(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{_unused_port()}/x.pt"
-    with pytest.raises(ModelError, match="cannot download"):
+    with pytest.raises(ModelError, match="could not be downloaded") as info:
         ensure_checkpoint(get_spec("tiny"), tmp_path, url=url, progress=False)
     assert not (tmp_path / get_spec("tiny").filename).exists()
+    # One sentence with what to do, named the way the user gives options there: in
+    # Python code, or on the no-code app's command line.
+    in_code, in_app = describe(info.value), describe(info.value, where="app")
+    assert "(no connection to 127.0.0.1" in in_code
+    assert "checkpoint='path.pt'" in in_code
+    assert str(tmp_path) in in_code
+    assert "--checkpoint" not in in_code
+    assert "--checkpoint FILE" in in_app
+    assert "--untrained" in in_app
+    assert "checkpoint=" not in in_app
+    assert "Pool" not in in_code + in_app  # urllib3's text stays in the cause
 
 
 # -- load_model through the server ---------------------------------------------------

@@ -384,6 +384,19 @@ def test_model_from_controls_reports_failure_as_sentence(video, tmp_path, monkey
         a.close()
 
 
+def test_an_untrained_model_is_labelled_on_the_panel(model, video):
+    """Masks from random weights look like results: the panel says they are noise."""
+    a, b = Annotator(video, model=model), Annotator(video)
+    try:
+        assert model.untrained
+        assert "Untrained model: masks are random" in a.controls.untrained_note.value
+        assert a.controls.untrained_note.layout.display == "block"
+        assert b.controls.untrained_note.layout.display == "none"  # no model yet
+    finally:
+        a.close()
+        b.close()
+
+
 def test_second_slider_switches_the_4d_sequence(model):
     from conftest import moving_discs
 

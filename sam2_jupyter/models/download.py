@@ -13,13 +13,14 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 import pooch
 import requests
 from tqdm.auto import tqdm
 
-from ..errors import ModelError
+from ..errors import DownloadError, ModelError
 from .registry import ModelSpec
 
 ENV_MODEL_DIR = "SAM2_JUPYTER_MODEL_DIR"
@@ -146,8 +147,20 @@ def ensure_checkpoint(
             f"{spec.filename}: downloaded file is corrupted ({exc}); it was discarded, run again"
         ) from exc
     except requests.RequestException as exc:
-        raise ModelError(
-            f"cannot download {spec.filename} from {url or spec.url}: {exc}. "
-            f"Without internet, put the file in {folder} or pass checkpoint='path.pt'"
-        ) from exc
+        reason = failure_reason(exc, url or spec.url)
+        raise DownloadError(spec.label, spec.filename, str(folder), reason) from exc
     return Path(path)
+
+
+def failure_reason(exc: requests.RequestException, url: str) -> str:
+    """Why a request failed, in a few words: requests' own text repeats the URL
+    and nests urllib3's retry and pool objects, which tell a user nothing."""
+    host = urlsplit(url).hostname or url
+    if isinstance(exc, requests.Timeout):
+        return f"{host} did not answer in time"
+    if isinstance(exc, requests.ConnectionError):  # no network, DNS, refused, a proxy
+        return f"no connection to {host}"
+    response = exc.response
+    if response is not None:
+        return f"{host} answered HTTP {response.status_code} for {url}"
+    return f"{type(exc).__name__} from {host}"

@@ -15,6 +15,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..engine import MemoryMode, Session
+from ..errors import WHERE
 from ..io import open_stack
 from ..models import Model, load_model
 from .canvas import AnnotatorCanvas
@@ -53,6 +54,10 @@ class Annotator(w.HBox):
         4D data gets one subfolder per sequence), and opening the same data again
         resumes them. The panel says so and offers "Start fresh", which sets the
         saved session aside (kept on disk). False turns autosave off.
+    where
+        Where the user gives options, so that messages name them as typed there:
+        "notebook" (Python arguments, ``checkpoint='path.pt'``) or "app" (the page
+        ``sam2-jupyter annotate`` serves: its options, ``--checkpoint FILE``).
     """
 
     def __init__(
@@ -73,7 +78,10 @@ class Annotator(w.HBox):
         feature_dir: str | Path | bool | None = None,
         autosave: str | Path | bool | None = True,
         resume: bool = True,
+        where: str = "notebook",
     ) -> None:
+        if where not in WHERE:
+            raise ValueError(f"where must be one of {', '.join(WHERE)}, got {where!r}")
         stack = open_stack(
             source,
             axes,
@@ -113,7 +121,7 @@ class Annotator(w.HBox):
             autosave=autosave,
             resume=bool(resume),
         )
-        self.controller = Controller(self.canvas, self.controls, stack, model, options)
+        self.controller = Controller(self.canvas, self.controls, stack, model, options, where)
 
     @property
     def session(self) -> Session:

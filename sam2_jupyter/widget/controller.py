@@ -43,10 +43,11 @@ class Controller:
         stack: Stack,
         model: Model | None,
         options: SessionOptions,
+        where: str = "notebook",
     ) -> None:
         self.canvas = canvas
         self.controls = controls
-        self.jobs = Jobs(canvas, controls.status, lambda: self.pool.options.memory_mode)
+        self.jobs = Jobs(canvas, controls.status, lambda: self.pool.options.memory_mode, where)
         self.pool = SessionPool(stack, model, options, self._opened)
         self.stream = FrameStream(
             canvas,

@@ -28,14 +28,20 @@ COLOURS = {"info": "inherit", "error": "#b00020", "ok": "#1b5e20"}
 
 class Jobs:
     """The user's worker thread and the background thread that yields to it, with
-    their errors shown in the status line."""
+    their errors shown in the status line, worded for ``where`` the user gives
+    options (:data:`sam2_jupyter.errors.WHERE`)."""
 
     def __init__(
-        self, canvas: AnnotatorCanvas, line: w.HTML, memory_mode: Callable[[], str]
+        self,
+        canvas: AnnotatorCanvas,
+        line: w.HTML,
+        memory_mode: Callable[[], str],
+        where: str = "notebook",
     ) -> None:
         self.canvas = canvas
         self.line = line
         self.memory_mode = memory_mode
+        self.where = where
         self.activity = Activity()
         self.worker = Worker(on_error=self.report, activity=self.activity)
         self.background = Background(self.activity, on_error=self.report)
@@ -53,7 +59,7 @@ class Jobs:
     def report(self, exc: BaseException) -> None:
         if not expected(exc):
             log.exception("sam2_jupyter job failed", exc_info=exc)
-        self.status(describe(exc, self.memory_mode()), "error")
+        self.status(describe(exc, self.memory_mode(), self.where), "error")
 
     def safe(self, fn: Callable[[], Any]) -> Callable[..., None]:
         def handler(*_args: Any) -> None:

@@ -20,6 +20,7 @@ class ModelPanel:
     memory_mode: w.Dropdown
     load_model: w.Button
     download: w.IntProgress
+    untrained_note: w.HTML
     box: w.VBox
 
 
@@ -33,5 +34,11 @@ def model_panel() -> ModelPanel:
     download = w.IntProgress(
         value=0, min=0, max=100, description="Download", layout=w.Layout(visibility="hidden")
     )
-    box = w.VBox([name, folder, mode, row([load, download])])
-    return ModelPanel(name, folder, mode, load, download, box)
+    # Masks from random weights look like results; the page says they are not.
+    untrained = w.HTML(
+        '<b style="color:#b00020">Untrained model: masks are random</b> '
+        "(random weights, for trying the interface)",
+        layout=w.Layout(display="none"),
+    )
+    box = w.VBox([name, folder, mode, row([load, download]), untrained])
+    return ModelPanel(name, folder, mode, load, download, untrained, box)
