@@ -14,7 +14,7 @@ import pytest
 import tifffile
 from conftest import moving_discs
 
-from sam2_jupyter import Session
+from sam2_jupyter import Session, open_stack
 from sam2_jupyter.engine.napari_prompts import boxes_path
 from sam2_jupyter.exports import read_coco, read_ctc, read_ome_zarr_labels, write_ctc
 
@@ -31,6 +31,9 @@ class Labels:
 
     def label_frame(self, t):
         return self.labels[t].copy()
+
+    def data_frame(self, t):
+        return self.images[t]
 
     def image_frame(self, t):
         return self.images[t]
@@ -176,6 +179,52 @@ def test_ome_zarr_image_and_labels_read_back_with_ome_zarr(tmp_path):
     assert np.array_equal(read_ome_zarr_labels(path), labels)
     colors = label_nodes[-1].metadata.get("color", {})
     assert set(colors) >= {1, 2}
+
+
+def _ome_zarr_image(path):
+    """The full-resolution image of an OME-Zarr and its axis names, read with zarr."""
+    import zarr
+
+    root = zarr.open_group(str(path), mode="r")
+    attrs = root.attrs.asdict()
+    multiscales = (attrs.get("ome") or attrs)["multiscales"][0]
+    array = root[multiscales["datasets"][0]["path"]]
+    return array, [a["name"] for a in multiscales["axes"]]
+
+
+def test_ome_zarr_holds_the_source_data_not_the_display(model, tmp_path):
+    """A 16-bit one-channel stack is written as itself: intensities measured in napari
+    or Fiji from the export are those of the microscope, not of the contrast stretch."""
+    rng = np.random.default_rng(1)
+    data = rng.integers(100, 4000, (4, 64, 80)).astype(np.uint16)
+    data[:, 20:40, 30:50] += 20000
+    s = Session(data, model)
+    s.add_point(1, 30, 40, 1)
+    path = s.export_ome_zarr(tmp_path / "o.ome.zarr")
+    image, axes = _ome_zarr_image(path)
+    assert image.dtype == np.uint16
+    assert axes == ["t", "y", "x"]  # one channel, as the source: no made-up colour axis
+    assert np.array_equal(image[:], data)
+    labels = read_ome_zarr_labels(path)
+    assert np.array_equal(labels, s.labels)
+
+
+def test_ome_zarr_keeps_every_channel_of_multichannel_data(model, tmp_path):
+    rng = np.random.default_rng(2)
+    data = rng.integers(0, 60000, (3, 2, 48, 64)).astype(np.uint16)  # T, C, Y, X
+    s = Session(open_stack(data, axes="TCYX", channel=1), model)  # channel 1 is shown
+    image, axes = _ome_zarr_image(s.export_ome_zarr(tmp_path / "c.ome.zarr"))
+    assert axes == ["t", "c", "y", "x"]
+    assert image.dtype == np.uint16
+    assert np.array_equal(image[:], data)
+    # 4D data: the annotated sequence, every channel, in the source's own dtype.
+    zdata = rng.random((2, 3, 48, 64, 2)).astype(np.float32)  # T, Z, Y, X, C
+    z = Session(open_stack(zdata, axes="TZYXC", prop_axis="Z", other_index=1), model)
+    image, axes = _ome_zarr_image(z.export_ome_zarr(tmp_path / "z.ome.zarr"))
+    assert axes == ["c", "z", "y", "x"]  # NGFF: channel before the space axes
+    assert image.dtype == np.float32
+    assert np.array_equal(image[:], zdata[1].transpose(3, 0, 1, 2))
+    assert read_ome_zarr_labels(tmp_path / "z.ome.zarr").shape == (3, 48, 64)
 
 
 # -- napari -----------------------------------------------------------------------------

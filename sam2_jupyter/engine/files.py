@@ -154,6 +154,8 @@ class SessionFiles:
         overwrite: bool = False,
         include_image: bool = True,
     ) -> Path:
-        """OME-Zarr with the frames and ``labels/<name>`` (napari, Fiji, QuPath)."""
+        """OME-Zarr with the frames as stored (dtype, every channel) and
+        ``labels/<name>`` (napari, Fiji, QuPath): measurements there are the data's,
+        not the contrast stretch's."""
         with self.reading():
             return write_ome_zarr(self, path, name, overwrite, include_image)

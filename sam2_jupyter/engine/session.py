@@ -204,6 +204,11 @@ class Session(SessionFiles):
         """Frame ``t`` as the uint8 RGB image SAM2 sees (before resizing)."""
         return self.stack.display_frame(check_frame(t, self.n_frames))
 
+    def data_frame(self, t: int) -> np.ndarray:
+        """Frame ``t`` as stored, every channel ((Y, X) or (Y, X, C)), whichever is
+        shown: what image exports write, since the display is only a view of it."""
+        return self.stack.data_frame(check_frame(t, self.n_frames))
+
     # -- edits --------------------------------------------------------------------
     @positional_flags("positive")
     def add_point(
