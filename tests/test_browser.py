@@ -228,6 +228,59 @@ def test_keys_act_only_with_focus(lab):
     lab_.kernel("a.canvas.frame = 0")
 
 
+def _command_mode(page) -> None:
+    """Put the notebook in command mode with a cell outside the annotator active."""
+    page.locator(".jp-Cell .jp-InputPrompt").first.click()
+    page.keyboard.press("Escape")
+
+
+@RATIO_1
+def test_keys_inside_the_annotator_never_reach_jupyterlab(lab):
+    """After a click on any of the annotator's controls, JupyterLab's destructive
+    command-mode keys (m: Markdown, b: insert, d d: delete, 0 0: restart) do nothing
+    to the notebook, the annotator's own keys act, and typing in its fields stays
+    typing. Outside the annotator JupyterLab's keys work as before."""
+    lab_, page = lab
+    lab_.kernel("a.canvas.label = 9; a.canvas.tool = 'prompt'")
+    show(lab_, page, 0)
+    cells = page.locator(".jp-Cell").count()
+    annotator = page.locator(".sam2j-annotator")
+    # JupyterLab would first see the keys in command mode, with this cell selected.
+    _command_mode(page)
+    annotator.locator(".widget-slider .noUi-handle").first.click()
+    page.keyboard.press("m")
+    lab_.wait_kernel("a.canvas.label != 9")  # the annotator's next unused label
+    page.keyboard.press("b")
+    lab_.wait_kernel("a.canvas.tool == 'brush'")
+    page.keyboard.press("p")
+    lab_.wait_kernel("a.canvas.tool == 'prompt'")
+    for key in ("d", "d", "0", "0"):
+        page.keyboard.press(key)
+    # A button, then a key of the annotator's table.
+    label = int(lab_.kernel("print(a.canvas.label)"))
+    annotator.get_by_role("button", name="Forward", exact=True).click()
+    page.keyboard.press("+")
+    lab_.wait_kernel(f"a.canvas.label == {label + 1}")
+    # Typing in a field of the panel types (and 0 0 is no restart there either).
+    field = annotator.locator(".widget-text input").first
+    field.fill("")
+    field.type("300")
+    assert field.input_value() == "300"
+    time.sleep(0.5)  # time for a stray key to reach JupyterLab, were it to
+    assert page.locator(".jp-Cell").count() == cells
+    assert page.locator(".jp-Cell.jp-MarkdownCell").count() == 0
+    assert not page.locator(".jp-Dialog").is_visible()
+    assert page.locator(".sam2j-canvas").is_visible()
+    # Outside the annotator JupyterLab's keys work: insert a cell below, delete it.
+    _command_mode(page)
+    page.keyboard.press("b")
+    wait_until(lambda: page.locator(".jp-Cell").count() == cells + 1, 10, what="b inserted a cell")
+    page.keyboard.press("d")
+    page.keyboard.press("d")
+    wait_until(lambda: page.locator(".jp-Cell").count() == cells, 10, what="d d deleted it")
+    lab_.kernel("a.canvas.label = 1")
+
+
 STROKE_JS = """() => {
   const scene = document.querySelector('.sam2j-canvas');
   const marks = document.querySelector('.sam2j-marks');

@@ -10,10 +10,11 @@ import { ready } from "./intents.js";
 import { createObjects } from "./objects.js";
 import { createPlaybar } from "./playback.js";
 import { createRenderer } from "./render.js";
+import { mountKeyScope } from "./scope.js";
 import { createStatus } from "./status.js";
 import { mountStream } from "./stream.js";
 import { createSummary } from "./summary.js";
-import { bindEvents, createSend, createSync, listen } from "./sync.js";
+import { createSend, createSync, listen } from "./sync.js";
 import { createTimeline } from "./timeline.js";
 import { createToolbar } from "./toolbar.js";
 import { createToolState } from "./tools/active.js";
@@ -92,12 +93,8 @@ function render({ model, el }) {
   const objects = createObjects({ model, sync, send, summary, report: debug.report });
   const playbar = createPlaybar({ model, sync, summary, shown: () => renderer.state.frame });
   dom.bar.before(timeline.el, objects.el, playbar.el);
-  // Keys act while the widget has focus: a click on the strip or an object row hands
-  // it back to the image canvas (the play bar's inputs keep theirs for typing).
-  const refocus = (event) => {
-    if (!(event.target instanceof HTMLInputElement)) dom.canvas.focus({ preventScroll: true });
-  };
-  const offFocus = [toolbar.el, timeline.el, objects.el].map((node) => bindEvents(node, [["pointerup", refocus]]));
+  // Keys act anywhere in the annotator and never reach JupyterLab from it (scope.js).
+  const keyScope = mountKeyScope({ el, canvas: dom.canvas });
 
   const onDrawn = (seq, ms, msg) => {
     debug.drawn(seq, ms);
@@ -135,7 +132,7 @@ function render({ model, el }) {
     mountActivityHints(dom.canvas, send),
     mountStream({ model, send, sink: renderer, onDrawn, onError: status.error }),
     summary.mount(model, status.error),
-    ...offFocus,
+    keyScope,
     toolbar.dispose,
     cursor.dispose,
     brush.dispose,

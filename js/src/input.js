@@ -18,8 +18,8 @@ export const CLICK_SLOP = 4;
  *   coalesced pointer event a point; a click paints a dot);
  * - fill: a left click fills; pick: a left click picks.
  * In every tool any other drag pans (with the brush: the middle or right button), the
- * wheel zooms at the pointer, and there is no context menu. Keys (keymap.js) act only
- * while the canvas has focus.
+ * wheel zooms at the pointer, and there is no context menu. Keys (keymap.js) act on
+ * the canvas's keydown; scope.js forwards those pressed on the annotator's controls.
  * @param {HTMLElement} canvas
  * @param {object} on
  * @param {(cssX: number, cssY: number) => {x: number, y: number}} on.toImage

@@ -1,5 +1,6 @@
 // Keys → named actions, as data. Pure: what an action does lives in actions.js, and
-// input.js only asks this table. Keys act only while the canvas has focus.
+// input.js only asks this table. Keys act while focus is anywhere in the annotator
+// (scope.js says where, and keeps them from JupyterLab there).
 //   Ctrl/Cmd+Z undo (prompts, strokes, fills), Ctrl/Cmd+Shift+Z or Ctrl/Cmd+Y redo;
 //   + / - next / previous label id, M next unused label; → . / ← , next / previous
 //   frame; 0 fit; ] [ next / previous flagged frame, } { next / previous prompted one;

@@ -50,7 +50,7 @@ export function listen(model, names, fn) {
 export function bindEvents(node, listeners) {
   for (const [type, fn, options] of listeners) node.addEventListener(type, fn, options);
   return () => {
-    for (const [type, fn] of listeners) node.removeEventListener(type, fn);
+    for (const [type, fn, options] of listeners) node.removeEventListener(type, fn, options);
   };
 }
 
