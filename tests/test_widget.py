@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import gc
+import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from typing import ClassVar
 
+import ipywidgets
 import numpy as np
 import pytest
 from harness import FakeBrowser
@@ -15,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from waits import wait_until
 
-from sam2_jupyter import Annotator
+from sam2_jupyter import Annotator, ModelError, StackError
 from sam2_jupyter.widget.codec import decode_labels, encode_image, encode_labels
 from sam2_jupyter.widget.messages import MessageError, Point, parse_message
 from sam2_jupyter.widget.stream import MAX_IN_FLIGHT
@@ -308,6 +312,39 @@ def test_undo_redo_and_next_label_messages(annotator):
     a.browser.send(type="redo")
     a.wait(30)
     assert len(a.session.prompts) == 1
+
+
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
+        ({"source": np.zeros((0, 8, 8), np.uint8)}, StackError),  # before any widget
+        ({"model": "bogus"}, ModelError),
+        ({"memory_mode": "bogus"}, ValueError),
+        ({"where": "bogus"}, ValueError),
+        ({"controller": "fails"}, StackError),  # after the widgets are made
+    ],
+)
+def test_a_failed_annotator_raises_its_error_and_nothing_later(
+    bad, error, video, monkeypatch, caplog
+):
+    """The error is the only thing a user sees: nothing is left to fail when the
+    half-made annotator is collected (that traceback showed up in a later cell), and
+    no widget it made stays open in the front end."""
+    if bad.pop("controller", None):
+
+        def unreadable(*_args, **_kwargs):
+            raise StackError("video.npy: frame 0 is bogus")
+
+        monkeypatch.setattr("sam2_jupyter.widget.annotator.Controller", unreadable)
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    widgets = set(ipywidgets.widgets.widget._instances)
+    with pytest.raises(error, match=r"bogus|empty"):
+        Annotator(**{"source": video, **bad})
+    gc.collect()
+    assert [str(u.exc_value) for u in unraisable] == []
+    assert set(ipywidgets.widgets.widget._instances) == widgets
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_two_annotators_share_nothing(model, video):

@@ -82,6 +82,16 @@ class Annotator(w.HBox):
     ) -> None:
         if where not in WHERE:
             raise ValueError(f"where must be one of {', '.join(WHERE)}, got {where!r}")
+        # Every check before any widget is made: a widget is open in the front end
+        # until closed, so one made for an annotator that then fails would linger.
+        options = SessionOptions(
+            memory_mode=MemoryMode.parse(memory_mode).name,
+            auto_segment=bool(auto_segment),
+            feature_cache=feature_cache,
+            feature_dir=feature_dir,
+            autosave=autosave,
+            resume=bool(resume),
+        )
         stack = open_stack(
             source,
             axes,
@@ -113,15 +123,11 @@ class Annotator(w.HBox):
         super().__init__(
             [self.canvas, self.controls.box], layout=w.Layout(align_items="flex-start")
         )
-        options = SessionOptions(
-            memory_mode=MemoryMode.parse(memory_mode).name,
-            auto_segment=bool(auto_segment),
-            feature_cache=feature_cache,
-            feature_dir=feature_dir,
-            autosave=autosave,
-            resume=bool(resume),
-        )
-        self.controller = Controller(self.canvas, self.controls, stack, model, options, where)
+        try:
+            self.controller = Controller(self.canvas, self.controls, stack, model, options, where)
+        except BaseException:
+            close_tree(self)
+            raise
 
     @property
     def session(self) -> Session:
@@ -157,6 +163,30 @@ class Annotator(w.HBox):
         self.controller.worker.join_idle(timeout)
 
     def close(self) -> None:
-        self.controller.close()
-        self.canvas.close()
+        """Stop the annotator's threads and close its widgets. ipywidgets also calls
+        this when the object is collected, and an annotator whose constructor raised
+        is collected half made: only what exists is closed, so that nothing fails
+        then (its traceback would show in whichever cell runs at the time)."""
+        controller = getattr(self, "controller", None)
+        if controller is not None:
+            controller.close()
+        canvas = getattr(self, "canvas", None)
+        if canvas is not None:
+            canvas.close()
         super().close()
+
+
+def close_tree(widget: w.Widget) -> None:
+    """Close ``widget`` and every widget it holds (children, layout, style)."""
+    seen: set[int] = set()
+    todo = [widget]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        for name in item.keys:
+            value = getattr(item, name, None)
+            values = value if isinstance(value, (list, tuple)) else [value]
+            todo.extend(v for v in values if isinstance(v, w.Widget))
+        item.close()
