@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -122,3 +124,67 @@ def test_empty_tracks(model, video):
     table = s.tracks()
     assert list(table.columns) == ["track_id", "t", "y", "x", "parent_id"]
     assert len(table) == 0
+
+
+def _modes(root):
+    """Permission bits of ``root`` and everything under it, by path."""
+    from pathlib import Path
+
+    root = Path(root)
+    paths = [root, *root.rglob("*")] if root.is_dir() else [root]
+    return {p: p.stat().st_mode & 0o777 for p in paths}
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_exports_and_autosave_get_the_modes_the_umask_gives(model, video, tmp_path, umask):
+    """Colleagues in the group (or anyone, under 022) read what was exported: a
+    temporary file's private mode must not survive its rename into place."""
+    previous = os.umask(umask)
+    try:
+        s = Session(video[:4], model, autosave=tmp_path / "autosave")
+        s.add_point(0, 32, 36, 1)
+        s.run_propagation()
+        written = [
+            s.export_masks(tmp_path / "labels.tif"),
+            s.export_overlay(tmp_path / "overlay.mp4"),
+            s.export_tracks(tmp_path / "tracks.csv"),
+            s.export_ctc(tmp_path / "labels_RES"),
+            s.export_coco(tmp_path / "labels.json"),
+            s.export_ome_zarr(tmp_path / "labels.ome.zarr"),
+            s.save_prompts(tmp_path / "prompts.csv"),
+            *s.save_prompts_napari(tmp_path / "napari.csv"),
+            tmp_path / "autosave",
+        ]
+        modes: dict = {}
+        for path in written:
+            modes.update(_modes(path))
+        # a second write over existing files keeps to the umask too
+        modes.update(_modes(s.export_ome_zarr(tmp_path / "labels.ome.zarr", overwrite=True)))
+        modes.update(_modes(s.export_masks(tmp_path / "labels.tif", overwrite=True)))
+    finally:
+        os.umask(previous)
+    autosaved = [p for p in modes if "autosave" in p.parts and p.is_file()]
+    assert autosaved  # the autosave folder's files are checked, not only the folder
+    wrong = {
+        str(p.relative_to(tmp_path)): oct(m)
+        for p, m in modes.items()
+        if m != (0o777 if p.is_dir() else 0o666) & ~umask
+    }
+    assert not wrong, f"under umask {umask:03o}: {wrong}"
+
+
+def test_the_umask_is_read_without_proc_too(monkeypatch):
+    """Where /proc/self/status is missing (macOS) the umask is set and restored."""
+    from sam2_jupyter import _atomic
+
+    def no_proc(*_args, **_kw):
+        raise FileNotFoundError("/proc/self/status")
+
+    previous = os.umask(0o027)
+    try:
+        assert _atomic.current_umask() == 0o027  # from /proc on Linux
+        monkeypatch.setattr(_atomic, "open", no_proc, raising=False)
+        assert _atomic.current_umask() == 0o027
+        assert os.umask(0o027) == 0o027  # and left as it was
+    finally:
+        os.umask(previous)
