@@ -1,6 +1,7 @@
 """What users notice around the edges: autosave never writes inside an installed
-package or the interpreter's prefix, sam2's own progress bar stays quiet where we
-show ours, and the panel keeps its texts whole at a notebook's default width."""
+package or the interpreter's prefix, sam2's own progress bar and post-processing
+warning stay quiet (ours are shown instead), and the panel keeps its texts whole at
+a notebook's default width."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 import tifffile
 from conftest import moving_discs
 
-from sam2_jupyter import Session
+from sam2_jupyter import Session, load_model
 from sam2_jupyter.engine.autosave.folder import default_folder
 from sam2_jupyter.io import open_stack
 from sam2_jupyter.widget.panels import build_controls
@@ -31,13 +32,31 @@ def test_data_inside_an_installed_package_autosaves_to_the_user_folder(tmp_path,
     assert default_folder(open_stack(elsewhere / "cells.tif")) == elsewhere / "cells.tif.sam2"
 
 
-def test_sam2s_progress_bar_is_quiet_where_we_show_ours(model, video, capfd):
+def test_headless_propagation_shows_our_progress_and_says_once_what_sam2_lacks(
+    video, capsys, recwarn, monkeypatch
+):
+    """sam2 prints its own progress bar and, on every frame without its CUDA
+    extension, a warning about skipped post-processing. We show one bar of our own
+    (none where the caller shows progress) and say once, in our words, what the
+    missing extension changes."""
+    import sam2_jupyter.models.build as build
+
+    monkeypatch.setattr(build, "_said_no_hole_filling", False, raising=False)  # a new process
+    model = load_model("tiny", untrained=True, image_size=256, device="cpu")
     s = Session(video, model)
     s.add_point(0, 30, 30, 1)
-    s.run_propagation(stop=2, progress=False)
-    assert "propagate in video" not in capfd.readouterr().err
-    s.run_propagation(stop=2)  # headless, nothing of ours: sam2's bar is there
-    assert "propagate in video" in capfd.readouterr().err
+    s.run_propagation(stop=2)
+    shown = capsys.readouterr().err
+    assert "propagate in video" not in shown  # sam2's bar
+    assert "Propagating" in shown  # ours
+    s.run_propagation(stop=3, progress=False)  # the caller shows its own
+    s.run_propagation(stop=3, progress=False)
+    assert "Propagating" not in capsys.readouterr().err
+    said = [str(w.message) for w in recwarn]
+    assert not [m for m in said if "Skipping the post-processing" in m]  # sam2's
+    ours = [m for m in said if "sam2._C" in m]
+    assert len(ours) == 1, said  # a CPU never runs sam2's CUDA kernel
+    assert "holes of up to 8 pixels" in ours[0]
 
 
 def test_the_panel_wraps_rows_and_never_squeezes_a_button():

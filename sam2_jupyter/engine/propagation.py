@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .._threads import thread_value
 from ..errors import PromptError, is_out_of_memory
@@ -116,10 +117,10 @@ _quiet = threading.local()
 
 
 def _quiet_tqdm(module: Any) -> None:
-    """sam2 wraps each propagation in its own tqdm bar; where we show our own progress
-    (the panel, batch runs) it would print a second one into the notebook. Wrap the
-    module's ``tqdm`` once so that a propagation run with ``progress=False`` on this
-    thread gets none, and every other caller (sam2 driven directly, other threads)
+    """sam2 wraps each ``propagate_in_video`` call in its own tqdm bar, one per pass
+    and counted in sam2's terms; ours (or the panel's, or a batch run's) is the one
+    shown. Wrap the module's ``tqdm`` once so that our propagations on this thread
+    get none of sam2's, and every other caller (sam2 driven directly, other threads)
     still gets sam2's bar."""
     real = module.tqdm
     if getattr(real, "_sam2j_quiet", False):
@@ -135,11 +136,8 @@ def _quiet_tqdm(module: Any) -> None:
 
 
 @contextlib.contextmanager
-def sam2_progress(predictor: Any, show: bool) -> Iterator[None]:
-    """sam2's own progress bar on (``show``) or off for calls on this thread."""
-    if show:
-        yield
-        return
+def sam2_quiet(predictor: Any) -> Iterator[None]:
+    """sam2's own progress bar off for calls on this thread."""
     _quiet_tqdm(sys.modules[type(predictor).propagate_in_video.__module__])
     with thread_value(_quiet, "on", True):
         yield
@@ -162,14 +160,16 @@ def run(
     ``after_frame(t)`` runs (locked) before the frame is yielded (autosave, memory
     release); running out of memory keeps the finished frames and raises
     ``out_of_memory(what happened)``. A pass that ``plan.stop_when_lost`` ends
-    early calls ``lost(frame)`` with its last frame; ``progress=False`` keeps sam2's own
-    progress bar quiet (the caller shows its own)."""
+    early calls ``lost(frame)`` with its last frame. sam2's own progress bar is
+    always quiet; ``progress`` shows ours, one bar over the planned frames (False:
+    the caller shows its own)."""
     with core.lock:
         core.check_idle()
         core.busy = True
         before = core.snapshot()
     pushed = False
     done: list[int] = []
+    bar = tqdm(total=plan.planned, desc="Propagating", unit="frame", disable=not progress)
     try:
         for reverse, count in plan.passes:
             gen = tracker.predictor.propagate_in_video(
@@ -181,7 +181,7 @@ def run(
             absent = 0  # consecutive frames on which every label was absent
             try:
                 while not core.cancelled.is_set():
-                    with core.lock, context(), sam2_progress(tracker.predictor, progress):
+                    with core.lock, context(), sam2_quiet(tracker.predictor):
                         try:
                             frame, obj_ids, masks = next(gen)
                         except StopIteration:
@@ -192,6 +192,7 @@ def run(
                         labels = tracker.store(frame, list(obj_ids), masks)
                         after_frame(frame)
                     done.append(frame)
+                    bar.update()
                     yield frame, labels
                     if plan.stop_when_lost is not None:
                         absent = absent + 1 if all_absent(core, frame) else 0
@@ -210,6 +211,7 @@ def run(
             f"while propagating, {where}; the {len(done)} finished frames are kept"
         ) from exc
     finally:
+        bar.close()
         with core.lock:
             core.busy = False
             core.changed()

@@ -1,6 +1,13 @@
 """SAM2 model registry, checkpoint download and building."""
 
-from .build import Model, UntrainedModelWarning, inference, load_model, pick_device
+from .build import (
+    Model,
+    NoHoleFillingWarning,
+    UntrainedModelWarning,
+    inference,
+    load_model,
+    pick_device,
+)
 from .download import default_model_dir, ensure_checkpoint
 from .registry import MODEL_NAMES, VERSIONS, ModelSpec, get_spec
 
@@ -9,6 +16,7 @@ __all__ = [
     "VERSIONS",
     "Model",
     "ModelSpec",
+    "NoHoleFillingWarning",
     "UntrainedModelWarning",
     "default_model_dir",
     "ensure_checkpoint",

@@ -20,6 +20,14 @@ class UntrainedModelWarning(UserWarning):
     """Masks from an untrained model are noise: for tests and UI trials only."""
 
 
+class NoHoleFillingWarning(UserWarning):
+    """sam2's CUDA extension cannot run here, so small holes in masks stay unfilled."""
+
+
+# Said once per process: the note is about the installation, not about one model.
+_said_no_hole_filling = False
+
+
 # sam2 1.1.0 stores a click (or mask) on a frame that propagation already tracked as
 # an ordinary tracking output, which the next propagation recomputes: the user's
 # correction is silently replaced by the uncorrected mask (sam2 issues 719, 731).
@@ -122,6 +130,40 @@ def _fix_cpu_memory_dtype(predictor: Any) -> None:
         return forward(curr, memory, *args, **kwargs)
 
     attention.forward = forward_same_dtype
+
+
+def _check_hole_filling(predictor: Any, device: torch.device) -> None:
+    """Switch off sam2's hole filling where its kernel cannot run, and say so once.
+
+    sam2's video predictor fills holes of up to ``fill_hole_area`` pixels in each
+    mask with a connected-components kernel from its compiled extension
+    (``sam2._C``, CUDA only). Without it sam2 tries anyway on every frame, fails,
+    warns with the exception's text and keeps the mask as it was. Switching the step
+    off gives exactly those masks, without the failing call and the warning on every
+    frame; one sentence of ours says what it changes.
+    """
+    global _said_no_hole_filling
+    area = int(getattr(predictor, "fill_hole_area", 0) or 0)
+    if area <= 0:
+        return
+    from sam2.utils.misc import get_connected_components
+
+    try:
+        get_connected_components(torch.zeros((1, 1, 8, 8), dtype=torch.bool, device=device))
+        return
+    except ImportError:
+        why = "sam2 is installed without its compiled CUDA extension (sam2._C)"
+    except Exception:
+        why = f"sam2's CUDA extension (sam2._C) does not run on {device.type}"
+    predictor.fill_hole_area = 0
+    if not _said_no_hole_filling:
+        _said_no_hole_filling = True
+        warnings.warn(
+            f"{why}, so holes of up to {area} pixels inside masks are left unfilled, "
+            "as sam2 itself does without it; nothing else about the masks changes.",
+            NoHoleFillingWarning,
+            stacklevel=3,
+        )
 
 
 def _load_weights(predictor: Any, path: Path) -> None:
@@ -249,6 +291,7 @@ def load_model(
             stacklevel=2,
         )
     predictor = predictor.to(dev).eval()
+    _check_hole_filling(predictor, dev)
     if dev.type != "cuda":
         _fix_cpu_memory_dtype(predictor)
     if precision == "auto":
