@@ -281,6 +281,40 @@ def test_keys_inside_the_annotator_never_reach_jupyterlab(lab):
     lab_.kernel("a.canvas.label = 1")
 
 
+M_THEN_CLICK_JS = """([x, y]) => {
+  const c = document.querySelector('.sam2j-canvas');
+  c.focus();
+  c.dispatchEvent(new KeyboardEvent('keydown', { key: 'm', bubbles: true, cancelable: true }));
+  const at = { clientX: x, clientY: y, button: 0, pointerId: 1, bubbles: true, isPrimary: true };
+  c.dispatchEvent(new PointerEvent('pointerdown', at));
+  c.dispatchEvent(new PointerEvent('pointerup', at));
+}"""
+
+
+@RATIO_1
+def test_a_click_right_after_m_uses_the_new_label(lab):
+    """M changes the label in the browser at once: a click in the same instant, long
+    before the kernel could answer (on a remote hub, a network round trip), goes to the
+    label the person saw, not the one before."""
+    lab_, page = lab
+    show(lab_, page, 0)
+    lab_.kernel(
+        "a.canvas.label = 1\n"
+        "a.controller.receive({'type': 'point', 'frame': 0, 'y': 20.0, 'x': 20.0, 'label': 3,"
+        " 'positive': True})\na.wait(60)"
+    )
+    expected = int(lab_.kernel("print(a.session.next_unused_label())"))
+    assert expected == 4
+    lab_.wait_kernel("a.canvas.next_label == 4")
+    view = View(page, *moving_discs(1, seed=5).shape[1:3])
+    page.evaluate(M_THEN_CLICK_JS, list(view.page_xy(60.5, 90.5)))
+    lab_.wait_kernel("len(a.session.prompts) == 2")
+    lab_.kernel("a.wait(60)")
+    assert int(lab_.kernel("print(a.session.prompts[-1].label)")) == expected
+    assert int(lab_.kernel("print(a.canvas.label)")) == expected
+    lab_.kernel("a.session.undo(); a.session.undo(); a.canvas.label = 1")
+
+
 STROKE_JS = """() => {
   const scene = document.querySelector('.sam2j-canvas');
   const marks = document.querySelector('.sam2j-marks');

@@ -300,12 +300,35 @@ def test_cancel_button_stops_propagation(annotator):
     assert "cancelled" in a.canvas.status
 
 
-def test_undo_redo_and_next_label_messages(annotator):
+def test_next_label_counts_edits_still_queued(annotator):
+    """The label M gives (the canvas' ``next_label``, which the browser applies at
+    once) counts clicks the worker has not run yet, as behind a propagation; a queued
+    edit that fails and a deleted label free theirs again."""
     a = annotator
     a.browser.send(type="point", frame=1, y=32.0, x=36.0, label=4)
     a.wait(30)
-    a.browser.send(type="next_label")
-    assert a.canvas.label == 5
+    assert a.canvas.next_label == 5
+    gate = threading.Event()
+    a.controller.submit(lambda: gate.wait(30))  # the worker is busy, as in a propagation
+    a.browser.send(type="point", frame=2, y=10.0, x=10.0, label=5)
+    a.browser.send(type="box", frame=2, y0=1.0, x0=1.0, y1=9.0, x1=9.0, label=6)
+    assert a.canvas.next_label == 7  # both still queued
+    a.browser.send(type="point", frame=2, y=-50.0, x=10.0, label=99)  # off the image
+    assert a.canvas.next_label == 100
+    gate.set()
+    a.wait(30)
+    assert {5, 6} <= set(a.session.label_ids)
+    assert 99 not in a.session.label_ids  # refused, with a sentence in the status line
+    assert a.canvas.next_label == 7
+    a.browser.send(type="delete_label", label=6)
+    a.wait(30)
+    assert a.canvas.next_label == 6
+
+
+def test_undo_redo_messages(annotator):
+    a = annotator
+    a.browser.send(type="point", frame=1, y=32.0, x=36.0, label=4)
+    a.wait(30)
     a.browser.send(type="undo")
     a.wait(30)
     assert not a.session.prompts

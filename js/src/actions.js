@@ -5,7 +5,7 @@
 // trait (through the tool state, which also ends a pending pick); the brush size keys
 // step `brush_size`; `d` over a label makes it the current label's mother.
 
-import { nextLabel, redo, setParent, undo } from "./intents.js";
+import { redo, setParent, undo } from "./intents.js";
 import { FLAGGED, PROMPTED } from "./summary.js";
 import { brushSizeOf, stepBrushSize } from "./tools/traits.js";
 
@@ -24,9 +24,10 @@ const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
  * @param {{next(frame: number, bit: number, direction: number, skip?: ReadonlySet<number>): number}} o.summary
  * @param {{set(tool: import("./tools/traits.js").Tool): void}} o.tools  the tool state
  * @param {{pick(x: number, y: number): number, at(x: number, y: number): number}} o.picker
+ * @param {() => number} [o.nextLabel]  the label M picks (labels.js)
  * @returns {Record<string, (at: {x: number, y: number} | null) => void>} by action name
  */
-export function createActions({ model, send, sync, viewport, tool, summary, tools, picker }) {
+export function createActions({ model, send, sync, viewport, tool, summary, tools, picker, nextLabel = () => 1 }) {
   const frame = (f) => sync.now({ frame: clamp(f, 0, model.get("n_frames") - 1) });
   const label = (l) => sync.now({ label: clamp(l, 1, MAX_LABEL) });
   const jump = (bit, direction) => {
@@ -36,7 +37,7 @@ export function createActions({ model, send, sync, viewport, tool, summary, tool
   return {
     undo: () => send(undo()),
     redo: () => send(redo()),
-    "next-label": () => send(nextLabel()),
+    "next-label": () => label(nextLabel()),
     "label+": () => label(model.get("label") + 1),
     "label-": () => label(model.get("label") - 1),
     "frame+": () => frame(model.get("frame") + 1),

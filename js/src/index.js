@@ -7,6 +7,7 @@ import { mountActivityHints } from "./activity.js";
 import { createDebug } from "./debug.js";
 import { attachInput } from "./input.js";
 import { ready } from "./intents.js";
+import { createNextLabel } from "./labels.js";
 import { createObjects } from "./objects.js";
 import { createPlaybar } from "./playback.js";
 import { createRenderer } from "./render.js";
@@ -48,7 +49,8 @@ function buildDom(el) {
 
 function render({ model, el }) {
   const dom = buildDom(el);
-  const send = createSend(model);
+  const nextLabel = createNextLabel(model);
+  const send = nextLabel.wrap(createSend(model));
   const sync = createSync(model);
   const renderer = createRenderer(dom.canvas, dom.marks);
   const status = createStatus(model, dom.bar);
@@ -88,7 +90,17 @@ function render({ model, el }) {
       cursor.refresh();
     };
   const view = { fit: zoomed(viewport.fit) };
-  const actions = createActions({ model, send, sync, viewport: view, tool, summary, tools, picker });
+  const actions = createActions({
+    model,
+    send,
+    sync,
+    viewport: view,
+    tool,
+    summary,
+    tools,
+    picker,
+    nextLabel: nextLabel.next,
+  });
   const timeline = createTimeline({ model, sync, summary, report: debug.report });
   const objects = createObjects({ model, sync, send, summary, report: debug.report });
   const playbar = createPlaybar({ model, sync, summary, shown: () => renderer.state.frame });
@@ -133,6 +145,7 @@ function render({ model, el }) {
     mountStream({ model, send, sink: renderer, onDrawn, onError: status.error }),
     summary.mount(model, status.error),
     keyScope,
+    nextLabel.dispose,
     toolbar.dispose,
     cursor.dispose,
     brush.dispose,

@@ -51,12 +51,6 @@ import { encodePoints } from "./codecs.js";
  */
 
 /**
- * M key: switch to the next unused label.
- * @typedef {object} NextLabel
- * @property {"next_label"} type
- */
-
-/**
  * The object list's delete button: remove a label everywhere (the kernel makes it undoable).
  * @typedef {object} DeleteLabel
  * @property {"delete_label"} type
@@ -117,7 +111,7 @@ import { encodePoints } from "./codecs.js";
  * @property {number} mother int
  */
 
-/** @typedef {Point | Box | Remove | Undo | Redo | NextLabel | DeleteLabel | Ack | Ready | Active | Stroke | Fill | SetParent} Intent */
+/** @typedef {Point | Box | Remove | Undo | Redo | DeleteLabel | Ack | Ready | Active | Stroke | Fill | SetParent} Intent */
 
 /**
  * Sends an intent to the kernel, with binary buffers for the messages that carry them.
@@ -147,11 +141,6 @@ export function undo() {
 /** @returns {Redo} */
 export function redo() {
   return { type: "redo" };
-}
-
-/** @returns {NextLabel} */
-export function nextLabel() {
-  return { type: "next_label" };
 }
 
 /** @returns {DeleteLabel} */

@@ -38,17 +38,22 @@ test("frame and label keys change the traits, clamped, and save them at once", (
   assert.equal(model.saves, 7);
 });
 
-test("undo, redo and next label are intents; fit is the viewport's", () => {
+test("undo and redo are intents; fit is the viewport's; M sets the label it is given at once", () => {
   const { model, actions, fits } = setup();
   actions.undo();
   actions.redo();
-  actions["next-label"]();
   actions.fit();
   assert.deepEqual(
     model.sent.map((m) => m.type),
-    ["undo", "redo", "next_label"],
+    ["undo", "redo"],
   );
   assert.equal(fits(), 1);
+  const model2 = new FakeModel({ label: 1 });
+  const sync = createSync(model2, 300, new FakeTimers());
+  const withNext = createActions({ model: model2, send: () => {}, sync, nextLabel: () => 7 });
+  withNext["next-label"]();
+  assert.equal(model2.get("label"), 7);
+  assert.equal(model2.saves, 1); // saved at once, before the next click goes out
 });
 
 test("the prompt tool: points on the image, boxes clipped to it, removal a few screen pixels wide", () => {

@@ -17,7 +17,6 @@ test("each constructor builds its message with every field, in messages.py's ord
   assert.deepEqual(intents.remove(2, 10, 20, 0.5), { type: "remove", frame: 2, y: 10, x: 20, tolerance: 0.5 });
   assert.deepEqual(intents.undo(), { type: "undo" });
   assert.deepEqual(intents.redo(), { type: "redo" });
-  assert.deepEqual(intents.nextLabel(), { type: "next_label" });
   assert.deepEqual(Object.entries(intents.deleteLabel(7)), [
     ["type", "delete_label"],
     ["label", 7],
@@ -64,7 +63,6 @@ test("messages survive JSON (what the comm sends)", () => {
     intents.remove(0, 1, 2, 3),
     intents.undo(),
     intents.redo(),
-    intents.nextLabel(),
     intents.deleteLabel(2),
     intents.ack(1),
     intents.ready(),

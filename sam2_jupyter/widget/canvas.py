@@ -36,6 +36,8 @@ class AnnotatorCanvas(anywidget.AnyWidget):
     image_width = traitlets.Int(0).tag(sync=True)
     image_height = traitlets.Int(0).tag(sync=True)
     label = traitlets.Int(1).tag(sync=True)
+    # What M gives: one more than the largest label in use or queued (widget/labels.py).
+    next_label = traitlets.Int(1).tag(sync=True)
     opacity = traitlets.Float(0.5, min=0.0, max=1.0).tag(sync=True)
     prompts = traitlets.List(traitlets.Dict()).tag(sync=True)
     busy = traitlets.Bool(False).tag(sync=True)  # the model is working (edit, propagation)

@@ -22,6 +22,7 @@ from .canvas import AnnotatorCanvas
 from .channels import Channels
 from .files import FileActions
 from .jobs import Jobs
+from .labels import NextLabel
 from .loading import ModelLoader
 from .messages import Ack, Active, MessageError, Ready, parse_message
 from .panels import Controls
@@ -58,6 +59,7 @@ class Controller:
             self.jobs.activity.idle_for,
         )
         self.timeline = Timeline(canvas, self.pool.peek)
+        self.next_label = NextLabel(canvas, self.pool.peek)
         self.propagator = Propagator(self, controls.propagate_group)
         self.precompute = Precompute(self, controls.propagate_group)
         self.files = FileActions(controls.files, self)
@@ -104,6 +106,7 @@ class Controller:
         self.canvas.prompts = prompting.markers(self.pool.peek(), t)
         self.stream.send_labels(t)
         self.timeline.sync()
+        self.next_label.publish()
         session = self.pool.peek()
         parents = {str(d): m for d, m in session.parents.items()} if session else {}
         if parents != self.canvas.parents:
@@ -132,7 +135,7 @@ class Controller:
         handler = self._handlers.get(type(msg))
         if handler is None:
             raise MessageError(f"no handler for {type(msg).__name__}")
-        return handler(msg)
+        return self.next_label.track(msg, lambda: handler(msg))
 
     # -- sessions -------------------------------------------------------------------
     def _labels(self, t: int) -> Any:
@@ -141,6 +144,7 @@ class Controller:
 
     def _opened(self, session: Session, index: int) -> None:
         """Tell the user what happened to saved work, and bring back the view."""
+        self.next_label.publish()
         if session.autosave is not None and session.resumed is None:
             session.autosave.set_view(self.canvas.frame, self.canvas.label)
         if session.notes:
@@ -176,6 +180,7 @@ class Controller:
             self.pool.index = index
             self.stream.show(self.canvas.frame)
             self.timeline.sync()
+            self.next_label.publish()
             if self.pool.model is not None:
                 self.precompute.start()
 

@@ -66,13 +66,6 @@ class Redo:
 
 
 @dataclass(frozen=True)
-class NextLabel:
-    """M key: switch to the next unused label."""
-
-    type: ClassVar[str] = "next_label"
-
-
-@dataclass(frozen=True)
 class Stroke:
     """A brush or eraser stroke, one message per stroke: the polyline arrives as its
     one binary buffer (``data``: little-endian float32 (x, y) pairs, image pixels);
@@ -148,7 +141,6 @@ _TYPES = (
     Remove,
     Undo,
     Redo,
-    NextLabel,
     Stroke,
     Fill,
     SetParent,
@@ -165,7 +157,6 @@ Message = (
     | Remove
     | Undo
     | Redo
-    | NextLabel
     | Stroke
     | Fill
     | SetParent

@@ -1,5 +1,5 @@
-"""Prompting from the canvas: clicks, boxes, removals, undo / redo, next label, and
-the object list's delete.
+"""Prompting from the canvas: clicks, boxes, removals, undo / redo and the object
+list's delete (the M key's next label is the browser's: see :mod:`.labels`).
 
 Each edit runs on the worker, then the frame in view is redrawn; its timings
 (waiting in the queue, in the model, encoding the labels, sending) go to the
@@ -15,7 +15,7 @@ from typing import Any
 
 from ..engine import Session
 from .context import Context
-from .messages import Box, DeleteLabel, NextLabel, Point, Redo, Remove, Undo
+from .messages import Box, DeleteLabel, Point, Redo, Remove, Undo
 
 
 def markers(session: Session | None, frame: int) -> list[dict[str, Any]]:
@@ -78,16 +78,11 @@ def handlers(ctx: Context) -> dict[type, Callable[[Any], Any]]:
     def remove(m: Remove) -> Future[Any]:
         return submit_edit(ctx, lambda s: s.remove_prompt(m.frame, m.y, m.x, tolerance=m.tolerance))
 
-    def next_label(_m: NextLabel) -> None:
-        session = ctx.pool.peek()
-        ctx.canvas.label = session.next_unused_label() if session else 1
-
     return {
         Point: point,
         Box: box,
         Remove: remove,
         Undo: lambda _m: submit_edit(ctx, lambda s: s.undo()),
         Redo: lambda _m: submit_edit(ctx, lambda s: s.redo()),
-        NextLabel: next_label,
         DeleteLabel: lambda m: submit_edit(ctx, lambda s: s.clear_label(m.label)),
     }
