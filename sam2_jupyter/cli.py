@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._words import plural
 from .batch import DIRECTIONS, FORMATS, ModelSpec, propagate_many
 
 
@@ -137,13 +138,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for r in results:
             if r.ok:
                 print(
-                    f"ok      {r.stack}: {r.frames} frames, objects {r.objects}, {r.seconds:.1f} s"
+                    f"ok      {r.stack}: {plural(r.frames, 'frame')}, objects {r.objects}, "
+                    f"{r.seconds:.1f} s"
                 )
             else:
                 print(f"FAILED  {r.stack}: {r.error.splitlines()[0] if r.error else ''}")
     failed = sum(not r.ok for r in results)
     if failed:
-        print(f"{failed} of {len(results)} stacks failed", file=sys.stderr)
+        print(f"{failed} of {plural(len(results), 'stack')} failed", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -7,6 +7,8 @@ scripts can react without parsing tracebacks.
 
 from __future__ import annotations
 
+from ._words import plural
+
 # Where the user gives options, so that advice names them as they are typed there:
 # in Python code (a notebook, a script: ``checkpoint='path.pt'``) or on the command
 # line of the no-code app (``--checkpoint FILE``).
@@ -74,7 +76,7 @@ class PromptFileError(PromptError):
         shown = "\n".join(f"  row {row}: {msg}" for row, msg in problems[:20])
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
         super().__init__(
-            f"{path}: {len(problems)} bad row(s); no prompt was loaded:\n{shown}{more}"
+            f"{path}: {plural(len(problems), 'bad row')}; no prompt was loaded:\n{shown}{more}"
         )
 
 

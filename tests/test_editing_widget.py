@@ -122,7 +122,7 @@ def test_seeding_and_loading_masks_from_python_and_the_panel(annotator, tmp_path
     a.controls.load.click()
     a.wait(60)
     assert np.array_equal(a.session.labels, volume)
-    assert "Loaded masks of 1 labels" in a.canvas.status
+    assert "Loaded masks of 1 label for review" in a.canvas.status
     a.controls.labels_path.value = str(tmp_path / "missing.tif")
     a.controls.seed.click()
     a.wait(30)

@@ -13,7 +13,8 @@ import numpy as np
 import tifffile
 from conftest import moving_discs
 
-from sam2_jupyter import Session, load_model
+from sam2_jupyter import PromptFileError, Session, load_model
+from sam2_jupyter._words import plural
 from sam2_jupyter.engine.autosave.folder import default_folder
 from sam2_jupyter.io import open_stack
 from sam2_jupyter.widget.panels import build_controls
@@ -57,6 +58,27 @@ def test_headless_propagation_shows_our_progress_and_says_once_what_sam2_lacks(
     ours = [m for m in said if "sam2._C" in m]
     assert len(ours) == 1, said  # a CPU never runs sam2's CUDA kernel
     assert "holes of up to 8 pixels" in ours[0]
+
+
+def test_a_count_of_one_reads_singular(annotator):
+    """The panel said "1 frames" after propagating one frame; every count in a
+    message now goes through one helper."""
+    assert plural(1, "frame") == "1 frame"
+    assert plural(0, "frame") == "0 frames"
+    assert plural(3, "box", "boxes") == "3 boxes"
+    assert "p.csv: 1 bad row; no prompt" in str(PromptFileError("p.csv", [(2, "bad label")]))
+    a = annotator
+    a.browser.send(type="point", frame=0, y=32.0, x=36.0, label=1)
+    a.wait(30)
+    a.controls.follow.value = False
+    a.canvas.frame = a.session.n_frames - 1  # forward from the last frame: one frame
+    a.controls.propagate_from.value = "current"
+    stop = a.browser.auto_ack()
+    a.controls.propagate.click()
+    a.wait(60)
+    stop.set()
+    assert "Propagation done: 1 frame." in a.canvas.status
+    assert a.controls.progress_text.value.startswith("1/1 frame,")
 
 
 def test_the_panel_wraps_rows_and_never_squeezes_a_button():

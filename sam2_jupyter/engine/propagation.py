@@ -18,6 +18,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._threads import thread_value
+from .._words import plural
 from ..errors import PromptError, is_out_of_memory
 from .prompts import check_frame
 
@@ -208,7 +209,7 @@ def run(
             raise
         where = f"after frame {done[-1]}" if done else "on the first frame"
         raise out_of_memory(
-            f"while propagating, {where}; the {len(done)} finished frames are kept"
+            f"while propagating, {where}; {plural(len(done), 'finished frame')} kept"
         ) from exc
     finally:
         bar.close()

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .._words import plural
 from ..errors import PromptError
 from ..io import Stack, open_stack
 from ..models import Model
@@ -596,6 +597,6 @@ class Session(SessionFiles):
 
     def __repr__(self) -> str:
         return (
-            f"Session({self.stack.name}, {self.n_frames} frames, {self.model!r}, "
+            f"Session({self.stack.name}, {plural(self.n_frames, 'frame')}, {self.model!r}, "
             f"memory={self.memory_mode.name}, labels={self.label_ids})"
         )

@@ -25,6 +25,7 @@ import pandas as pd
 import tifffile
 
 from .._atomic import atomic_dir
+from .._words import plural
 from .protocol import LabelSource
 
 
@@ -106,7 +107,7 @@ def write_ctc(
     empty = [t for t in range(n) if not source.label_frame(t).any()]
     if empty and not volume:
         warnings.warn(
-            f"{len(empty)} frame(s) without any object (first: {empty[0]}); CTC validators "
+            f"{plural(len(empty), 'frame')} without any object (first: {empty[0]}); CTC validators "
             "reject empty frames",
             UserWarning,
             stacklevel=2,

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from .._words import plural
 from ..errors import ModelError
 from .download import Progress, ensure_checkpoint
 from .registry import ModelSpec, get_spec
@@ -159,7 +160,7 @@ def _check_hole_filling(predictor: Any, device: torch.device) -> None:
     if not _said_no_hole_filling:
         _said_no_hole_filling = True
         warnings.warn(
-            f"{why}, so holes of up to {area} pixels inside masks are left unfilled, "
+            f"{why}, so holes of up to {plural(area, 'pixel')} inside masks are left unfilled, "
             "as sam2 itself does without it; nothing else about the masks changes.",
             NoHoleFillingWarning,
             stacklevel=3,

@@ -13,6 +13,8 @@ import io
 import numpy as np
 from PIL import Image
 
+from .._words import plural
+
 RLE_DTYPE = np.dtype([("value", "<u2"), ("run", "<u4")])
 
 
@@ -52,5 +54,7 @@ def decode_labels(data: bytes, shape: tuple[int, int]) -> np.ndarray:
     pairs = np.frombuffer(data, RLE_DTYPE)
     flat = np.repeat(pairs["value"], pairs["run"].astype(np.int64))
     if flat.size != shape[0] * shape[1]:
-        raise ValueError(f"label runs cover {flat.size} pixels, expected {shape[0] * shape[1]}")
+        raise ValueError(
+            f"label runs cover {plural(flat.size, 'pixel')}, expected {shape[0] * shape[1]}"
+        )
     return flat.reshape(shape)

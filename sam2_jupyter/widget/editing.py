@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._words import plural
 from ..engine.masks import rasterise_stroke
 from ..errors import PromptError
 from .context import Context
@@ -26,7 +27,7 @@ from .prompting import submit_edit
 def stroke_points(data: bytes) -> np.ndarray:
     """The stroke's (n, 2) points (x, y) from little-endian float32 pairs."""
     if not data or len(data) % 8:
-        raise PromptError(f"a stroke's points take 8 bytes each, got {len(data)} bytes")
+        raise PromptError(f"a stroke's points take 8 bytes each, got {plural(len(data), 'byte')}")
     return np.frombuffer(data, "<f4").reshape(-1, 2).astype(np.float64)
 
 

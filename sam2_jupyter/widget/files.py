@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._words import plural
 from ..engine import Session
 from .context import Context
 from .panels.files import FilesPanel
@@ -89,7 +90,7 @@ class FileActions:
         def job() -> None:
             loaded = self.ctx.session().load_prompts(path)
             self.ctx.refresh()
-            self.ctx.status(f"Loaded {len(loaded)} prompts from {path}", "ok")
+            self.ctx.status(f"Loaded {plural(len(loaded), 'prompt')} from {path}", "ok")
 
         self.ctx.submit(job)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from .._words import plural
 from .context import Context
 from .panels.propagate import PropagatePanel
 
@@ -36,17 +37,17 @@ class Precompute:
                 return
             order = session.precompute_order(center=ctx.canvas.frame)
             if not order:
-                line.value = f"Embeddings: all {session.features_ready()} frames ready"
+                line.value = f"Embeddings: all {plural(session.features_ready(), 'frame')} ready"
                 return
             if session.precompute_frame(order[0], pause):
                 ready = session.features_ready()
-                line.value = f"Embeddings: {ready}/{session.n_frames} frames ready"
+                line.value = f"Embeddings: {ready}/{plural(session.n_frames, 'frame')} ready"
             elif session.busy:
                 time.sleep(BUSY_POLL_S)
             else:
                 line.value = (
-                    f"Embeddings: {session.features_ready()}/{session.n_frames} frames "
-                    "(memory budget reached)"
+                    f"Embeddings: {session.features_ready()}/"
+                    f"{plural(session.n_frames, 'frame')} (memory budget reached)"
                 )
                 return
             pause()

@@ -12,6 +12,7 @@ import time
 from concurrent.futures import Future
 from typing import Any
 
+from .._words import plural
 from .context import Context
 from .panels.propagate import PropagatePanel
 
@@ -91,7 +92,7 @@ class Propagator:
                 left = (total - done) / fps if fps > 0 else 0.0
                 panel.progress.value = done
                 panel.progress_text.value = (
-                    f"{done}/{total} frames, {fps:.1f} fps, {left:.0f} s left"
+                    f"{done}/{plural(total, 'frame')}, {fps:.1f} fps, {left:.0f} s left"
                 )
                 if panel.follow.value and t != ctx.canvas.frame:
                     ctx.canvas.frame = t  # the frame observer sends image and labels
@@ -103,10 +104,11 @@ class Propagator:
         if run is not None and run.lost_at:
             where = ", ".join(str(t) for t in run.lost_at)
             ctx.status(
-                f"Propagation stopped where every label was lost (frame {where}): {done} frames.",
+                f"Propagation stopped where every label was lost (frame {where}): "
+                f"{plural(done, 'frame')}.",
                 "ok",
             )
         else:
             word = "cancelled after" if total is not None and done < total else "done:"
-            ctx.status(f"Propagation {word} {done} frames.", "ok")
+            ctx.status(f"Propagation {word} {plural(done, 'frame')}.", "ok")
         ctx.refresh()

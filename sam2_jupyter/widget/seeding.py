@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import tifffile
 
+from .._words import plural
 from ..errors import PromptError
 from .context import Context
 from .panels.seed import SeedPanel
@@ -49,7 +50,7 @@ class Seeding:
                 image = image[t]
             ids = self.ctx.session().seed_from_labels(image, t)
             self.ctx.refresh()
-            done = f"Seeded {len(ids)} objects on frame {t}: propagate to track them"
+            done = f"Seeded {plural(len(ids), 'object')} on frame {t}: propagate to track them"
             self.ctx.status(done, "ok")
 
         return self.ctx.submit(job)
@@ -61,6 +62,6 @@ class Seeding:
             source = read_label_file(volume) if isinstance(volume, (str, Path)) else volume
             ids = self.ctx.session().load_labels(source)
             self.ctx.refresh()
-            self.ctx.status(f"Loaded masks of {len(ids)} labels for review", "ok")
+            self.ctx.status(f"Loaded masks of {plural(len(ids), 'label')} for review", "ok")
 
         return self.ctx.submit(job)

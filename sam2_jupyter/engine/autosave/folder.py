@@ -42,6 +42,7 @@ import numpy as np
 import platformdirs
 
 from ..._atomic import write_atomic
+from ..._words import plural
 from ...errors import AutosaveError
 from ...io import Stack
 from ..core import Snapshot
@@ -128,8 +129,8 @@ class SavedSession:
     def summary(self) -> str:
         when = self.saved_at.replace("T", " ")[:19] or "unknown time"
         return (
-            f"{len(self.prompts) + len(self.pending)} prompts, "
-            f"{len(self.labels)} labelled frames, saved {when}"
+            f"{plural(len(self.prompts) + len(self.pending), 'prompt')}, "
+            f"{plural(len(self.labels), 'labelled frame')}, saved {when}"
         )
 
 
