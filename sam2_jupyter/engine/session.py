@@ -467,8 +467,7 @@ class Session(SessionFiles):
         from ``start`` (``reverse=`` and ``both=`` are the deprecated spelling).
         ``stop_when_lost=N`` ends a direction once every label has been absent
         (SAM2's ``present`` below 0.5) for N consecutive frames, keeping them.
-        ``progress`` shows a progress bar over the planned frames (False for callers
-        that show their own: the panel, batch runs); sam2's own bar never shows.
+        ``progress``: our bar over the planned frames (False: the caller shows its own).
         Pending prompts are segmented first. Prompted frames are SAM2 conditioning
         frames: kept exactly and tracked from (corrections too). :meth:`cancel` (from
         any thread) stops it before the next frame; every completed frame is kept.
