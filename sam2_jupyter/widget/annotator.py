@@ -123,6 +123,9 @@ class Annotator(w.HBox):
         super().__init__(
             [self.canvas, self.controls.box], layout=w.Layout(align_items="flex-start")
         )
+        # The front end finds the annotator's root by this class: keys pressed anywhere
+        # inside act on the annotator and never reach JupyterLab (js/src/scope.js).
+        self.add_class("sam2j-annotator")
         try:
             self.controller = Controller(self.canvas, self.controls, stack, model, options, where)
         except BaseException:
