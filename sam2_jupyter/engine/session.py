@@ -206,8 +206,7 @@ class Session(SessionFiles):
         return self.stack.display_frame(check_frame(t, self.n_frames))
 
     def data_frame(self, t: int) -> np.ndarray:
-        """Frame ``t`` as stored, every channel ((Y, X) or (Y, X, C)), whichever is
-        shown: what image exports write, since the display is only a view of it."""
+        """Frame ``t`` as stored, every channel: image exports write it, not the display."""
         return self.stack.data_frame(check_frame(t, self.n_frames))
 
     # -- edits --------------------------------------------------------------------
