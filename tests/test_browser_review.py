@@ -228,3 +228,46 @@ def test_delete_from_the_object_list_and_undo(lab):
     page.wait_for_function(
         "document.querySelector('.sam2j-objects').dataset.objects === '1,2'", timeout=10_000
     )
+
+
+def test_a_resumed_session_shows_its_objects_and_timeline(lab):
+    """Saved work opened again (a second annotator on the saved data, shown in a new
+    cell, as after reopening the notebook) lists its objects, draws its timeline and
+    steps through its flags before any edit."""
+    lab_, page = lab
+    lab_.kernel(
+        "import tempfile, pathlib\n"
+        "work = pathlib.Path(tempfile.mkdtemp()) / 'work'\n"
+        "first = sj.Annotator(video, model=model, autosave=work)\n"
+        "first.session.add_point(0, 32, 36, 1); first.session.add_point(0, 65, 95, 5)\n"
+        "for _ in first.session.propagate(progress=False): pass\n"
+        "first.close()\n"
+        "again = sj.Annotator(video, model=model, autosave=work)\n"
+        "again.canvas.debug = True\nagain.wait(60)"
+    )
+    page.locator(".jp-Cell .jp-InputPrompt").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type("again")
+    page.keyboard.press("Shift+Enter")
+    canvases = page.locator(".sam2j-canvas[data-seq]")
+    wait_until(lambda: canvases.count() == 2, 60, what="the resumed annotator is shown")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.sam2j-objects')].at(-1).dataset.objects === '1,5'",
+        timeout=30_000,
+    )
+    assert page.locator(".sam2j-timeline").last.evaluate("e => e.dataset.timelineLabels") == "1,5"
+    assert "Resumed" in lab_.kernel("print(again.controls.status.value)")
+    flagged = json.loads(
+        lab_.kernel(
+            "import json; q = again.session.quality()\n"
+            "print(json.dumps(sorted(set(q.frame[q['flags'] != '']))))"
+        )
+    )
+    assert set(range(LOST_FROM, N_FRAMES)) <= set(flagged)
+    lab_.kernel("again.frame = 0")
+    canvases.last.focus()
+    page.keyboard.press("]")
+    lab_.wait_kernel(f"again.frame == {min(f for f in flagged if f > 0)}", timeout=10)
+    lab_.kernel("again.close()")

@@ -49,12 +49,20 @@ def test_reopening_the_data_resumes_and_start_fresh_keeps_the_old(model, video, 
         assert len(s.prompts) == 2
         assert (b.canvas.frame, b.canvas.label) == (2, 3)  # the view comes back
         assert "Resumed" in b.controls.status.value
+        # The object list and timeline have the resumed labels before any edit.
+        full = [c for c, _ in b.browser.of("timeline") if c["full"]]
+        assert full
+        assert full[-1]["labels"] == [1, 3]
+        assert b.canvas.next_label == 4
+        assert {m["label"] for m in b.canvas.prompts} == {1, 3}  # markers of frame 2
         assert b.controls.fresh.layout.display != "none"
         b.controls.fresh.click()
         b.wait(30)
         assert b.session.prompts == ()
         assert not b.session.labels.any()
         assert b.controls.fresh.layout.display == "none"
+        assert b.canvas.label == 1  # the old session's label is not carried over
+        assert b.canvas.next_label == 1
         (kept,) = tmp_path.glob("work.old-*")
         assert sorted(p.name for p in (kept / "labels").iterdir()) == ["2.zlib"]
     finally:

@@ -143,8 +143,9 @@ class Controller:
         return session.label_frame(t) if session is not None else None
 
     def _opened(self, session: Session, index: int) -> None:
-        """Tell the user what happened to saved work, and bring back the view."""
-        self.next_label.publish()
+        """Tell the user what happened to saved work, bring back the view, and show the
+        session: a resumed one's object list, timeline and markers at once, not at
+        the next edit."""
         if session.autosave is not None and session.resumed is None:
             session.autosave.set_view(self.canvas.frame, self.canvas.label)
         if session.notes:
@@ -157,6 +158,8 @@ class Controller:
                 frame = int(view.get("frame", self.canvas.frame))
                 if 0 <= frame < session.n_frames:
                     self.canvas.frame = frame
+        if index == self.pool.index:
+            self.refresh()
 
     def set_model(self, model: Model, memory_mode: str | None = None) -> None:
         """Use another model (or memory mode) for every sequence (see SessionPool)."""
@@ -170,6 +173,7 @@ class Controller:
         def job() -> None:
             moved = self.session().discard_autosave()
             self.controls.fresh.layout.display = "none"
+            self.canvas.label = 1  # a fresh start begins at the first label
             self.refresh()
             self.status(f"Started fresh; the earlier session is kept in {moved}", "ok")
 
