@@ -272,7 +272,10 @@ def test_keys_inside_the_annotator_never_reach_jupyterlab(lab):
     assert not page.locator(".jp-Dialog").is_visible()
     assert page.locator(".sam2j-canvas").is_visible()
     # Outside the annotator JupyterLab's keys work: insert a cell below, delete it.
-    _command_mode(page)
+    # (A press on the annotator's own cell, which JupyterLab leaves focus alone for.)
+    page.locator(".sam2j-canvas").focus()
+    page.locator(".jp-Cell .jp-InputPrompt").last.click()
+    page.keyboard.press("Escape")
     page.keyboard.press("b")
     wait_until(lambda: page.locator(".jp-Cell").count() == cells + 1, 10, what="b inserted a cell")
     page.keyboard.press("d")

@@ -3,10 +3,11 @@
 // else. Inside, no key reaches JupyterLab's command shortcuts (in command mode `m`
 // would turn the cell into Markdown, `d d` delete it, `0 0` restart the kernel): the
 // annotator's root and whatever has focus in it carry Lumino's
-// `data-lm-suppress-shortcuts`. A key pressed while
-// one of the annotator's controls has focus acts as on the canvas, unless the control
-// needs it itself (typing in a field, Space on a button, arrows on a slider), and a
-// click on a control hands focus back to the canvas. Outside, JupyterLab's keys work.
+// `data-lm-suppress-shortcuts`. A key pressed while one of the annotator's controls
+// has focus acts as on the canvas, unless the control needs it itself (typing in a
+// field, Space on a button, arrows on a slider), and a click on a control hands focus
+// back to the canvas. A press outside the annotator takes focus out of it, and there
+// JupyterLab's keys work.
 
 import { bindEvents } from "./sync.js";
 
@@ -83,6 +84,16 @@ export function mountKeyScope({ el, canvas }) {
   };
   const inside = (node) => node instanceof Node && scope().contains(node) && !canvas.contains(node);
 
+  /** A press outside the annotator takes its keys out too: JupyterLab keeps focus
+   * where it is when the press is on the annotator's own cell, so the press's nearest
+   * focusable ancestor (that cell) gets it, or nothing does. */
+  const leave = (e) => {
+    const active = doc.activeElement;
+    if (!(e.target instanceof Element) || !active || scope().contains(e.target) || !scope().contains(active)) return;
+    const next = e.target.closest("[tabindex]");
+    if (next && !scope().contains(next)) next.focus({ preventScroll: true });
+    else active.blur?.();
+  };
   const refocus = (e) => {
     if (inside(e.target) && !typing(e.target)) canvas.focus({ preventScroll: true });
   };
@@ -100,6 +111,7 @@ export function mountKeyScope({ el, canvas }) {
   // focusin: marked before the first key reaches it.
   const offDoc = bindEvents(doc, [
     ["focusin", mark, true],
+    ["pointerdown", leave, true],
     ["pointerup", refocus, true],
     ["keydown", key, true],
   ]);
