@@ -173,7 +173,7 @@ def test_open_click_propagate_export_in_the_browser(app, chromium):
     try:
         page.goto(app.url)
         page.wait_for_selector(".sam2j-canvas", timeout=120_000)
-        page.wait_for_function(f"{BAR}.startsWith('frame 1/8')")
+        page.wait_for_function(f"{BAR}.startsWith('frame 0 of 0–7')")
         assert page.locator(".jp-InputArea, .jp-Cell-inputWrapper").count() == 0  # no code
         box = page.locator(".sam2j-canvas").bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -10,13 +10,14 @@ import { labelColor } from "./codecs.js";
 import { deleteLabel, setParent } from "./intents.js";
 import { perFrame } from "./schedule.js";
 import { bindEvents, listen } from "./sync.js";
+import { frameSpan, plural } from "./words.js";
 
 /**
  * @typedef {object} ObjectRow
  * @property {number} label
  * @property {string} colour  CSS colour of the label
  * @property {number} frames  frames with a mask
- * @property {string} span  first–last frame with a mask, 1-based like the status bar; "" if none
+ * @property {string} span  first–last frame with a mask (0-based, see words.js); "" if none
  * @property {number} flags  flagged frames
  * @property {boolean} current
  * @property {boolean} hidden
@@ -37,7 +38,7 @@ export function objectRows(summary, { label, hidden, parents = {} }) {
       label: id,
       colour: `rgb(${r}, ${g}, ${b})`,
       frames: s.frames,
-      span: s.frames ? `${s.first + 1}–${s.last + 1}` : "",
+      span: s.frames ? frameSpan(s.first, s.last) : "",
       flags: s.flags,
       current: id === label,
       hidden: hidden.has(id),
@@ -91,9 +92,9 @@ function updateRow(r, d) {
   put(r.eye, "checked", !d.hidden);
   put(r.parent, "textContent", d.parent ? `↳ ${d.parent}` : "");
   put(r.parent, "title", d.parent ? `divided from ${d.parent} (click to undo the link)` : "");
-  put(r.frames, "textContent", d.frames ? `${d.frames} frames · ${d.span}` : "no frames");
+  put(r.frames, "textContent", d.frames ? `${plural(d.frames, "frame")} · ${d.span}` : "no frames");
   put(r.flags, "textContent", d.flags ? `⚑ ${d.flags}` : "");
-  put(r.flags, "title", d.flags ? `${d.flags} flagged frames` : "");
+  put(r.flags, "title", d.flags ? `${plural(d.flags, "flagged frame")}` : "");
   r.row.classList.toggle("sam2j-object-current", d.current);
   r.row.classList.toggle("sam2j-object-hidden", d.hidden);
 }

@@ -2,6 +2,7 @@
 // last status line; a display error replaces it until the next change.
 
 import { listen } from "./sync.js";
+import { frameOf } from "./words.js";
 
 const TRAITS = ["frame", "n_frames", "label", "busy", "status"];
 
@@ -11,7 +12,7 @@ const TRAITS = ["frame", "n_frames", "label", "busy", "status"];
  */
 export function statusText({ frame, n_frames, label, busy, status }) {
   const working = busy ? " · working…" : "";
-  return `frame ${frame + 1}/${n_frames} · label ${label}${working}${status ? ` · ${status}` : ""}`;
+  return `${frameOf(frame, n_frames)} · label ${label}${working}${status ? ` · ${status}` : ""}`;
 }
 
 /**

@@ -7,6 +7,7 @@
 import { perFrame } from "./schedule.js";
 import { bindEvents, listen } from "./sync.js";
 import { drawCursor, follow, frameAt, fullRange, paint, rowHeight, stripHeight, zoomRange } from "./timeline-paint.js";
+import { frameNumber } from "./words.js";
 
 /** Wheel delta → zoom factor, as on the canvas (input.js). */
 const wheelFactor = (e) => Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
@@ -92,7 +93,7 @@ export function createTimeline({ model, sync, summary, report = () => {} }) {
     const r = currentRange();
     const labels = summary.labels;
     const label = labels[Math.floor(p.y / rowHeight(labels.length))];
-    const text = `frame ${frameAt(r, p.x, frames()) + 1}${label === undefined ? "" : ` · label ${label}`}`;
+    const text = `frame ${frameNumber(frameAt(r, p.x, frames()))}${label === undefined ? "" : ` · label ${label}`}`;
     if (canvas.title !== text) canvas.title = text;
   };
   const down = (e) => {

@@ -6,7 +6,7 @@ import { objectRows, toggleHidden } from "../src/objects.js";
 import { createSummary, FLAGGED, MASK, TRACKED } from "../src/summary.js";
 import { encodeRle } from "./fakes.js";
 
-test("object rows: colour, frames covered (1-based span), flags, current and hidden", () => {
+test("object rows: colour, frames covered (0-based span, as the slider), flags, current and hidden", () => {
   const summary = createSummary();
   const M = MASK | TRACKED;
   const cells = [
@@ -20,7 +20,7 @@ test("object rows: colour, frames covered (1-based span), flags, current and hid
       label: 2,
       colour: `rgb(${r}, ${g}, ${b})`,
       frames: 3,
-      span: "2–4",
+      span: "1–3",
       flags: 1,
       current: false,
       hidden: true,
@@ -45,4 +45,14 @@ test("the hidden list: sorted ids, each once", () => {
   assert.deepEqual(toggleHidden([5, 2], 5, false), [2, 5]);
   assert.deepEqual(toggleHidden([5, 2], 5, true), [2]);
   assert.deepEqual(toggleHidden([], 9, true), []);
+});
+
+test("frame numbers read 0-based everywhere, counts agree with their number", async () => {
+  const { frameOf, frameSpan, plural } = await import("../src/words.js");
+  assert.equal(frameOf(0, 1), "frame 0 of 0–0");
+  assert.equal(frameOf(7, 20), "frame 7 of 0–19");
+  assert.equal(frameSpan(0, 19), "0–19");
+  assert.equal(plural(1, "frame"), "1 frame");
+  assert.equal(plural(2, "frame"), "2 frames");
+  assert.equal(plural(0, "flagged frame"), "0 flagged frames");
 });

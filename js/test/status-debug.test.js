@@ -6,11 +6,11 @@ import { statusText } from "../src/status.js";
 import { fittedPixels } from "../src/view.js";
 import { FakeModel } from "./fakes.js";
 
-test("the status bar says frame (from 1), label, busy and the kernel's status", () => {
+test("the status bar says frame (from 0, as the slider), label, busy and the kernel's status", () => {
   const s = { frame: 0, n_frames: 40, label: 3, busy: false, status: "" };
-  assert.equal(statusText(s), "frame 1/40 · label 3");
-  assert.equal(statusText({ ...s, busy: true }), "frame 1/40 · label 3 · working…");
-  assert.equal(statusText({ ...s, frame: 39, status: "3 prompts" }), "frame 40/40 · label 3 · 3 prompts");
+  assert.equal(statusText(s), "frame 0 of 0–39 · label 3");
+  assert.equal(statusText({ ...s, busy: true }), "frame 0 of 0–39 · label 3 · working…");
+  assert.equal(statusText({ ...s, frame: 39, status: "3 prompts" }), "frame 39 of 0–39 · label 3 · 3 prompts");
 });
 
 test("debug hooks: labelled pixels counted, draw time in ms with two decimals", () => {
