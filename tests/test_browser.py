@@ -83,6 +83,9 @@ def test_clicks_reach_the_kernel_and_masks_are_painted(lab):
     for name in ("Replace", "Keep", "Start fresh"):
         assert not page.get_by_role("button", name=name, exact=True).is_visible(), name
     view = View(page, h, w)
+    # The canvas takes the image's aspect at its width (no bands above and below).
+    assert abs(view.box["height"] - min(400, view.box["width"] * h / w)) <= 1
+    assert "scroll the notebook" in page.locator(".sam2j-canvas").get_attribute("title")
     # Grid of pixel centres, away from where the click markers are drawn.
     grid = [
         (i, j)
@@ -307,11 +310,12 @@ def test_a_click_right_after_m_uses_the_new_label(lab):
         " 'positive': True})\na.wait(60)"
     )
     expected = int(lab_.kernel("print(a.session.next_unused_label())"))
-    assert expected == 4
-    lab_.wait_kernel("a.canvas.next_label == 4")
+    assert expected > 1
+    before = int(lab_.kernel("print(len(a.session.prompts))"))
+    lab_.wait_kernel(f"a.canvas.next_label == {expected}")
     view = View(page, *moving_discs(1, seed=5).shape[1:3])
     page.evaluate(M_THEN_CLICK_JS, list(view.page_xy(60.5, 90.5)))
-    lab_.wait_kernel("len(a.session.prompts) == 2")
+    lab_.wait_kernel(f"len(a.session.prompts) == {before + 1}")
     lab_.kernel("a.wait(60)")
     assert int(lab_.kernel("print(a.session.prompts[-1].label)")) == expected
     assert int(lab_.kernel("print(a.canvas.label)")) == expected

@@ -26,6 +26,11 @@ import { createPickTool } from "./tools/pick.js";
 import { createPromptTool } from "./tools/prompt.js";
 import { createViewport } from "./viewport.js";
 
+/** The canvas' tooltip: what the mouse does on it, and how to scroll past it. */
+export const CANVAS_HINT =
+  "Click: point · right click: negative point · Shift+drag: box · drag: pan · " +
+  "wheel: zoom (0 fits). To scroll the notebook, use the wheel beside the image or the scrollbar.";
+
 function element(tag, className) {
   const node = document.createElement(tag);
   node.className = className;
@@ -39,6 +44,8 @@ function buildDom(el) {
   const stage = element("div", "sam2j-stage");
   const canvas = element("canvas", "sam2j-canvas");
   canvas.tabIndex = 0;
+  // The wheel zooms here, so a person scrolling the notebook needs to know the way past.
+  canvas.title = CANVAS_HINT;
   const marks = element("canvas", "sam2j-marks");
   const bar = element("div", "sam2j-bar");
   stage.append(canvas, marks);

@@ -46,3 +46,17 @@ export function fittedPixels(imageW, imageH, canvasW, canvasH) {
   const fit = Math.min(canvasW / imageW, canvasH / imageH);
   return Math.round(fit * Math.max(imageW, imageH));
 }
+
+/** The shortest the canvas gets, in CSS pixels (a very wide image keeps a usable strip). */
+export const MIN_CANVAS_HEIGHT = 160;
+
+/**
+ * The canvas height for a width: the image's own aspect at that width, so a wide
+ * image gets no black bands above and below it, capped at `maxH` (the `view_height`
+ * trait) so a tall one leaves room for the timeline below.
+ * @returns {number} CSS pixels
+ */
+export function canvasHeight(cssW, imageW, imageH, maxH) {
+  if (!(imageW > 0 && imageH > 0)) return maxH;
+  return Math.round(Math.min(maxH, Math.max(Math.min(MIN_CANVAS_HEIGHT, maxH), (cssW * imageH) / imageW)));
+}

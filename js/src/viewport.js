@@ -1,9 +1,10 @@
-// One view's zoom and pan: layout when the widget resizes, the transform (high-rate
+// One view's zoom and pan: layout when the widget resizes (the canvas takes the
+// widget's width and the image's aspect, up to view_height), the transform (high-rate
 // state that stays in the browser), and the view_pixels report the kernel sizes preview
 // frames by (saved at once for the first layout, debounced while resizing).
 
 import { listen } from "./sync.js";
-import { fittedPixels, fitView, panBy, toImage, zoomAt } from "./view.js";
+import { canvasHeight, fittedPixels, fitView, panBy, toImage, zoomAt } from "./view.js";
 
 /**
  * @param {object} o
@@ -26,7 +27,7 @@ export function createViewport({ model, root, renderer, sync }) {
 
   const layout = (first = false) => {
     const cssW = Math.max(64, root.clientWidth || 640);
-    const cssH = model.get("view_height");
+    const cssH = canvasHeight(cssW, imageW(), imageH(), model.get("view_height"));
     const dpr = window.devicePixelRatio || 1;
     const { state } = renderer;
     const refit = !view || state.cssW !== cssW || state.cssH !== cssH;

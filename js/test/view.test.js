@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { fitView, inside, panBy, toImage, toScreen, zoomAt } from "../src/view.js";
+import { canvasHeight, fitView, inside, MIN_CANVAS_HEIGHT, panBy, toImage, toScreen, zoomAt } from "../src/view.js";
 
 const close = (a, b) => assert.ok(Math.abs(a - b) < 1e-9, `${a} != ${b}`);
 
@@ -60,4 +60,12 @@ test("clicks map to pixel coordinates as the kernel expects", () => {
   close(p.y, 2.5);
   assert.ok(inside(p.x, p.y, 10, 10));
   assert.ok(!inside(-0.1, 3, 10, 10));
+});
+
+test("the canvas takes the image's aspect at its width, up to view_height", () => {
+  assert.equal(canvasHeight(488, 128, 96, 480), 366); // wide: no bands above and below
+  assert.equal(canvasHeight(488, 96, 128, 480), 480); // tall: capped
+  assert.equal(canvasHeight(800, 4000, 100, 480), MIN_CANVAS_HEIGHT); // a strip stays usable
+  assert.equal(canvasHeight(800, 4000, 100, 100), 100); // never above the cap
+  assert.equal(canvasHeight(488, 0, 0, 480), 480); // no image yet
 });

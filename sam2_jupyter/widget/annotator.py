@@ -40,7 +40,8 @@ class Annotator(w.HBox):
     auto_segment
         Segment on each click (True) or batch prompts until "Trigger segmentation".
     view_height
-        Height of the canvas in CSS pixels.
+        The canvas' largest height in CSS pixels: it takes the notebook's width and
+        the image's aspect, up to this (a wide image gets no black bands).
     axes, prop_axis, other_index, channel, contrast_limits, channels
         Passed to :func:`~sam2_jupyter.open_stack`. For multichannel data the panel's
         *Channels* group picks one channel or a composite of up to three, each with

@@ -54,7 +54,7 @@ class AnnotatorCanvas(anywidget.AnyWidget):
     # Divisions for the object list: daughter label (as text, a JSON key) -> mother.
     parents = traitlets.Dict(value_trait=traitlets.Int()).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)
-    view_height = traitlets.Int(480).tag(sync=True)
+    view_height = traitlets.Int(480).tag(sync=True)  # the most; the image's aspect sets it
     # Device pixels along the canvas' longer side, reported by the browser: frames
     # sent while moving need no more resolution than this.
     view_pixels = traitlets.Int(0).tag(sync=True)
