@@ -457,6 +457,39 @@ def test_an_untrained_model_is_labelled_on_the_panel(model, video):
         b.close()
 
 
+def test_the_panel_says_which_model_is_in_use(model, video, monkeypatch):
+    """The model group names the model in use; *Load model* is the primary button
+    only while pressing it would change something."""
+    import sam2_jupyter.widget.loading as ctl
+
+    monkeypatch.setattr(ctl, "load_model", lambda name, model_dir=None, progress=None: model)
+    a, b = Annotator(video, model=model, memory_mode="low"), Annotator(video)
+    try:
+        c = a.controls
+        assert "In use: SAM2.1 Tiny" in c.model_in_use.value
+        assert f"{model.image_size} px" in c.model_in_use.value
+        assert str(model.device) in c.model_in_use.value
+        assert (c.model_name.value, c.memory_mode.value) == ("tiny", "low")
+        assert c.load_model.button_style != "primary"
+        assert c.load_model.description == "Load model"
+        c.model_name.value = "small"
+        assert c.load_model.button_style == "primary"
+        c.model_name.value = "tiny"
+        c.memory_mode.value = "normal"
+        assert c.load_model.button_style == "primary"
+        a.controller.set_model(model, "normal")
+        assert c.load_model.button_style != "primary"
+        assert "No model loaded" in b.controls.model_in_use.value
+        assert b.controls.load_model.button_style == "primary"
+        b.controls.load_model.click()
+        b.wait(30)
+        assert "In use: SAM2.1 Tiny" in b.controls.model_in_use.value
+        assert b.controls.load_model.button_style != "primary"
+    finally:
+        a.close()
+        b.close()
+
+
 def test_second_slider_switches_the_4d_sequence(model):
     from conftest import moving_discs
 

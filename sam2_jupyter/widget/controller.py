@@ -164,6 +164,7 @@ class Controller:
     def set_model(self, model: Model, memory_mode: str | None = None) -> None:
         """Use another model (or memory mode) for every sequence (see SessionPool)."""
         self.pool.set_model(model, memory_mode)
+        self.loader.label(model)
         self.refresh()
         self.precompute.start()
 

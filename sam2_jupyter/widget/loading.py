@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from concurrent.futures import Future
 from typing import Any
 
-from ..models import Model, load_model
+from ..models import Model, get_spec, load_model
 from .context import Context
 from .panels.model import ModelPanel
 
@@ -16,13 +17,37 @@ class ModelLoader:
         self.panel = panel
         self.loaded = loaded  # called with the model and memory mode, on the worker
         panel.load_model.on_click(ctx.safe(self.clicked))
+        for picker in (panel.model_name, panel.memory_mode):
+            picker.observe(lambda _ch: self.restyle(), names="value")
         self.label(ctx.pool.model)
 
     def label(self, model: Model | None) -> None:
-        """Say on the panel whether the model in use has random weights: its masks
-        look like results and are noise."""
-        untrained = model is not None and model.untrained
-        self.panel.untrained_note.layout.display = "block" if untrained else "none"
+        """Say on the panel which model is in use, and whether it has random weights
+        (its masks look like results and are noise); the pickers start at it."""
+        p, mode = self.panel, self.ctx.pool.options.memory_mode
+        p.untrained_note.layout.display = (
+            "block" if model is not None and model.untrained else "none"
+        )
+        if model is None:
+            p.model_in_use.value = "<i>No model loaded: pick one and press Load model</i>"
+        else:
+            source = "random weights" if model.untrained else str(model.checkpoint)
+            p.model_in_use.value = (
+                f'<span title="{html.escape(source)}">In use: {model.spec.label}'
+                f" · {model.image_size} px · {model.device}</span>"
+            )
+            p.model_name.value = model.spec.name
+        p.memory_mode.value = mode
+        self.restyle()
+
+    def restyle(self) -> None:
+        """*Load model* is the primary button only while pressing it would change the
+        model or memory mode in use."""
+        p, pool = self.panel, self.ctx.pool
+        model, pick = pool.model, get_spec(p.model_name.value)
+        same = model is not None and model.spec.label == pick.label
+        same = same and p.memory_mode.value == pool.options.memory_mode
+        p.load_model.button_style = "" if same else "primary"
 
     def clicked(self) -> Future[Any]:
         p = self.panel
@@ -36,8 +61,7 @@ class ModelLoader:
         def job() -> None:
             self.ctx.status(f"Loading {name}…")
             model = load_model(name, model_dir=folder, progress=progress)
-            self.loaded(model, mode)
-            self.label(model)
+            self.loaded(model, mode)  # the controller's set_model: it calls label()
             self.ctx.status(f"Loaded {model.spec.label} on {model.device}.", "ok")
 
         return self.ctx.submit(job)

@@ -1,4 +1,5 @@
-"""Model group: which model, where its weights are, the memory mode, Load."""
+"""Model group: which model, where its weights are, the memory mode, Load, and which
+model is in use."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class ModelPanel:
     load_model: w.Button
     download: w.IntProgress
     untrained_note: w.HTML
+    model_in_use: w.HTML
     box: w.VBox
 
 
@@ -40,5 +42,6 @@ def model_panel() -> ModelPanel:
         "(random weights, for trying the interface)",
         layout=w.Layout(display="none"),
     )
-    box = w.VBox([name, folder, mode, row([load, download]), untrained])
-    return ModelPanel(name, folder, mode, load, download, untrained, box)
+    in_use = w.HTML(layout=w.Layout(max_width="100%"))  # text set by ModelLoader
+    box = w.VBox([in_use, name, folder, mode, row([load, download]), untrained])
+    return ModelPanel(name, folder, mode, load, download, untrained, in_use, box)
