@@ -187,6 +187,7 @@ def test_open_click_propagate_export_in_the_browser(app, chromium):
         page.screenshot(path=str(root / "app.png"))
         untrained = page.get_by_text("Untrained model: masks are random")
         assert untrained.is_visible()
+        page.get_by_text("Model: SAM2.1 Tiny").click()  # the folded model group
         page.get_by_role("button", name="Load model", exact=True).click()
         failed = f"{BAR}.includes('download')"  # today's words or the old ones
         page.wait_for_function(failed, timeout=60_000)

@@ -77,9 +77,14 @@ def test_clicks_reach_the_kernel_and_masks_are_painted(lab):
     video = moving_discs(N_FRAMES, seed=5)
     h, w = video.shape[1:3]
     page.wait_for_selector(".sam2j-canvas[data-lossless='true']", timeout=30_000)
-    # The panel's buttons are on screen; the questions and "Start fresh" are not.
-    for name in ("Load model", "Trigger segmentation", "Propagate", "Cancel", "Masks (TIFF)"):
+    # The panel's buttons are on screen; the questions and "Start fresh" are not. The
+    # model group is folded into its title, which names the model in use.
+    for name in ("Trigger segmentation", "Propagate", "Cancel", "Masks (TIFF)"):
         assert page.get_by_role("button", name=name, exact=True).is_visible(), name
+    load = page.get_by_role("button", name="Load model", exact=True)
+    assert not load.is_visible()
+    page.get_by_text("Model: SAM2.1 Tiny · 256 px").click()
+    load.wait_for(state="visible", timeout=5_000)
     for name in ("Replace", "Keep", "Start fresh"):
         assert not page.get_by_role("button", name=name, exact=True).is_visible(), name
     view = View(page, h, w)

@@ -481,10 +481,16 @@ def test_the_panel_says_which_model_is_in_use(model, video, monkeypatch):
         assert c.load_model.button_style != "primary"
         assert "No model loaded" in b.controls.model_in_use.value
         assert b.controls.load_model.button_style == "primary"
+        # The group is open while no model is in use, folded into its title after.
+        assert b.controls.group.selected_index == 0
+        assert b.controls.group.titles == ("Model: none loaded",)
+        assert c.group.selected_index is None
+        assert c.group.titles == (f"Model: SAM2.1 Tiny · {model.image_size} px",)
         b.controls.load_model.click()
         b.wait(30)
         assert "In use: SAM2.1 Tiny" in b.controls.model_in_use.value
         assert b.controls.load_model.button_style != "primary"
+        assert b.controls.group.selected_index is None
     finally:
         a.close()
         b.close()

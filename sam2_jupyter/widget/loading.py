@@ -30,6 +30,8 @@ class ModelLoader:
         )
         if model is None:
             p.model_in_use.value = "<i>No model loaded: pick one and press Load model</i>"
+            p.group.set_title(0, "Model: none loaded")
+            p.group.selected_index = 0
         else:
             source = "random weights" if model.untrained else str(model.checkpoint)
             p.model_in_use.value = (
@@ -37,6 +39,8 @@ class ModelLoader:
                 f" · {model.image_size} px · {model.device}</span>"
             )
             p.model_name.value = model.spec.name
+            p.group.set_title(0, f"Model: {model.spec.label} · {model.image_size} px")
+            p.group.selected_index = None  # folded: its title says what is in use
         p.memory_mode.value = mode
         self.restyle()
 
@@ -54,7 +58,7 @@ class ModelLoader:
         name, folder, mode = p.model_name.value, p.model_dir.value or None, p.memory_mode.value
 
         def progress(done: int, total: int | None) -> None:
-            p.download.layout.visibility = "visible"
+            p.download.layout.display = "flex"  # shown once a download starts
             p.download.max = max(1, total or 1)
             p.download.value = min(done, p.download.max)
 

@@ -1,5 +1,10 @@
 """Model group: which model, where its weights are, the memory mode, Load, and which
-model is in use."""
+model is in use.
+
+The group folds into its title (which names the model in use) once a model is
+loaded: it is set once per session, and folded it leaves the controls used all
+day (frame, label, propagation, exports) on screen at 1280×800. The untrained
+note stays outside the fold, always visible."""
 
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ class ModelPanel:
     download: w.IntProgress
     untrained_note: w.HTML
     model_in_use: w.HTML
+    group: w.Accordion
     box: w.VBox
 
 
@@ -34,7 +40,7 @@ def model_panel() -> ModelPanel:
     mode = w.Dropdown(options=list(MODES), value="normal", description="Memory")
     load = button("Load model", "Load (and download on first use) the model", "primary")
     download = w.IntProgress(
-        value=0, min=0, max=100, description="Download", layout=w.Layout(visibility="hidden")
+        value=0, min=0, max=100, description="Download", layout=w.Layout(display="none")
     )
     # Masks from random weights look like results; the page says they are not.
     untrained = w.HTML(
@@ -43,5 +49,7 @@ def model_panel() -> ModelPanel:
         layout=w.Layout(display="none"),
     )
     in_use = w.HTML(layout=w.Layout(max_width="100%"))  # text set by ModelLoader
-    box = w.VBox([in_use, name, folder, mode, row([load, download]), untrained])
-    return ModelPanel(name, folder, mode, load, download, untrained, in_use, box)
+    settings = w.VBox([in_use, name, folder, mode, row([load, download])])
+    group = w.Accordion(children=[settings], titles=("Model",), selected_index=0)
+    box = w.VBox([group, untrained])
+    return ModelPanel(name, folder, mode, load, download, untrained, in_use, group, box)
