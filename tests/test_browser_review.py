@@ -230,6 +230,31 @@ def test_delete_from_the_object_list_and_undo(lab):
     )
 
 
+def test_frame_numbers_read_the_same_everywhere(lab):
+    """One convention, 0-based (the slider's, the Python API's, the files'): the
+    status bar, the panel's slider, the object list and the timeline's tooltip name
+    the same frame."""
+    lab_, page = lab
+    lab_.kernel("a.frame = 7")
+    page.wait_for_function("document.querySelector('.sam2j-canvas').dataset.frame === '7'")
+    bar = page.locator(".sam2j-annotator .sam2j-bar").first
+    assert bar.inner_text().startswith(f"frame 7 of 0–{N_FRAMES - 1}")
+    slider = page.locator(".sam2j-annotator .widget-slider").filter(has_text="Frame").first
+    assert slider.locator(".widget-readout").inner_text().strip() == "7"
+    rows = page.locator(".sam2j-annotator .sam2j-object-frames")
+    assert rows.first.inner_text() == f"{N_FRAMES} frames · 0–{N_FRAMES - 1}"
+    timeline = page.locator(".sam2j-timeline").first
+    timeline.scroll_into_view_if_needed()
+    box = timeline.bounding_box()
+    page.mouse.move(box["x"] + 7.5 / N_FRAMES * box["width"], box["y"] + 2)
+    wait_until(
+        lambda: (timeline.get_attribute("title") or "").startswith("frame 7 · label"),
+        5,
+        what="the timeline's tooltip names frame 7",
+    )
+    assert json.loads(lab_.kernel("import json; print(json.dumps(int(a.frame)))")) == 7
+
+
 def test_a_resumed_session_shows_its_objects_and_timeline(lab):
     """Saved work opened again (a second annotator on the saved data, shown in a new
     cell, as after reopening the notebook) lists its objects, draws its timeline and
@@ -271,26 +296,3 @@ def test_a_resumed_session_shows_its_objects_and_timeline(lab):
     page.keyboard.press("]")
     lab_.wait_kernel(f"again.frame == {min(f for f in flagged if f > 0)}", timeout=10)
     lab_.kernel("again.close()")
-
-
-def test_frame_numbers_read_the_same_everywhere(lab):
-    """One convention, 0-based (the slider's, the Python API's, the files'): the
-    status bar, the panel's slider, the object list and the timeline's tooltip name
-    the same frame."""
-    lab_, page = lab
-    lab_.kernel("a.frame = 7")
-    page.wait_for_function("document.querySelector('.sam2j-canvas').dataset.frame === '7'")
-    bar = page.locator(".sam2j-annotator .sam2j-bar").first
-    assert bar.inner_text().startswith(f"frame 7 of 0–{N_FRAMES - 1}")
-    slider = page.locator(".sam2j-annotator .widget-slider").filter(has_text="Frame").first
-    assert slider.locator(".widget-readout").inner_text().strip() == "7"
-    rows = page.locator(".sam2j-annotator .sam2j-object-frames")
-    assert rows.first.inner_text() == f"{N_FRAMES} frames · 0–{N_FRAMES - 1}"
-    box = page.locator(".sam2j-timeline").first.bounding_box()
-    page.mouse.move(box["x"] + 7.5 / N_FRAMES * box["width"], box["y"] + 2)
-    wait_until(
-        lambda: page.locator(".sam2j-timeline").first.get_attribute("title") == "frame 7 · label 1",
-        5,
-        what="the timeline's tooltip names frame 7",
-    )
-    assert json.loads(lab_.kernel("import json; print(json.dumps(int(a.frame)))")) == 7

@@ -92,7 +92,7 @@ def test_every_intent_is_a_message_the_kernel_accepts():
     script = """
       import * as i from "./src/intents.js";
       const all = [i.point(2, 10.5, 20.25, 3, false), i.box(1, 1.5, 2.5, 30, 40.75, 2),
-        i.remove(0, 5, 6, 0.5), i.undo(), i.redo(), i.nextLabel(), i.deleteLabel(4),
+        i.remove(0, 5, 6, 0.5), i.undo(), i.redo(), i.deleteLabel(4),
         i.setParent(5, 2), i.ack(17),
         i.ready(), i.active(), i.stroke(2, 3, 4.5, false, true, [1, 2, 3, 4]).content,
         i.fill(1, 10.5, 20.25, 3, false)];

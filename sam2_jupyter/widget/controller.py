@@ -102,21 +102,26 @@ class Controller:
 
     def refresh(self) -> None:
         """Labels and markers of the frame in view; the view and autosave state."""
-        t = self.canvas.frame
-        self.canvas.prompts = prompting.markers(self.pool.peek(), t)
-        self.stream.send_labels(t)
-        self.timeline.sync()
-        self.next_label.publish()
-        session = self.pool.peek()
-        parents = {str(d): m for d, m in session.parents.items()} if session else {}
-        if parents != self.canvas.parents:
-            self.canvas.parents = parents
+        self.stream.send_labels(self.canvas.frame)
+        self._show_session()
         self._save_view()
+        session = self.pool.peek()
         error = session.autosave.error if session is not None and session.autosave else None
         if error:
             self.status(f"{error}. Your work is kept in memory: free space or export it.", "error")
 
     refresh_overlay = refresh
+
+    def _show_session(self) -> None:
+        """What the browser draws from the session besides the frame's labels: the
+        markers of the frame in view, the timeline and object list, divisions, M's label."""
+        session = self.pool.peek()
+        self.canvas.prompts = prompting.markers(session, self.canvas.frame)
+        self.timeline.sync()
+        self.next_label.publish()
+        parents = {str(d): m for d, m in session.parents.items()} if session else {}
+        if parents != self.canvas.parents:
+            self.canvas.parents = parents
 
     # -- messages from the browser --------------------------------------------------
     def receive(self, content: Any, buffers: list[Any] | None = None) -> None:
@@ -159,7 +164,7 @@ class Controller:
                 if 0 <= frame < session.n_frames:
                     self.canvas.frame = frame
         if index == self.pool.index:
-            self.refresh()
+            self._show_session()  # the frame's labels go with the frame shown
 
     def set_model(self, model: Model, memory_mode: str | None = None) -> None:
         """Use another model (or memory mode) for every sequence (see SessionPool)."""
