@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -231,6 +232,16 @@ class Lab(KernelChannel):
         with urllib.request.urlopen(req, timeout=10) as resp:
             body = resp.read()
         return json.loads(body) if body else None
+
+    def kernels(self) -> list[dict[str, Any]]:
+        """The server's kernels; none while it answers 500 (seen once under load while
+        a notebook's kernel was starting), so a poll asks again rather than failing."""
+        try:
+            return self.api("/api/kernels")
+        except urllib.error.HTTPError as exc:
+            if exc.code >= 500:
+                return []
+            raise
 
     def _wait_ready(self, timeout: float = 90) -> None:
         def up() -> bool:

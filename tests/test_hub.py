@@ -288,8 +288,7 @@ def notebook7(chromium, tmp_path_factory):
         # and it is idle.
         wait_until(
             lambda: any(
-                k["connections"] > 0 and k["execution_state"] == "idle"
-                for k in server.api("/api/kernels")
+                k["connections"] > 0 and k["execution_state"] == "idle" for k in server.kernels()
             ),
             60,
             0.2,
