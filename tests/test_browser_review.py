@@ -240,7 +240,9 @@ def test_frame_numbers_read_the_same_everywhere(lab):
     bar = page.locator(".sam2j-annotator .sam2j-bar").first
     assert bar.inner_text().startswith(f"frame 7 of 0–{N_FRAMES - 1}")
     slider = page.locator(".sam2j-annotator .widget-slider").filter(has_text="Frame").first
-    assert slider.locator(".widget-readout").inner_text().strip() == "7"
+    readout = slider.locator(".widget-readout")
+    # The slider is its own widget: its update may come a moment after the canvas'.
+    wait_until(lambda: readout.inner_text().strip() == "7", 10, what="the slider reads 7")
     rows = page.locator(".sam2j-annotator .sam2j-object-frames")
     assert rows.first.inner_text() == f"{N_FRAMES} frames · 0–{N_FRAMES - 1}"
     timeline = page.locator(".sam2j-timeline").first
