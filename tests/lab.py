@@ -379,6 +379,17 @@ def lab_page(
         lab.close()
 
 
+def run_in_new_cell(page, code: str) -> None:
+    """Type ``code`` into a new cell below the last one and run it, as a person does
+    (command mode, ``b``, Enter, typing, Shift+Enter)."""
+    page.locator(".jp-Cell .jp-InputPrompt").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+
+
 class View:
     """Image pixel ↔ page coordinates, from the canvas box and the fit rule."""
 

@@ -10,7 +10,14 @@ import time
 import numpy as np
 import pytest
 from conftest import moving_discs
-from lab import View, annotator_cells, browser_available, first_prompt, notebook_page
+from lab import (
+    View,
+    annotator_cells,
+    browser_available,
+    first_prompt,
+    notebook_page,
+    run_in_new_cell,
+)
 from waits import wait_until
 
 from sam2_jupyter.exports import label_color
@@ -436,12 +443,7 @@ def test_two_views_stay_in_sync(lab):
     lab_, page = lab
     show(lab_, page, 0)
     # A second view of the same canvas widget, in a new cell.
-    page.locator(".jp-Cell .jp-InputArea-editor").last.click()
-    page.keyboard.press("Escape")
-    page.keyboard.press("b")
-    page.keyboard.press("Enter")
-    page.keyboard.type("a.canvas")
-    page.keyboard.press("Shift+Enter")
+    run_in_new_cell(page, "a.canvas")
     page.wait_for_function(
         "document.querySelectorAll('.sam2j-canvas[data-seq]').length == 2", timeout=60_000
     )

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 from conftest import moving_discs
-from lab import annotator_cells, browser_available, notebook_page
+from lab import annotator_cells, browser_available, notebook_page, run_in_new_cell
 from waits import wait_until
 
 pytestmark = [
@@ -272,12 +272,7 @@ def test_a_resumed_session_shows_its_objects_and_timeline(lab):
         "again = sj.Annotator(video, model=model, autosave=work)\n"
         "again.canvas.debug = True\nagain.wait(60)"
     )
-    page.locator(".jp-Cell .jp-InputPrompt").last.click()
-    page.keyboard.press("Escape")
-    page.keyboard.press("b")
-    page.keyboard.press("Enter")
-    page.keyboard.type("again")
-    page.keyboard.press("Shift+Enter")
+    run_in_new_cell(page, "again")
     canvases = page.locator(".sam2j-canvas[data-seq]")
     wait_until(lambda: canvases.count() == 2, 60, what="the resumed annotator is shown")
     page.wait_for_function(
