@@ -105,7 +105,14 @@ def load_volume(core: SessionCore, volume: np.ndarray) -> list[int]:
 
 
 def set_parent(core: SessionCore, daughter: int, mother: int | None, known: list[int]) -> None:
-    """Record (or with ``mother`` None, clear) that ``daughter`` divided from ``mother``."""
+    """Record (or with ``mother`` None, clear) that ``daughter`` divided from ``mother``.
+
+    The walk up from ``mother`` stops at any label seen twice. Parents that already
+    form a cycle (a damaged save can hold one; this function never makes one) are
+    refused with a :class:`PromptError` naming the labels rather than ignored: a
+    division added above a loop would be lineage no export can trust, and the user
+    can break the loop by clearing one of its parents (``mother`` None needs no
+    walk). The walk runs under the session lock, so it must end either way."""
     parents = dict(core.record.parents)
     if mother is None:
         parents.pop(daughter, None)
@@ -115,11 +122,18 @@ def set_parent(core: SessionCore, daughter: int, mother: int | None, known: list
                 raise PromptError(f"label {label} is not in use (labels: {known})")
         if daughter == mother:
             raise PromptError(f"label {daughter} cannot be its own parent")
-        up = mother
-        while up in parents:  # no cycles: the mother must not descend from the daughter
-            up = parents[up]
+        path = [mother]
+        while path[-1] in parents:  # no cycles: the mother must not descend from the daughter
+            up = parents[path[-1]]
             if up == daughter:
                 raise PromptError(f"label {mother} descends from {daughter}: no cycles")
+            if up in path:
+                loop = " -> ".join(str(label) for label in [*path[path.index(up) :], up])
+                raise PromptError(
+                    f"the parents of labels {loop} form a cycle (a damaged save?): "
+                    "clear one of them with set_parent(label, None) first"
+                )
+            path.append(up)
         parents[daughter] = mother
     core.update(parents=parents)
 
