@@ -13,6 +13,10 @@ frame, undo, redo, resume) holds :attr:`SessionCore.lock`; readers get immutable
 values (the record, a frame's compressed labels) and need no lock, except those
 that read many frames at once (the whole label volume, exports), which take it so
 that a propagation does not change frames under them.
+
+The lock is a :class:`~sam2_jupyter._threads.TimedLock`: a wait longer than its
+timeout raises :class:`~sam2_jupyter.errors.SessionBusyError` naming the thread that
+holds it, so a bug that keeps the lock is an error, not a hung kernel.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .._threads import TimedLock
 from ..errors import SessionBusyError
 from .labels import LabelStore
 from .masks import ManualEdit
@@ -96,7 +101,7 @@ class SessionCore:
     """The lock, sam2's state, the labels, the record, busy / cancel and history."""
 
     def __init__(self, labels: LabelStore, history: int) -> None:
-        self.lock = threading.RLock()
+        self.lock = TimedLock("the session")
         self.sam: dict[str, Any] = {}  # sam2's inference state, set by the Session
         self.labels = labels
         self.record = SessionState()

@@ -7,11 +7,11 @@ impatient clicking must not stack up runs.
 
 from __future__ import annotations
 
-import threading
 import time
 from concurrent.futures import Future
 from typing import Any
 
+from .._threads import TimedLock
 from .._words import plural
 from .context import Context
 from .panels.propagate import PropagatePanel
@@ -21,7 +21,9 @@ class Propagator:
     def __init__(self, ctx: Context, panel: PropagatePanel) -> None:
         self.ctx = ctx
         self.panel = panel
-        self._lock = threading.Lock()
+        # Taken by the button's handler on the kernel thread: a wait that never ends
+        # must be an error, not a hung kernel.
+        self._lock = TimedLock("the propagation queue")
         self._queued = False
         panel.propagate.on_click(ctx.safe(self.clicked))
         panel.cancel.on_click(ctx.safe(self.cancel))
