@@ -5,6 +5,8 @@ on STACK and serves it with Voilà, which shows a notebook's outputs and never i
 code. Like Jupyter itself it binds to 127.0.0.1 and asks for a token, so nobody on
 the network reaches a user's data unless told otherwise; on a remote machine, an SSH
 tunnel (``ssh -L 8866:127.0.0.1:8866 host``) brings the page to a laptop's browser.
+The token reaches Voilà in a config file only the user can read, never on its
+command line, which every user of the machine can see.
 The kernel runs in the folder the command was started from, so exports and the
 autosave land where the user expects them.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import secrets
 import shutil
 import subprocess
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+NOTEBOOK = "annotate.ipynb"
 
 
 @dataclass(frozen=True)
@@ -85,20 +89,51 @@ def notebook(options: AppOptions) -> dict:
     }
 
 
+def voila_config(options: AppOptions) -> dict:
+    """What Voilà reads from ``voila.json`` in the app's private folder.
+
+    The token goes here, not on Voilà's command line: every local user reads every
+    process's arguments (``ps``, ``/proc/PID/cmdline``), while the file is the
+    owner's alone (mode 0600 in a 0700 folder) and removed when the app stops.
+    """
+    return {"Voila": {"token": options.token or ""}}
+
+
+def write_config(options: AppOptions, folder: Path) -> Path:
+    """Write :func:`voila_config` into ``folder``, readable by its owner only from
+    the first byte on (created with mode 0600, not narrowed afterwards)."""
+    path = folder / "voila.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(voila_config(options), f)
+    return path
+
+
 def command(options: AppOptions, folder: Path) -> list[str]:
-    """The Voilà command line for the notebook written into ``folder``."""
+    """The Voilà command line for the notebook and config written into ``folder``:
+    nothing secret in it (see :func:`voila_config`)."""
     voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
-    args = [
+    try:
+        from jupyter_core.paths import jupyter_config_path
+    except ImportError:  # no Voilà in this environment: serve() says so
+        user_config: list[str] = []
+    else:
+        user_config = jupyter_config_path()
+    # Ours first (it wins), then where Voilà looks by default: the folder it starts
+    # in and Jupyter's config folders, so a user's own settings still apply.
+    config_paths = [str(folder), os.getcwd(), *user_config]
+    return [
         voila,
-        str(folder / "annotate.ipynb"),
+        str(folder / "page" / NOTEBOOK),
         f"--port={options.port}",
         f"--Voila.ip={options.ip}",
         "--no-browser",
-        f"--Voila.token={options.token or ''}",
-        # The kernel's own working folder is the caller's (the notebook chdirs there).
-        "--Voila.root_dir=" + str(folder),
+        *(f"--Voila.config_file_paths={path}" for path in config_paths),
+        # Only the notebook's folder is served (/voila/files/), not the config
+        # beside it. The kernel's own working folder is the caller's (the notebook
+        # chdirs there).
+        "--Voila.root_dir=" + str(folder / "page"),
     ]
-    return args
 
 
 def serve(options: AppOptions) -> int:
@@ -124,8 +159,10 @@ def serve(options: AppOptions) -> int:
         print(f"{options.stack}: no such file or folder", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="sam2-jupyter-app-") as tmp:
-        folder = Path(tmp)
-        (folder / "annotate.ipynb").write_text(json.dumps(notebook(options), indent=1))
+        folder = Path(tmp)  # 0700: the user's alone
+        (folder / "page").mkdir()
+        (folder / "page" / NOTEBOOK).write_text(json.dumps(notebook(options), indent=1))
+        write_config(options, folder)
         proc = subprocess.Popen(command(options, folder))
         try:
             # Voilà takes seconds to listen: an address printed before that is one

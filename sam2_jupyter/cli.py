@@ -74,7 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--memory", default="normal", choices=["normal", "low", "super-low"])
     a.add_argument("--port", type=int, default=8866)
     a.add_argument("--ip", default="127.0.0.1", help="address to bind (default: this machine only)")
-    a.add_argument("--token", help="the access token (default: a new random one)")
+    a.add_argument(
+        "--token",
+        help="the access token (default: a new random one, which unlike this option's "
+        "value no other user of the machine can see in ps)",
+    )
     a.add_argument("--no-token", action="store_true", help="no token (only with the default --ip)")
     return parser
 

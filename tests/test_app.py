@@ -8,6 +8,7 @@ proxy nobody listens on, and its model folder is empty."""
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -60,9 +61,10 @@ def test_a_token_is_the_default_and_no_token_off_this_machine_is_refused(tmp_pat
 
 @dataclass
 class App:
-    """A running app: its folder, address (with and without the token), what it
-    printed, and how its address and its first answer lined up."""
+    """A running app: its process, folder, address (with and without the token),
+    what it printed, and how its address and its first answer lined up."""
 
+    proc: subprocess.Popen[str]
     root: Path
     url: str
     base: str
@@ -120,13 +122,17 @@ def serving(root: Path, *args: str) -> Iterator[App]:
         base = url.split("?")[0]
         at_once = answers(base)
         wait_until(lambda: answers(base), 30, 0.05, "Voilà answers")
-        yield App(root, url, base, output, at_once, time.monotonic() - shown)
+        yield App(proc, root, url, base, output, at_once, time.monotonic() - shown)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        # The whole group: an orphaned Voilà stays in it. Gone already when a test
+        # stopped the app itself.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(15)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 OFFLINE_PROXIES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
@@ -157,6 +163,73 @@ def test_it_binds_to_this_machine_and_needs_the_token(app):
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started, from /proc (as ``pgrep -P``; no psutil here)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # pid (comm) state ppid ...: comm may hold spaces, so split after its ")".
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def voila_of(app: App) -> int:
+    (voila,) = [pid for pid in children(app.proc.pid) if "voila" in cmdline(pid)]
+    return voila
+
+
+def folder_of(app: App) -> Path:
+    """The app's temporary folder, found from the notebook Voilà was given."""
+    notebook = next(a for a in cmdline(voila_of(app)).split() if a.endswith(".ipynb"))
+    return next(p for p in Path(notebook).parents if p.name.startswith("sam2-jupyter-app-"))
+
+
+def status(app: App, path: str, host: str | None = None, **headers: str) -> int:
+    """The status of GET ``path`` sent with this ``Host`` header (default: the one a
+    browser sends for the printed address)."""
+    port = int(app.base.rsplit(":", 1)[1].strip("/"))
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Host": host or f"127.0.0.1:{port}", **headers})
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+# A websocket handshake: 101 when the server takes it, 403 when it refuses.
+UPGRADE = {
+    "Connection": "Upgrade",
+    "Upgrade": "websocket",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+}
+
+
+def test_the_token_is_on_no_command_line_and_in_no_file_others_can_read(app):
+    """``ps`` shows every local user each process's arguments: the token travels in
+    a config file only its owner can read."""
+    token = app.url.split("token=")[1]
+    processes = [app.proc.pid, *children(app.proc.pid)]
+    processes += [kid for pid in processes[1:] for kid in children(pid)]  # the kernels
+    assert len(processes) >= 2  # the app and its Voilà at least
+    for pid in processes:
+        assert token not in cmdline(pid), cmdline(pid)
+    folder = folder_of(app)
+    assert folder.stat().st_mode & 0o077 == 0
+    for path in folder.rglob("*"):
+        if path.is_file() and token in path.read_text(errors="replace"):
+            assert path.stat().st_mode & 0o077 == 0, path
+    # And the token still guards the server (a missing kernel: no kernel started).
+    missing = "/api/kernels/00000000-0000-0000-0000-000000000000"
+    assert status(app, missing) == 403
+    assert status(app, f"{missing}?token={token}") == 404
 
 
 BAR = "document.querySelector('.sam2j-bar').textContent"
