@@ -6,7 +6,11 @@ code. Like Jupyter itself it binds to 127.0.0.1 and asks for a token, so nobody 
 the network reaches a user's data unless told otherwise; on a remote machine, an SSH
 tunnel (``ssh -L 8866:127.0.0.1:8866 host``) brings the page to a laptop's browser.
 The token reaches Voilà in a config file only the user can read, never on its
-command line, which every user of the machine can see.
+command line, which every user of the machine can see. On this machine only, a
+request naming another host (``Host: evil.example``, how a web page reaches a local
+server by DNS rebinding) is refused (403) for the page, the API and the kernel
+websocket, token or not, and the websocket refuses a page from another origin, as
+Jupyter Server does.
 The kernel runs in the folder the command was started from, so exports and the
 autosave land where the user expects them.
 """
@@ -14,6 +18,7 @@ autosave land where the user expects them.
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import json
 import os
 import secrets
@@ -26,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 NOTEBOOK = "annotate.ipynb"
 
 
@@ -95,8 +99,33 @@ def voila_config(options: AppOptions) -> dict:
     The token goes here, not on Voilà's command line: every local user reads every
     process's arguments (``ps``, ``/proc/PID/cmdline``), while the file is the
     owner's alone (mode 0600 in a 0700 folder) and removed when the app stops.
+
+    The Host check is Jupyter Server's own (``JupyterHandler.check_host``, on for
+    the page, the API and the kernel websocket), which Voilà turns off by setting
+    ``allow_remote_access``; its ``tornado_settings`` are applied last and turn it
+    back on, by Jupyter Server's rule: on while the server listens on this machine
+    only. There, any page on the web could otherwise point a name of its own at
+    127.0.0.1 (DNS rebinding) and use the app as a same-origin site, token or not.
+    Bound elsewhere (a token is then required), any name may reach it, as Jupyter
+    allows.
     """
-    return {"Voila": {"token": options.token or ""}}
+    remote = not loopback(options.ip)
+    return {
+        "Voila": {
+            "token": options.token or "",
+            "tornado_settings": {"allow_remote_access": remote},
+        }
+    }
+
+
+def loopback(ip: str) -> bool:
+    """Whether ``ip`` reaches this machine only (127.0.0.0/8, ::1, localhost)."""
+    if ip == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:  # another host name
+        return False
 
 
 def write_config(options: AppOptions, folder: Path) -> Path:
@@ -148,7 +177,7 @@ def serve(options: AppOptions) -> int:
                 file=sys.stderr,
             )
             return 2
-    if options.ip not in LOOPBACK and not options.token:
+    if not loopback(options.ip) and not options.token:
         print(
             f"refusing to serve on {options.ip} without a token: anyone on the network "
             "could open your data (drop --no-token, or bind to 127.0.0.1)",
@@ -170,7 +199,7 @@ def serve(options: AppOptions) -> int:
             if not wait_until_answering(options, proc):
                 return proc.wait()
             print(f"sam2_jupyter annotator on {options.stack}: open {options.url()}", flush=True)
-            if options.ip in LOOPBACK:
+            if loopback(options.ip):
                 print(
                     f"(on a remote machine: ssh -L {options.port}:127.0.0.1:{options.port} "
                     "<host>, then open the address above here)",

@@ -30,7 +30,7 @@ from conftest import moving_discs
 from lab import browser_available
 from waits import wait_until
 
-from sam2_jupyter.app import AppOptions, notebook, serve
+from sam2_jupyter.app import AppOptions, notebook, serve, voila_config
 
 CLI = Path(sys.executable).parent / "sam2-jupyter"
 
@@ -57,6 +57,19 @@ def test_a_token_is_the_default_and_no_token_off_this_machine_is_refused(tmp_pat
     assert "without a token" in capsys.readouterr().err
     assert serve(AppOptions(str(tmp_path / "missing.npy"))) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("ip", "any_host"),
+    [
+        *[("127.0.0.1", False), ("localhost", False), ("::1", False), ("127.0.0.2", False)],
+        *[("0.0.0.0", True), ("192.0.2.7", True), ("gpu-server", True)],
+    ],
+)
+def test_the_host_check_is_on_while_bound_to_this_machine_token_or_not(ip, any_host):
+    for token in ("", "t"):
+        settings = voila_config(AppOptions("x", ip=ip, token=token))["Voila"]
+        assert settings["tornado_settings"]["allow_remote_access"] is any_host
 
 
 @dataclass
@@ -230,6 +243,56 @@ def test_the_token_is_on_no_command_line_and_in_no_file_others_can_read(app):
     missing = "/api/kernels/00000000-0000-0000-0000-000000000000"
     assert status(app, missing) == 403
     assert status(app, f"{missing}?token={token}") == 404
+
+
+@dataclass
+class Kernel:
+    """A kernel the page started, and the login cookie its answer set."""
+
+    id: str
+    cookie: str
+
+
+@pytest.fixture(scope="module")
+def kernel(app) -> Kernel:
+    """Open the page once (with the token) and read its kernel's id from its head:
+    Voilà streams the page, so the kernel is not waited for."""
+    with urllib.request.urlopen(app.url, timeout=60) as page:
+        cookie = page.headers["Set-Cookie"].split(";")[0]
+        head = b""
+        while not (found := re.search(rb'"kernelId": "([0-9a-f-]{36})"', head)):
+            chunk = page.read1(65536)
+            assert chunk, "the page names no kernel"
+            head += chunk
+    return Kernel(found.group(1).decode(), cookie)
+
+
+def test_a_foreign_host_is_refused_page_api_and_websocket(app, kernel):
+    """A web page elsewhere can point its own name at 127.0.0.1 (DNS rebinding) and
+    so reach the server as a same-origin site: like Jupyter on this machine only,
+    the app answers no Host but this machine's names, even with the token."""
+    token = app.url.split("token=")[1]
+    port = app.base.rsplit(":", 1)[1].strip("/")
+    api = f"/api/kernels/{kernel.id}?token={token}"
+    channels = f"/api/kernels/{kernel.id}/channels?token={token}"
+    evil = f"evil.example:{port}"
+    assert status(app, f"/?token={token}", host=evil) == 403
+    assert status(app, api, host=evil) == 403
+    assert status(app, channels, host=evil, Origin=f"http://{evil}", **UPGRADE) == 403
+    for name in ("127.0.0.1", "localhost", "[::1]"):
+        assert status(app, api, host=f"{name}:{port}") == 200
+        assert status(app, channels, host=f"{name}:{port}", **UPGRADE) == 101
+
+
+def test_the_kernel_websocket_refuses_a_foreign_origin(app, kernel):
+    """A page elsewhere that opens the kernel's websocket gets the browser's login
+    cookie sent along, but not its own Origin past the server."""
+    port = app.base.rsplit(":", 1)[1].strip("/")
+    channels = f"/api/kernels/{kernel.id}/channels"
+    login = {"Cookie": kernel.cookie, **UPGRADE}
+    assert status(app, channels, Origin=f"http://evil.example:{port}", **login) == 403
+    assert status(app, channels, Origin=f"http://127.0.0.1:{port}", **login) == 101
+    assert status(app, channels, **UPGRADE) == 403  # no cookie, no token
 
 
 BAR = "document.querySelector('.sam2j-bar').textContent"
