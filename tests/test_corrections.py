@@ -5,6 +5,8 @@ resume, the prompts CSV and batch runs."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pytest
 from sam2_state import (
@@ -18,6 +20,7 @@ from sam2_state import (
 )
 
 from sam2_jupyter import AutosaveWarning, Session
+from sam2_jupyter.engine.autosave import STORE_NAME
 
 N = 10
 FIX = 6  # the frame the user corrects
@@ -173,6 +176,7 @@ def test_resume_brings_back_corrections_exactly(model, video, tmp_path):
     live.remove_prompt(FIX, 70, 100)  # a base that comes back on resume
     live.add_point(FIX, 70, 100, 2, positive=False)
     corrected = live.label_frame(FIX)
+    live.close()
     resumed = Session(video, model, autosave=folder)
     assert "resumed" in resumed.notes[0]
     assert np.array_equal(resumed.labels, live.labels)
@@ -199,9 +203,12 @@ def test_resume_without_sam2s_state_replays_the_same_conditioning_frames(model, 
     live.add_point(0, 30, 30, 1)
     live.run_propagation()
     corrected = _correct(live, "box")
-    # A kill between two writes: SAM2's state no longer matches the prompts.
-    index = folder / "sam2" / "index.json"
-    index.write_text(index.read_text().replace('"prompts": "', '"prompts": "x'))
+    live.close()
+    # SAM2's state no longer matches the prompts (a prompt row was lost, say).
+    with sqlite3.connect(folder / STORE_NAME) as db:
+        (index,) = db.execute("SELECT data FROM items WHERE kind='sam2' AND key='index'").fetchone()
+        index = index.replace(b'"prompts": "', b'"prompts": "x')
+        db.execute("UPDATE items SET data=? WHERE kind='sam2' AND key='index'", (index,))
     with pytest.warns(AutosaveWarning, match="written for other prompts"):
         resumed = Session(video, model, autosave=folder)
     assert np.array_equal(resumed.label_frame(FIX), corrected)  # the saved labels
@@ -219,9 +226,12 @@ def test_damaged_sam2_state_is_named_and_the_prompts_replayed(model, video, tmp_
     live.add_point(0, 30, 30, 1)
     live.run_propagation()
     _correct(live, "click")
-    (damaged,) = (folder / "sam2").glob("temp-1-6.*.pt")
-    damaged.write_bytes(damaged.read_bytes()[:100])
-    with pytest.warns(AutosaveWarning, match="sam2 is unusable"):
+    live.close()
+    with sqlite3.connect(folder / STORE_NAME) as db:
+        key = ("sam2", "temp-1-6")
+        (data,) = db.execute("SELECT data FROM items WHERE kind=? AND key=?", key).fetchone()
+        db.execute("UPDATE items SET data=? WHERE kind=? AND key=?", (data[:100], *key))
+    with pytest.warns(AutosaveWarning, match="SAM2's saved state .* is unusable"):
         resumed = Session(video, model, autosave=folder)
     assert np.array_equal(resumed.labels, live.labels)
     assert cond_frames(resumed._state) == cond_frames(live._state)

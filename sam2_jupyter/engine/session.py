@@ -27,7 +27,7 @@ from ..io import Stack, open_stack
 from ..models import Model
 from . import editing
 from ._compat import direction_from, positional_flags
-from .autosave import Autosave, Resumer, SavedSession
+from .autosave import Resumer, SavedSession
 from .core import SessionCore
 from .features import FeaturePrecompute, feature_store, install
 from .features import feature_cache as make_feature_cache
@@ -51,11 +51,12 @@ from .prompts import (
 from .propagation import Propagation, make_plan, run
 from .quality import QualityMatrix, QualityRules, quality_table
 from .replay import batch_by_key
+from .saving import SessionSaving
 from .state import new_inference_state
 from .tracker import Tracker
 
 
-class Session(SessionFiles):
+class Session(SessionFiles, SessionSaving):
     """Interactive SAM2 segmentation and tracking of one sequence of frames.
 
     Parameters
@@ -101,6 +102,9 @@ class Session(SessionFiles):
         (see :attr:`resumed`); False moves it aside (kept as ``<folder>.old-<time>``)
         and starts empty. A save made for other data is always moved aside, never
         overwritten. What happened is in :attr:`notes`.
+    read_only
+        Show the folder's save without taking it or writing it (another session
+        holds it: opening it to write raises :class:`~.autosave.SaveLockedError`).
     """
 
     def __init__(
@@ -116,6 +120,8 @@ class Session(SessionFiles):
         correction_cache: int | Literal["auto"] | None = "auto",
         autosave: str | Path | bool | None = None,
         resume: bool = True,
+        read_only: bool = False,
+        _carry: SavedSession | None = None,  # work handed over by reopen()
     ) -> None:
         self.stack: Stack = open_stack(stack)
         self.model = model
@@ -144,10 +150,13 @@ class Session(SessionFiles):
         )
         self._guard = Guard(self._core, model, self.memory_mode.name, self.corrections)
         self._window = memory_window(model.predictor)
+        self._options = dict(
+            auto_segment=auto_segment, history=history, feature_cache=feature_cache
+        ) | dict(feature_dir=feature_dir, correction_cache=correction_cache)
         self._saving = Resumer(self._core, model, self.stack, self._tracker.send)
         self._core.on_change.append(self._saving.sync)
-        if autosave:
-            self._saving.open(autosave, resume)
+        if autosave or _carry:
+            self._saving.open(autosave or None, resume, read_only, _carry)
 
     # -- read-only views ----------------------------------------------------------
     predictor = property(lambda self: self.model.predictor)
@@ -157,9 +166,6 @@ class Session(SessionFiles):
     busy = property(lambda self: self._core.busy)
     _state = property(lambda self: self._core.sam)  # sam2's inference state (tests)
     record = property(lambda self: self._core.record)  # the immutable SessionState
-    autosave: Autosave | None = property(lambda self: self._saving.autosave)  # type: ignore[assignment]
-    resumed: SavedSession | None = property(lambda self: self._saving.resumed)  # type: ignore[assignment]
-    notes: list[str] = property(lambda self: self._saving.notes)  # type: ignore[assignment]
 
     @property
     def prompts(self) -> tuple[Prompt, ...]:
@@ -574,24 +580,9 @@ class Session(SessionFiles):
         """Wait until computed features are written to the disk store (if any)."""
         self._precompute.flush()
 
-    # -- autosave ---------------------------------------------------------------------
-    def discard_autosave(self) -> Path | None:
-        """Start fresh: the session folder is moved aside (kept, never deleted) and
-        every prompt and label is removed (one undoable step).
-
-        Returns
-        -------
-        pathlib.Path or None
-            Where the old folder is now (None without autosave).
-        """
-        with self._core.lock:
-            if self.autosave is None:
-                return None
-            self._core.check_idle()
-            moved = self._saving.set_aside()
-            with self._guard.edit():
-                self._tracker.clear_all()
-            return moved
+    def _clear_all(self) -> None:
+        with self._guard.edit():
+            self._tracker.clear_all()
 
     def __repr__(self) -> str:
         return (

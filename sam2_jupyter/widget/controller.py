@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from ..engine import Session
+from ..engine.autosave import SaveLockedError
 from ..exports import label_color
 from ..io import Stack
 from ..models import Model
@@ -107,8 +108,14 @@ class Controller:
         self._save_view()
         session = self.pool.peek()
         error = session.autosave.error if session is not None and session.autosave else None
+        locked = self.pool.locked.get(self.pool.index) if session is not None else None
         if error:
             self.status(f"{error}. Your work is kept in memory: free space or export it.", "error")
+        elif locked is not None:
+            self.status(self._read_only(locked), "error")
+
+    def _read_only(self, exc: SaveLockedError) -> str:
+        return f"Read-only: {exc.sentence(self.jobs.where)} Edits made here are not saved."
 
     refresh_overlay = refresh
 
@@ -155,6 +162,8 @@ class Controller:
             session.autosave.set_view(self.canvas.frame, self.canvas.label)
         if session.notes:
             self.status(" ".join(n[:1].upper() + n[1:] + "." for n in session.notes), "ok")
+        if index in self.pool.locked:
+            self.status(self._read_only(self.pool.locked[index]), "error")
         if session.resumed is not None:
             self.controls.fresh.layout.display = "inline-flex"
             view = session.resumed.view

@@ -2,20 +2,22 @@
 
 4D data (say T×Z) is annotated one sequence at a time, each with its own Session,
 SAM2 state and autosave subfolder; switching the second slider switches sessions
-without losing any. Changing the model (or memory mode) rebuilds them: with
-autosave they resume (prompts replayed, propagated labels kept), without it the
-prompts are re-applied, batched.
+without losing any. Changing the model, memory mode or channels rebuilds them,
+each taking over the work in memory of the one it replaces (with or without
+autosave, whatever the disk did). A save another kernel holds opens read-only.
 """
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .._threads import TimedLock
 from ..engine import Session
+from ..engine.autosave import SaveLockedError
 from ..errors import Sam2JupyterError
 from ..io import Stack
 from ..models import Model
@@ -49,10 +51,11 @@ class SessionPool:
         self.options = options
         self.on_open = on_open
         self.sessions: dict[int, Session] = {}
+        self.locked: dict[int, SaveLockedError] = {}  # opened read-only, and why
         self.index = stack.other_index
         # The notebook (annotator.session) and the worker may both ask first: one
         # Session per sequence, or two would write one autosave folder.
-        self._lock = threading.RLock()
+        self._lock = TimedLock("the sessions")
 
     @property
     def view_stack(self) -> Stack:
@@ -78,7 +81,8 @@ class SessionPool:
                 raise Sam2JupyterError("Load a model first (Load model button).")
             stack = self.stack if self.stack.other_axis is None else self.stack.select(index)
             o = self.options
-            session = Session(
+            build = functools.partial(
+                Session,
                 stack,
                 self.model,
                 o.memory_mode,
@@ -89,6 +93,13 @@ class SessionPool:
                 resume=o.resume,
                 **o.extra,
             )
+            try:
+                session = build()
+            except SaveLockedError as exc:
+                # Another kernel (a second tab, a second notebook) writes this save:
+                # show its work, save nothing, and say so for as long as it lasts.
+                session = build(read_only=True)
+                self.locked[index] = exc
             self.sessions[index] = session
             self.on_open(session, index)
         return session
@@ -110,15 +121,13 @@ class SessionPool:
         self._reopen()
 
     def _reopen(self) -> None:
-        """Every open session again (autosave resumes it; otherwise its prompts are
-        sent again, batched)."""
-        old = self.sessions
-        self.sessions = {}
-        for index, session in old.items():
-            if session.prompts or session.pending:
-                new = self.get(index)
-                if new.resumed is None:
-                    new.add_prompts([*session.prompts, *session.pending])
+        """Every open session again, its work handed over from memory (never read
+        back from the save, which a full disk may have left behind); a sequence not
+        yet opened opens from its save when first shown."""
+        with self._lock:
+            for index, session in list(self.sessions.items()):
+                stack = self.stack if self.stack.other_axis is None else self.stack.select(index)
+                self.sessions[index] = session.reopen(self.model, self.options.memory_mode, stack)
 
     def cancel(self) -> None:
         for session in self.sessions.values():

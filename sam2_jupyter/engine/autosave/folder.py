@@ -1,27 +1,27 @@
-"""Continuous, incremental, atomic saving of a Session's work, and resuming it.
+"""Continuous, transactional saving of a Session's work, and reading it back.
 
 Annotation is hours of human work; a kernel can die at any moment (out of memory,
 a restart, a closed laptop). The session folder therefore always holds the last
-state that was shown, one codec per kind of state (:mod:`.codecs`):
+state that was shown, in one store (:mod:`.store`, ``session.sqlite``), one
+transaction per edit and per propagated frame:
 
-* ``labels/<frame>.zlib``: one file per labelled frame, exactly the compressed
-  bytes the Session keeps in memory, so a click or a propagated frame rewrites one
-  small file, never the volume;
-* ``prompts.json``: every prompt with its grouping, so SAM2's prompt state can be
+* ``labels``: each labelled frame, exactly the compressed bytes the Session keeps
+  in memory, so a click or a propagated frame rewrites one small row, never the
+  volume;
+* ``prompts``: every prompt with its grouping, so SAM2's prompt state can be
   rebuilt exactly as it was sent;
-* ``quality/<frame>.npy``: what SAM2 said of each label on each produced frame
-  (its presence score, area, centroid), written with the frame's labels;
-* ``hand.json``: pixels painted or erased by hand that SAM2 does not see, labels
-  that exist as pixels only, and divisions (see :class:`.codecs.HandCodec`);
-* ``sam2/``: SAM2's own prompt state (conditioning outputs, inputs, tracked
-  frames), so that corrections made on tracked frames come back exactly (see
-  :mod:`.sam2_state`);
-* ``session.json``: what the data was (to refuse resuming onto other data), the
-  frame and label in view, and when it was saved.
+* ``quality``: what SAM2 said of each label on each produced frame (its presence
+  score, area, centroid), written with the frame's labels;
+* ``hand``: pixels painted or erased by hand that SAM2 does not see, labels that
+  exist as pixels only, and divisions;
+* ``sam2``: SAM2's own prompt state (see :mod:`.sam2_state`);
+* ``meta``: what the data was (to refuse resuming onto other data), which model
+  made the labels, the frame and label in view, and when it was saved.
 
-Every file is written to a temporary name and renamed into place, so a kill during
-a write leaves the previous version, never a torn file. A killed propagation loses
-at most the frame being computed.
+A kill at any instant reopens to the state before an edit or after it, never
+between; a killed propagation loses at most the frame being computed. One session
+writes a folder at a time (:mod:`.owner`). A damaged part is skipped and named, the
+rest recovered, and the store as it was kept beside the new one.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ import json
 import os
 import shutil
 import site
+import sqlite3
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,16 +41,27 @@ from typing import Any
 import numpy as np
 import platformdirs
 
-from ..._atomic import write_atomic
+from ..._threads import TimedLock
 from ..._words import plural
 from ...errors import AutosaveError
 from ...io import Stack
 from ..core import Snapshot
 from ..prompts import Prompt
-from .codecs import HandCodec, LabelsCodec, PromptsCodec, QualityCodec
+from . import legacy
+from .codecs import (
+    Geometry,
+    HandCodec,
+    LabelsCodec,
+    MetaCodec,
+    PromptsCodec,
+    QualityCodec,
+    Rows,
+    prompts_json,
+)
+from .owner import Owner
 from .sam2_state import Sam2Codec, SavedTracker
+from .store import DB_ERRORS, STORE_NAME, Store, Table, set_aside_file
 
-FORMAT = 1
 # What must agree for a resume (the name may differ: files get moved).
 SAME_SOURCE = ("shape", "dtype", "axes", "prop_axis", "other_index", "digest")
 ENV_SESSION_DIR = "SAM2_JUPYTER_SESSION_DIR"
@@ -123,8 +134,8 @@ class SavedSession:
     problems: list[str] = field(default_factory=list)
     model: str = ""  # which model made the labels
     tracker: SavedTracker | None = None  # SAM2's prompt state, when it matches
-    tracker_problem: str | None = None  # why sam2/ exists but cannot be used
-    prompts_bytes: bytes = b""
+    tracker_problem: str | None = None  # why SAM2's state exists but cannot be used
+    kept: Path | None = None  # the store as it was, when parts of it were damaged
 
     def summary(self) -> str:
         when = self.saved_at.replace("T", " ")[:19] or "unknown time"
@@ -134,69 +145,151 @@ class SavedSession:
         )
 
 
+CODECS = (LabelsCodec, QualityCodec, HandCodec, PromptsCodec, Sam2Codec)
+
+
+def read_store(store: Store, folder: Path, geo: Geometry) -> SavedSession | None:
+    """What ``store`` holds, every row checked (see :mod:`.codecs`); None when it
+    holds nothing. Damaged rows are left out and named in ``problems``."""
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    for codec in (LabelsCodec, QualityCodec, HandCodec, PromptsCodec):
+        values |= codec.read(store, geo, problems)
+    meta = MetaCodec.read(store, problems)
+    values |= Sam2Codec.read(store, prompts_json(values["prompts"], values["pending"]), problems)
+    if not (meta["source"] or values["prompts"] or values["pending"] or values["labels"]):
+        return None
+    return SavedSession(folder, problems=problems, **meta, **values)
+
+
 class Autosave:
-    """Keeps one session folder in step with a Session.
+    """Keeps one session folder's store in step with a Session.
 
     The Session calls :meth:`sync` after every committed change and
-    :meth:`write_frame` for every propagated frame; each codec writes only what
-    changed. Failures (a full disk, a revoked permission) are kept in :attr:`error`
-    and never interrupt the user's work, which stays in memory.
+    :meth:`write_frame` for every propagated frame; each is one transaction that
+    writes only the rows that changed. Failures (a full disk, a revoked permission)
+    are kept in :attr:`error` until a save succeeds again, and never interrupt the
+    user's work, which stays in memory (the next save writes all that is missing).
     """
 
-    def __init__(self, folder: str | Path, source: dict[str, Any], model: str = "") -> None:
-        self.folder = Path(folder).expanduser()
+    def __init__(self, folder: Path, source: dict[str, Any], model: str, owner: Owner) -> None:
+        self.folder = folder
         self.source = source
         self.model = model
+        self.owner = owner
         self.error: str | None = None
+        self._behind = False  # a write failed: the store lacks some of memory
         self._view: dict[str, int] = {}
-        self.labels = LabelsCodec(self.folder)
-        self.quality = QualityCodec(self.folder)
-        self.hand = HandCodec(self.folder)
-        self.prompts = PromptsCodec(self.folder)
-        self.sam2 = Sam2Codec(self.folder)
-        # Written in this order: the SAM2 state names the prompts it belongs to.
-        self.codecs = (self.labels, self.quality, self.hand, self.sam2, self.prompts)
+        self.store: Store | None = None
+        self.tables = {codec.kind: Table(codec.kind) for codec in CODECS}
+        self.meta = Table("meta")
         # The worker saves edits while the notebook thread saves the view.
-        self._lock = threading.RLock()
+        self._lock = TimedLock("the autosave")
+
+    # -- opening ----------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls, folder: Path, source: dict[str, Any], model: str, geo: Geometry, read: bool = True
+    ) -> tuple[Autosave, SavedSession | None, list[str]]:
+        """Take ``folder`` (raises :class:`~.owner.SaveLockedError` while another
+        session holds it), open its store (moving a format-1 save into it first) and
+        read what it holds. Returns the writer, the save and notes of what was done
+        to it (a damaged store set aside, a lock taken over). ``read`` False: the
+        caller brings the work (nothing is read back)."""
         try:
-            (self.folder / "labels").mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise AutosaveError(f"{self.folder}: cannot create the session folder ({exc})") from exc
-        # A kill during a write leaves its temporary file; the real one is intact.
-        for stale in self.folder.glob("**/.*.tmp"):
-            stale.unlink(missing_ok=True)
+            raise AutosaveError(f"{folder}: cannot create the session folder ({exc})") from exc
+        owner = Owner.take(folder)
+        notes: list[str] = []
+        if owner.previous:
+            notes.append(
+                f"took over {folder} from process {owner.previous.get('pid')}, which ended "
+                "without closing it; its last saved edit is kept"
+            )
+        self = cls(folder, source, model, owner)
+        try:
+            saved = self._open_store(geo, notes, read)
+        except BaseException:
+            self.close()
+            raise
+        return self, saved, notes
 
-    # -- reading ----------------------------------------------------------------
+    def _open_store(self, geo: Geometry, notes: list[str], read: bool) -> SavedSession | None:
+        path = self.folder / STORE_NAME
+        try:
+            self.store = Store(path)
+        except sqlite3.DatabaseError as exc:
+            if "newer sam2_jupyter" in str(exc):
+                raise AutosaveError(f"{path}: {exc}; upgrade sam2_jupyter to open it") from exc
+            moved = set_aside_file(path, "damaged")
+            notes.append(f"{path} is unreadable ({exc}); kept as {moved}, a new save begun")
+            self.store = Store(path)
+        problems: list[str] = []
+        if legacy.present(self.folder):
+            if not legacy.holds_work(self.store):
+                legacy.migrate(self.folder, self.store, problems)
+                notes.append(
+                    f"moved the save in {self.folder} to one store ({STORE_NAME}); the "
+                    f"original files are kept in {self.folder / legacy.ORIGINAL}"
+                )
+            else:  # migrated already: a kill came before the files were moved
+                legacy.keep_original(self.folder)
+        if not read:
+            return None
+        saved = read_store(self.store, self.folder, geo)
+        if saved is not None:
+            saved.problems[:0] = problems
+            if saved.problems:
+                saved.kept = self._keep_damaged(path)
+        return saved
+
+    def _keep_damaged(self, path: Path) -> Path:
+        """A copy of the store as it was before anything readable is written back."""
+        n = 1
+        while (target := path.with_name(f"{path.name}.damaged-{n}")).exists():
+            n += 1
+        assert self.store is not None
+        try:
+            self.store.copy_to(target)
+        except DB_ERRORS:
+            for suffix in ("", "-wal"):
+                src = path.with_name(path.name + suffix)
+                if src.exists():
+                    shutil.copyfile(src, target.with_name(target.name + suffix))
+        return target
+
+    def adopt(self, saved: SavedSession) -> None:
+        """After a resume: the labels and quality on disk are those in memory (the
+        rest, small, is written again at the next save)."""
+        self.tables["labels"].written = {str(t): b for t, b in saved.labels.items()}
+        self.tables["quality"].written = {str(t): q for t, q in saved.quality.items()}
+        self._view = dict(saved.view)
+
+    def close(self) -> None:
+        """Stop writing and let another session have the folder (idempotent)."""
+        with self._lock:
+            if self.store is not None:
+                self.store.close()
+                self.store = None
+            self.owner.release()
+
+    # -- reading ----------------------------------------------------------------------
     @staticmethod
-    def read(folder: str | Path, frame_shape: tuple[int, int]) -> SavedSession | None:
-        """The saved session in ``folder``, or None if there is none.
-
-        A damaged label file is skipped and named in ``problems``; an unreadable
-        ``prompts.json`` raises :class:`AutosaveError`, because resuming without the
-        prompts would silently lose them."""
-        folder = Path(folder).expanduser()
-        meta_path = folder / "session.json"
-        if not meta_path.is_file():
+    def read(folder: str | Path, geo: Geometry) -> SavedSession | None:
+        """What the folder's store holds, read-only (no lock taken, nothing written);
+        None without a store."""
+        path = Path(folder).expanduser() / STORE_NAME
+        if not path.is_file():
             return None
         try:
-            meta = json.loads(meta_path.read_text())
-        except (OSError, ValueError) as exc:
-            raise AutosaveError(f"{folder}: saved session is unreadable ({exc})") from exc
-        values = PromptsCodec(folder).read()
-        values |= LabelsCodec(folder).read(frame_shape)
-        quality = QualityCodec(folder).read()
-        values["problems"] += quality.pop("problems")
-        values |= quality
-        values |= HandCodec(folder).read()
-        values |= Sam2Codec(folder).read(values["prompts_bytes"])
-        return SavedSession(
-            folder,
-            meta.get("source", {}),
-            view=meta.get("view", {}),
-            saved_at=meta.get("saved_at", ""),
-            model=meta.get("model", ""),
-            **values,
-        )
+            store = Store(path, read_only=True)
+        except sqlite3.DatabaseError as exc:
+            raise AutosaveError(f"{path}: unreadable ({exc})") from exc
+        try:
+            return read_store(store, path.parent, geo)
+        finally:
+            store.close()
 
     @staticmethod
     def set_aside(folder: str | Path) -> Path:
@@ -207,26 +300,48 @@ class Autosave:
         shutil.move(str(folder), str(target))
         return target
 
-    # -- writing ----------------------------------------------------------------
-    def _guard(self, fn: Any, *args: Any) -> bool:
-        try:
-            with self._lock:
-                fn(*args)
-        except OSError as exc:
-            self.error = f"autosave to {self.folder} failed: {exc}"
-            return False
-        return True
+    # -- writing ----------------------------------------------------------------------
+    def _commit(self, write: Any, tables: list[Table]) -> bool:
+        """Run ``write(tx)`` as one transaction; on failure keep the reason in
+        :attr:`error` and forget what was staged (the next save writes it)."""
+        with self._lock:
+            if self.store is None:
+                return False
+            try:
+                with self.store.transaction() as tx:
+                    write(tx)
+            except DB_ERRORS as exc:
+                for table in tables:
+                    table.failed()
+                self._behind = True
+                self.error = f"autosave to {self.folder} failed: {exc}"
+                return False
+            for table in tables:
+                table.committed()
+            return True
 
     def write_frame(self, t: int, blob: bytes | None, quality: np.ndarray | None = None) -> None:
         """One propagated frame's labels (None: the frame is empty now) and quality."""
-        ok = self._guard(self.labels.write_frame, t, blob)
-        if ok and self._guard(self.quality.write_frame, t, quality):
+        labels, qual = self.tables["labels"], self.tables["quality"]
+
+        def write(tx: sqlite3.Connection) -> None:
+            labels.write_one(tx, str(t), blob, lambda: blob)
+            qual.write_one(tx, str(t), quality, lambda: QualityCodec.encode(quality))
+
+        if self._commit(write, [labels, qual]) and not self._behind:
             self.error = None
 
     def sync(self, snap: Snapshot) -> None:
-        """Every codec writes what differs from its last write."""
-        ok = all([self._guard(codec.write, snap) for codec in self.codecs])
-        if ok and self._write_meta():
+        """Write every row that differs from the store, in one transaction."""
+        tables = [*self.tables.values(), self.meta]
+
+        def write(tx: sqlite3.Connection) -> None:
+            for codec in CODECS:
+                self.tables[codec.kind].write(tx, codec.rows(snap))
+            self.meta.write(tx, self._meta_rows())
+
+        if self._commit(write, tables):
+            self._behind = False
             self.error = None
 
     def set_view(self, frame: int, label: int) -> None:
@@ -234,24 +349,17 @@ class Autosave:
         view = {"frame": int(frame), "label": int(label)}
         if view != self._view:
             self._view = view
-            self._write_meta()
+            self._commit(lambda tx: self.meta.write(tx, self._meta_rows()), [self.meta])
 
-    def _write_meta(self) -> bool:
-        meta = {
-            "format": FORMAT,
+    def _meta_rows(self) -> Rows:
+        values = {
             "source": self.source,
             "model": self.model,
             "view": self._view,
             "saved_at": _dt.datetime.now().isoformat(timespec="seconds"),
         }
-        data = json.dumps(meta, indent=1).encode()
-        return self._guard(write_atomic, self.folder / "session.json", data)
-
-    def adopt(self, saved: SavedSession, live: dict[str, Any] | None, constants: Any) -> None:
-        """After a resume: what is on disk already matches memory."""
-        self.labels.adopt(saved.labels)
-        self.quality.adopt(saved.quality)
-        self.prompts.adopt(saved.prompts_bytes)
-        if live is not None and saved.tracker is not None:
-            self.sam2.adopt(saved.tracker.files, live, constants)
-        self._view = dict(saved.view)
+        rows: Rows = {}
+        for key, value in values.items():
+            data = json.dumps(value).encode()
+            rows[key] = (data, lambda d=data: d)
+        return rows

@@ -8,14 +8,17 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ...errors import AutosaveError, AutosaveWarning
+import numpy as np
+
+from ...errors import AutosaveWarning
 from ...io import Stack
 from ...models import Model, inference
 from ..core import SessionCore, Snapshot
 from ..features import weights_digest
 from ..replay import Send, replay_groups
+from .codecs import Geometry
 from .folder import SAME_SOURCE, Autosave, SavedSession, default_folder, fingerprint
-from .sam2_state import restore_tracker
+from .sam2_state import restore_tracker, tracker_of
 
 log = logging.getLogger(__name__)
 
@@ -49,50 +52,126 @@ class Resumer:
         else:
             log.info(text)
 
-    def open(self, where: str | Path | bool, resume: bool) -> None:
+    def open(
+        self,
+        where: str | Path | bool | None,
+        resume: bool,
+        read_only: bool = False,
+        carry: SavedSession | None = None,
+    ) -> None:
+        """Open the session folder: resume what it holds (or, with ``carry``, the
+        work another Session of the same data handed over), or set it aside.
+        ``read_only`` reads the save without taking the folder or writing it."""
+        if not where:  # work handed over, autosave off
+            assert carry is not None
+            self._resume(carry, adopt=False)
+            return
         folder = default_folder(self.stack) if where is True else Path(where).expanduser()
         source = fingerprint(self.stack)
-        try:
-            saved = Autosave.read(folder, self.stack.frame_shape)
-        except AutosaveError as exc:
-            self.note(f"{exc}; kept as {Autosave.set_aside(folder)}")
-            saved = None
-        if saved is not None:
-            differs = [k for k in SAME_SOURCE if saved.source.get(k) != source.get(k)]
-            if differs:
-                moved = Autosave.set_aside(folder)
-                self.note(
-                    f"the session saved in {folder} was made for other data "
-                    f"({', '.join(differs)} differ); kept as {moved}"
-                )
-                saved = None
-            elif not (saved.prompts or saved.pending or saved.labels):
-                saved = None  # nothing to bring back
-            elif not resume:
-                moved = Autosave.set_aside(folder)
-                self.note(f"started fresh; the saved session is kept as {moved}")
-                saved = None
-        self.autosave = Autosave(folder, source, model_id(self.model))
-        if saved is not None:
-            self._resume(saved)
+        geo = Geometry(self.stack.n_frames, self.stack.frame_shape)
+        if read_only:
+            saved = Autosave.read(folder, geo)
+            if saved is not None and self._usable(saved, source, folder, move=False):
+                self._resume(saved)
+            self.note(f"opened {folder} read-only: edits made here are not saved", warn=False)
+            return
+        self.source, self.geo = source, geo
+        self.autosave, saved, notes = Autosave.open(
+            folder, source, model_id(self.model), geo, read=carry is None
+        )
+        for text in notes:
+            self.note(text)
+        if carry is not None:
+            self._resume(carry, adopt=False)
+        elif saved is not None and self._usable(saved, source, folder):
+            if resume:
+                self._resume(saved)
+            else:
+                self._restart(f"started fresh; the saved session in {folder} is kept as")
         self.sync()
 
-    def _resume(self, saved: SavedSession) -> None:
-        live = self._restore(saved)
-        constants = self.core.sam["constants"].get("maskmem_pos_enc")
-        assert self.autosave is not None
-        self.autosave.adopt(saved, live, constants)
+    def _usable(
+        self, saved: SavedSession, source: dict[str, Any], folder: Path, move: bool = True
+    ) -> bool:
+        """Whether ``saved`` is work for this data (a save for other data is set
+        aside, never overwritten)."""
+        if not saved.source:
+            self.note(
+                f"the save in {folder} does not say which data it was made for (its "
+                "description was lost); resumed because its frames fit this data"
+            )
+        else:
+            differs = [k for k in SAME_SOURCE if saved.source.get(k) != source.get(k)]
+            if differs:
+                why = (
+                    f"the session saved in {folder} was made for other data "
+                    f"({', '.join(differs)} differ)"
+                )
+                if move:
+                    self._restart(f"{why}; kept as")
+                else:
+                    self.note(f"{why}: not shown")
+                return False
+        return bool(saved.prompts or saved.pending or saved.labels)
+
+    def _restart(self, why: str) -> Path:
+        """Move the folder aside (kept, never deleted) and begin a new one there."""
+        old = self.autosave
+        assert old is not None
+        with old._lock:
+            if old.store is not None:
+                old.store.close()
+                old.store = None
+            moved = Autosave.set_aside(old.folder)  # the lock moves with it, still held
+            try:
+                self.autosave, _, _ = Autosave.open(old.folder, old.source, old.model, self.geo)
+            finally:
+                old.owner.release()
+        self.note(f"{why} {moved}")
+        return moved
+
+    def _resume(self, saved: SavedSession, adopt: bool = True) -> None:
+        self._restore(saved)
+        if adopt and self.autosave is not None:
+            self.autosave.adopt(saved)
+        if not adopt:
+            return  # work handed over from memory: nothing to tell
         self.note(f"resumed from {saved.folder}: {saved.summary()}", warn=False)
-        for problem in saved.problems:
-            self.note(f"skipped a damaged saved frame: {problem}")
+        if saved.problems:
+            listed = "; ".join(saved.problems[:8]) + ("; ..." if len(saved.problems) > 8 else "")
+            kept = f"; the save as it was is kept as {saved.kept}" if saved.kept else ""
+            self.note(
+                f"the save in {saved.folder} has damaged parts, left out ({listed}); "
+                f"everything readable was resumed{kept}"
+            )
+        orphans = self._adopt_orphans() if saved.problems else []
+        if orphans:
+            self.note(
+                f"labels {', '.join(map(str, orphans))} have pixels but their prompts were "
+                "lost: kept as labels drawn by hand, which you can correct or clear"
+            )
         if saved.tracker_problem:
             self.note(
-                f"SAM2's saved state in {saved.folder / 'sam2'} {saved.tracker_problem}: the "
+                f"SAM2's saved state in {saved.folder} {saved.tracker_problem}: the "
                 "prompts were sent again, so each prompted frame is decoded from its "
                 "prompts alone"
             )
 
-    def _restore(self, saved: SavedSession) -> dict[str, Any] | None:
+    def _adopt_orphans(self) -> list[int]:
+        """Labels with pixels that no prompt or hand edit accounts for (their rows
+        were damaged) become drawn labels: shown and, above all, deletable."""
+        core = self.core
+        with core.lock:
+            known = core.record.label_ids
+            seen: set[int] = set()
+            for t in core.labels.snapshot():
+                seen.update(int(v) for v in np.unique(core.labels.get(t)) if v)
+            orphans = sorted(seen - known)
+            if orphans:
+                core.update(drawn=core.record.drawn | set(orphans))
+        return orphans
+
+    def _restore(self, saved: SavedSession) -> None:
         """Bring back SAM2's prompt state, then show exactly the labels that were
         saved (they also hold propagated frames, which SAM2 would only recompute
         on propagation).
@@ -109,7 +188,7 @@ class Resumer:
         with core.lock, inference(self.model):
             self.resumed = saved
             if saved.tracker is not None and saved.model == this_model:
-                bases, live = restore_tracker(self.model.predictor, core.sam, saved.tracker)
+                bases, _ = restore_tracker(self.model.predictor, core.sam, saved.tracker)
                 core.update(
                     prompts=saved.prompts,
                     pending=saved.pending,
@@ -119,7 +198,7 @@ class Resumer:
                     **self._hand(saved),
                 )
                 core.labels.restore(labels)
-                return live
+                return
             replay_groups(self.send, saved.prompts)
             # Frames the replay produced have this model's quality; the rest, the saved.
             quality = {t: q for t, q in saved.quality.items() if t < n}
@@ -131,9 +210,10 @@ class Resumer:
                 quality=quality,
                 **self._hand(saved),
             )
-            if saved.model != this_model:
+            if saved.model and saved.model != this_model:
                 # Another model made the saved labels: prompted frames show this
-                # model's masks; propagated ones stay until propagated again.
+                # model's masks; propagated ones stay until propagated again. (Not
+                # known which: the labels stay as the person last saw them.)
                 replayed = core.labels.snapshot()
                 prompted = {p.frame for p in saved.prompts}
                 labels = {t: b for t, b in labels.items() if t not in prompted}
@@ -145,7 +225,6 @@ class Resumer:
                         "the others"
                     )
             core.labels.restore(labels)
-            return None
 
     def _hand(self, saved: SavedSession) -> dict[str, Any]:
         n = self.stack.n_frames
@@ -167,7 +246,33 @@ class Resumer:
         """The folder is moved aside (kept, never deleted) and a new one started."""
         if self.autosave is None:
             return None
-        old = self.autosave
-        moved = Autosave.set_aside(old.folder)
-        self.autosave = Autosave(old.folder, old.source, old.model)
-        return moved
+        return self._restart("started fresh; the saved session is kept as")
+
+    def carry(self) -> SavedSession:
+        """The work in memory, as a resume reads it: for a Session rebuilt on the
+        same data (another memory mode, other channels) to take over without the
+        disk, which may be full or behind."""
+        core = self.core
+        with core.lock:
+            snap = core.snapshot()
+            rec = snap.record
+            return SavedSession(
+                self.autosave.folder if self.autosave else Path(),
+                {},
+                prompts=list(rec.prompts),
+                pending=list(rec.pending),
+                labels=dict(snap.labels),
+                quality=dict(rec.quality),
+                manual=dict(rec.manual),
+                drawn=rec.drawn,
+                parents=dict(rec.parents),
+                view=dict(self.autosave._view) if self.autosave else {},
+                model=model_id(self.model),
+                tracker=tracker_of(snap, core.sam["constants"].get("maskmem_pos_enc")),
+            )
+
+    def close(self) -> None:
+        """Stop saving and free the folder for another session."""
+        if self.autosave is not None:
+            self.autosave.close()
+            self.autosave = None

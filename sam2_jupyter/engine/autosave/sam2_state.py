@@ -1,11 +1,11 @@
-"""SAM2's prompt state in the session folder, for a resume that keeps corrections.
+"""SAM2's prompt state in the store, for a resume that keeps corrections.
 
 Replaying the saved prompts rebuilds SAM2's state only for prompts given on frames
 nothing had tracked yet. A correction (a click on a tracked frame) was decoded with
 SAM2's memory of the other frames and its earlier mask there, which a replay in a
 fresh session does not have: the resumed frame would show the saved labels, but
-the next propagation would keep and track from another mask. So the folder also
-holds, under ``sam2/``, every conditioning output SAM2 keeps (its mask logits,
+the next propagation would keep and track from another mask. So the store also
+holds, as ``sam2`` rows, every conditioning output SAM2 keeps (its mask logits,
 memory features, object pointer and score, as sam2 stores them, bit for bit), the
 prompt inputs sam2 holds, which frames each object was tracked on and in which
 direction, and each prompted frame's base (:class:`~.state.Base`). Resuming with
@@ -13,29 +13,27 @@ the same model puts them back as they were; the next propagation then keeps ever
 correction exactly. The memory of propagated, unprompted frames is not saved (about
 0.8 MB per frame and object at 1024 px); the next propagation recomputes it.
 
-``index.json`` is written last and names the files of one consistent state, with a
-digest of the prompts it belongs to: a folder whose files or prompts disagree is
-not restored (the prompts are replayed instead).
+The ``index`` row names the entries of one state and holds a digest of the prompts
+it belongs to: when a damaged row was skipped, or prompts were, the state is not
+restored (the prompts are replayed instead).
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import io
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
 
-from ..._atomic import write_atomic
 from ..core import Snapshot
 from ..state import EDITABLE_KEYS, Base
-from .codecs import prompts_json
+from .codecs import Rows, record_prompts_json
+from .store import Store
 
 FORMAT = 1
 OUTPUT_KEYS = ("maskmem_features", "pred_masks", "obj_ptr", "object_score_logits")
@@ -58,13 +56,13 @@ def _output_payload(out: dict[str, Any]) -> dict[str, torch.Tensor]:
     return {k: _compact(out[k]) for k in OUTPUT_KEYS if out.get(k) is not None}
 
 
-def _identity(value: dict[str, Any]) -> tuple[int, ...]:
-    """Ids of the entry's tensors: sam2 replaces tensors, never writes into them, and
-    undo snapshots copy the dicts but share the tensors."""
+def _identity(value: dict[str, Any]) -> tuple[Any, ...]:
+    """The entry's tensors (compared by identity): sam2 replaces tensors, never
+    writes into them, and undo snapshots copy the dicts but share the tensors."""
     if "points" in value:
         points = value["points"] or {}
-        return (id(points.get("point_coords")), id(points.get("point_labels")), id(value["mask"]))
-    return tuple(id(value.get(k)) for k in OUTPUT_KEYS)
+        return (points.get("point_coords"), points.get("point_labels"), value["mask"])
+    return tuple(value.get(k) for k in OUTPUT_KEYS)
 
 
 def entries(state: dict[str, Any], bases: Mapping[tuple[int, int], Base]) -> Iterator[tuple]:
@@ -94,93 +92,96 @@ def entries(state: dict[str, Any], bases: Mapping[tuple[int, int], Base]) -> Ite
 
 
 class Sam2Codec:
-    """Keeps ``<folder>/sam2`` in step with SAM2's prompt state, writing only the
-    entries that changed since the last call."""
+    """SAM2's prompt state as rows of the ``sam2`` kind: one per entry (its tensors as
+    ``torch.save`` writes them), the constants, and an ``index`` naming the entries
+    of this state and the prompts it belongs to. All are written in the edit's
+    transaction, so the index never names a missing entry."""
 
-    def __init__(self, folder: Path) -> None:
-        self.dir = folder / "sam2"
-        self._written: dict[str, tuple[tuple[int, ...], str, Any]] = {}
-        self._constants: Any = None
-        self._count = 0
+    kind = "sam2"
 
-    def adopt(self, files: dict[str, str], live: dict[str, Any], constants: Any) -> None:
-        """After a resume: these files hold exactly the entries now in memory."""
-        self._written = {
-            name: (_identity(live[name]), file, live[name])
-            for name, file in files.items()
-            if name in live
-        }
-        self._constants = constants
-
-    def write(self, snap: Snapshot) -> None:
-        """Write changed entries, then the index; then delete files no longer named.
-        Raises OSError (the caller reports it and keeps working)."""
-        state, bases, prompts = snap.sam, snap.record.bases, prompts_json(snap.record)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        current: dict[str, tuple[tuple[int, ...], str, Any]] = {}
+    @staticmethod
+    def rows(snap: Snapshot) -> Rows:
+        state, bases = snap.sam, snap.record.bases
+        rows: Rows = {}
         for name, value, payload in entries(state, bases):
-            ident = _identity(value)
-            old = self._written.get(name)
-            if old is not None and old[0] == ident:
-                current[name] = old
-                continue
-            self._count += 1
-            file = f"{name}.{self._count}.pt"
-            _save(self.dir / file, payload())
-            current[name] = (ident, file, value)  # holding value keeps ids unique
+            rows[name] = (_identity(value), lambda p=payload: _dump(p()))
         constants = state["constants"].get("maskmem_pos_enc")
-        if constants is not None and constants is not self._constants:
-            _save(self.dir / "constants.pt", [_compact(c) for c in constants])
-            self._constants = constants
-        index = {
-            "format": FORMAT,
-            "prompts": prompts_digest(prompts),
-            "obj_ids": [int(o) for o in state["obj_ids"]],
-            "tracked": {
-                str(obj_id): {
-                    str(t): bool(v.get("reverse", False))
-                    for t, v in state["frames_tracked_per_obj"][idx].items()
-                }
-                for idx, obj_id in state["obj_idx_to_id"].items()
-            },
-            "files": {name: file for name, (_, file, _) in current.items()},
-            "bases": [
-                {
-                    "frame": frame,
-                    "label": label,
-                    "output": base.output is not None,
-                    "tracked": None if base.tracked is None else bool(base.tracked["reverse"]),
-                    "pixels": None
-                    if base.pixels is None
-                    else base64.b64encode(base.pixels).decode("ascii"),
-                }
-                for (frame, label), base in bases.items()
-            ],
-        }
-        write_atomic(self.dir / "index.json", json.dumps(index).encode())
-        keep = {file for _, file, _ in current.values()} | {"index.json", "constants.pt"}
-        for path in self.dir.iterdir():
-            if path.name not in keep and not path.name.startswith("."):
-                with contextlib.suppress(OSError):
-                    path.unlink()
-        self._written = current
+        if constants is not None:
+            rows["constants"] = (constants, lambda: _dump([_compact(c) for c in constants]))
+        index = json.dumps(_index(snap, [n for n in rows if n != "constants"])).encode()
+        rows["index"] = (index, lambda: index)
+        return rows
 
-    def read(self, prompts: bytes) -> dict[str, Any]:
-        """The saved state if it belongs to these prompts (else a problem to tell)."""
+    @staticmethod
+    def read(store: Store, prompts: bytes, problems: list[str]) -> dict[str, Any]:
+        """The saved state if it is whole and belongs to these prompts (else why not:
+        the prompts are replayed instead)."""
         try:
-            tracker = read_tracker(self.dir.parent)
+            tracker = read_tracker(dict(store.rows("sam2", problems)))
         except TrackerError as exc:
             return {"tracker": None, "tracker_problem": f"is unusable ({exc})"}
         if tracker is not None and tracker.prompts != prompts_digest(prompts):
-            # A kill between the two writes.
             return {"tracker": None, "tracker_problem": "was written for other prompts"}
         return {"tracker": tracker, "tracker_problem": None}
 
 
-def _save(path: Path, obj: Any) -> None:
+def _index(snap: Snapshot, names: list[str]) -> dict[str, Any]:
+    state, bases = snap.sam, snap.record.bases
+    return {
+        "format": FORMAT,
+        "prompts": prompts_digest(record_prompts_json(snap.record)),
+        "obj_ids": [int(o) for o in state["obj_ids"]],
+        "tracked": {
+            str(obj_id): {
+                str(t): bool(v.get("reverse", False))
+                for t, v in state["frames_tracked_per_obj"][idx].items()
+            }
+            for idx, obj_id in state["obj_idx_to_id"].items()
+        },
+        "files": {name: name for name in names},
+        "bases": [
+            {
+                "frame": frame,
+                "label": label,
+                "output": base.output is not None,
+                "tracked": None if base.tracked is None else bool(base.tracked["reverse"]),
+                "pixels": None
+                if base.pixels is None
+                else base64.b64encode(base.pixels).decode("ascii"),
+            }
+            for (frame, label), base in bases.items()
+        ],
+    }
+
+
+def tracker_of(snap: Snapshot, constants: Any) -> SavedTracker:
+    """SAM2's prompt state held in memory, as a resume reads it (tensors copied to
+    the CPU): a Session rebuilt for another memory mode or channels takes it over
+    without the disk."""
+    names, payloads = [], {}
+    for name, _, payload in entries(snap.sam, snap.record.bases):
+        names.append(name)
+        payloads[name] = payload()
+    index = _index(snap, names)
+    return SavedTracker(
+        index["prompts"],
+        index["obj_ids"],
+        {int(o): {int(t): r for t, r in f.items()} for o, f in index["tracked"].items()},
+        index["files"],
+        payloads,
+        index["bases"],
+        None if constants is None else [_compact(c) for c in constants],
+    )
+
+
+def _dump(obj: Any) -> bytes:
     buf = io.BytesIO()
     torch.save(obj, buf)
-    write_atomic(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def _load(data: bytes) -> Any:
+    return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
 
 
 @dataclass
@@ -200,28 +201,23 @@ class TrackerError(ValueError):
     """``sam2/`` exists but cannot be used (the prompts are replayed instead)."""
 
 
-def read_tracker(folder: Path) -> SavedTracker | None:
-    """The saved prompt state, or None when there is none.
+def read_tracker(rows: Mapping[str, bytes]) -> SavedTracker | None:
+    """The saved prompt state from its rows (name -> bytes), or None when there is
+    none.
 
     Raises
     ------
     TrackerError
-        Some part is unreadable or of another format.
+        Some part is missing, unreadable or of another format.
     """
-    d = folder / "sam2"
-    if not (d / "index.json").is_file():
+    if "index" not in rows:
         return None
     try:
-        index = json.loads((d / "index.json").read_text())
+        index = json.loads(rows["index"])
         if index.get("format") != FORMAT:
             raise TrackerError(f"format {index.get('format')!r} is not {FORMAT}")
-        payloads = {
-            name: torch.load(d / file, map_location="cpu", weights_only=True)
-            for name, file in index["files"].items()
-        }
-        constants = None
-        if (d / "constants.pt").is_file():
-            constants = torch.load(d / "constants.pt", map_location="cpu", weights_only=True)
+        payloads = {name: _load(rows[file]) for name, file in index["files"].items()}
+        constants = _load(rows["constants"]) if "constants" in rows else None
         return SavedTracker(
             index["prompts"],
             [int(o) for o in index["obj_ids"]],
