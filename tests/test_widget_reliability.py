@@ -15,6 +15,8 @@ from harness import open_annotator
 from waits import wait_until
 
 from sam2_jupyter import AutosaveWarning
+from sam2_jupyter.engine.autosave import Autosave
+from sam2_jupyter.engine.autosave.codecs import Geometry
 from sam2_jupyter.widget.messages import Point, parse_message
 
 
@@ -64,9 +66,70 @@ def test_reopening_the_data_resumes_and_start_fresh_keeps_the_old(model, video, 
         assert b.canvas.label == 1  # the old session's label is not carried over
         assert b.canvas.next_label == 1
         (kept,) = tmp_path.glob("work.old-*")
-        assert sorted(p.name for p in (kept / "labels").iterdir()) == ["2.zlib"]
+        assert Autosave.read(kept, Geometry(len(video), video.shape[1:3])).labels.keys() == {2}
     finally:
         b.close()
+
+
+def test_a_second_annotator_on_held_data_shows_it_read_only_and_says_who(model, video, tmp_path):
+    """Two tabs or notebooks on one save: the second shows the work, saves nothing,
+    and says in red who holds it, for as long as it is open."""
+    folder = tmp_path / "work"
+    a = open_annotator(video, model, autosave=folder)
+    b = None
+    try:
+        click(a, 2, 30, 30)
+        a.wait(30)
+        b = open_annotator(video, model, autosave=folder)
+        b.wait(30)
+        assert np.array_equal(b.session.labels, a.session.labels)
+        status = b.controls.status.value
+        assert "Read-only" in status
+        assert "process" in status
+        assert "since" in status
+        click(b, 5, 60, 90, label=2)  # works in memory; the status still says so
+        b.wait(30)
+        assert "Read-only" in b.controls.status.value
+        assert [p.frame for p in a.session.prompts] == [2]
+    finally:
+        a.close()
+        if b is not None:
+            b.close()
+    saved = Autosave.read(folder, Geometry(len(video), video.shape[1:3]))
+    assert [p.frame for p in saved.prompts] == [2]  # the second wrote nothing
+
+
+def test_a_memory_mode_switch_keeps_hand_edits_and_divisions_with_a_full_disk(
+    model, video, tmp_path
+):
+    """The out-of-memory advice says to switch the memory mode: doing so rebuilds
+    the sessions from the work in memory, not from a save the full disk left behind."""
+    a = open_annotator(video, model, autosave=tmp_path / "work")
+    try:
+        click(a, 0, 30, 30)
+        a.wait(30)
+        s = a.session
+        conn = s.autosave.store.conn
+        conn.execute(f"PRAGMA max_page_count={conn.execute('PRAGMA page_count').fetchone()[0]}")
+        yy, xx = np.ogrid[:96, :128]
+        s.paint(4, 7, (yy - 20) ** 2 + (xx - 100) ** 2 < 25, track=False)
+        s.set_parent(7, 1)
+        click(a, 3, 60, 90, label=2)
+        a.wait(30)
+        assert "full" in s.autosave.error
+        assert "full" in a.controls.status.value  # a click does not clear the warning
+        before = (s.labels, [p.to_json() for p in s.prompts], dict(s.record.manual))
+        a.controller.set_model(model, "low")
+        a.wait(30)
+        new = a.session
+        assert new is not s
+        assert new.memory_mode.name == "low"
+        assert np.array_equal(new.labels, before[0])
+        assert [p.to_json() for p in new.prompts] == before[1]
+        assert dict(new.record.manual) == before[2]
+        assert new.parents == {7: 1}
+    finally:
+        a.close()
 
 
 @pytest.mark.slow
@@ -122,11 +185,12 @@ def test_close_during_propagation_stops_promptly_and_keeps_frames(model, video, 
     click(a, 0, 30, 30)
     a.wait(30)
     a.controls.propagate.click()
-    wait_until(lambda: len(list((tmp_path / "s" / "labels").glob("*"))) >= 4, 60, 0.02)
+    g = Geometry(4 * len(video), video.shape[1:3])
+    wait_until(lambda: len(Autosave.read(tmp_path / "s", g).labels) >= 4, 60, 0.02)
     t0 = time.time()
     a.close()
     assert time.time() - t0 < 10
-    saved = sorted(int(p.stem) for p in (tmp_path / "s" / "labels").glob("*.zlib"))
+    saved = sorted(Autosave.read(tmp_path / "s", g).labels)
     assert 4 <= len(saved) < 4 * len(video)
     assert saved == list(range(len(saved)))
 

@@ -45,6 +45,11 @@ class Context(Protocol):
         """The status line ("info", "ok" or "error")."""
         ...
 
+    def clear_status(self) -> None:
+        """Clear the status line, except for a standing warning (a failing or
+        read-only save), which stays."""
+        ...
+
     def safe(self, fn: Callable[[], Any]) -> Callable[..., None]:
         """A button handler that reports exceptions as a status sentence."""
         ...

@@ -106,13 +106,25 @@ class Controller:
         self.stream.send_labels(self.canvas.frame)
         self._show_session()
         self._save_view()
+        standing = self._standing()
+        if standing:
+            self.status(standing, "error")
+
+    def clear_status(self) -> None:
+        """The status line after a successful edit: empty, unless the save is
+        failing or read-only, which stays said until it is not so any more."""
+        standing = self._standing()
+        self.status(standing, "error" if standing else "info")
+
+    def _standing(self) -> str:
         session = self.pool.peek()
-        error = session.autosave.error if session is not None and session.autosave else None
-        locked = self.pool.locked.get(self.pool.index) if session is not None else None
+        if session is None:
+            return ""
+        error = session.autosave.error if session.autosave else None
         if error:
-            self.status(f"{error}. Your work is kept in memory: free space or export it.", "error")
-        elif locked is not None:
-            self.status(self._read_only(locked), "error")
+            return f"{error}. Your work is kept in memory: free space or export it."
+        locked = self.pool.locked.get(self.pool.index)
+        return "" if locked is None else self._read_only(locked)
 
     def _read_only(self, exc: SaveLockedError) -> str:
         return f"Read-only: {exc.sentence(self.jobs.where)} Edits made here are not saved."
@@ -257,3 +269,4 @@ class Controller:
         self.precompute.closed = True
         self.stream.close()
         self.jobs.close()
+        self.pool.close()  # another annotator or notebook may now write the saves

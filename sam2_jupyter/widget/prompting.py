@@ -61,7 +61,7 @@ def submit_edit(ctx: Context, edit: Callable[[Session], Any]) -> Future[Any]:
             send_s=time.perf_counter() - t1 - encode,
         )
         if ctx.canvas.status:
-            ctx.status("")
+            ctx.clear_status()
 
     return ctx.submit(job)
 

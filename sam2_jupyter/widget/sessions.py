@@ -129,6 +129,11 @@ class SessionPool:
                 stack = self.stack if self.stack.other_axis is None else self.stack.select(index)
                 self.sessions[index] = session.reopen(self.model, self.options.memory_mode, stack)
 
+    def close(self) -> None:
+        """Every session's save closed (the sessions stay usable in memory)."""
+        for session in self.sessions.values():
+            session.close()
+
     def cancel(self) -> None:
         for session in self.sessions.values():
             session.cancel()
