@@ -31,7 +31,7 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         "timelapse_16bit": [
             "timelapse_output/01_RES/res_track.txt",
             "timelapse_output/timelapse.ome.zarr",
-            "timelapse.tif.sam2/Z2/session.json",  # the annotator autosaves beside the data
+            "timelapse.tif.sam2/Z2/session.sqlite",  # the annotator autosaves beside the data
         ],
         "batch": ["batch_results/recording3/labels.tif", "batch_cli/recording0/labels.tif"],
     }[path.stem]

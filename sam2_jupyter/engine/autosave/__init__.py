@@ -1,5 +1,6 @@
 """Continuous, transactional saving of a Session's work, and resuming it."""
 
+from .codecs import Geometry
 from .folder import SAME_SOURCE, Autosave, SavedSession, default_folder, fingerprint
 from .owner import SaveLockedError
 from .resume import Resumer, model_id
@@ -10,6 +11,7 @@ __all__ = [
     "SAME_SOURCE",
     "STORE_NAME",
     "Autosave",
+    "Geometry",
     "Resumer",
     "SaveLockedError",
     "SavedSession",

@@ -270,6 +270,9 @@ class Autosave:
         """Stop writing and let another session have the folder (idempotent)."""
         with self._lock:
             if self.store is not None:
+                written = (self.meta.written or {}).get("view")
+                if written != json.dumps(self._view).encode():
+                    self._write_meta()
                 self.store.close()
                 self.store = None
             self.owner.release()
@@ -345,11 +348,13 @@ class Autosave:
             self.error = None
 
     def set_view(self, frame: int, label: int) -> None:
-        """Remember the frame and label in view (restored on resume)."""
-        view = {"frame": int(frame), "label": int(label)}
-        if view != self._view:
-            self._view = view
-            self._commit(lambda tx: self.meta.write(tx, self._meta_rows()), [self.meta])
+        """Remember the frame and label in view (restored on resume). Written with
+        the next edit and on close, not now: stepping through frames must not wait
+        for a flush to the disk for each frame (a kill loses only where you looked)."""
+        self._view = {"frame": int(frame), "label": int(label)}
+
+    def _write_meta(self) -> None:
+        self._commit(lambda tx: self.meta.write(tx, self._meta_rows()), [self.meta])
 
     def _meta_rows(self) -> Rows:
         values = {
