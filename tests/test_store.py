@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sqlite3
-import time
 import warnings
 import zlib
 from pathlib import Path
@@ -17,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from elsewhere import hold, kill
 from sam2_state import assert_same_outputs
 
 from sam2_jupyter import AutosaveWarning, Session
 from sam2_jupyter.engine.autosave import STORE_NAME, Autosave, SaveLockedError
 from sam2_jupyter.engine.autosave.codecs import Geometry
-from sam2_jupyter.engine.autosave.owner import Owner
 
 
 @pytest.fixture(autouse=True)
@@ -174,51 +172,39 @@ def test_a_kill_at_any_write_point_of_an_edit_reopens_before_or_after_it(model, 
 
 
 # -- one writer -----------------------------------------------------------------------------
-def _hold(folder: Path) -> int:
-    """A child process that holds the folder until killed."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        try:
-            Owner.take(folder)
-            os.write(write, b"1")
-            time.sleep(600)
-        finally:
-            os._exit(0)
-    os.close(write)
-    assert os.read(read, 1) == b"1"
-    os.close(read)
-    return pid
-
-
-def test_a_second_writer_is_refused_with_who_and_since_and_may_look(model, video, tmp_path):
+def test_a_second_writer_in_this_kernel_takes_over_and_the_first_is_told(model, video, tmp_path):
+    """A re-run cell (or a second annotator) in the same kernel: the new session
+    saves, the earlier one stops saving and says why; the save is never written by
+    both."""
     folder = tmp_path / "s"
     a = Session(video, model, autosave=folder)
     a.add_point(1, 30, 30, 1)
-    with pytest.raises(SaveLockedError, match=rf"process {os.getpid()}.*since 20\d\d-"):
-        Session(video, model, autosave=folder)
-    look = Session(video, model, autosave=folder, read_only=True)
-    assert np.array_equal(look.labels, a.labels)
-    assert look.autosave is None
-    look.add_point(5, 60, 90, 2)  # in memory only
-    a.add_point(3, 30, 30, 1)  # the owner goes on saving
-    a.close()
     b = Session(video, model, autosave=folder)
-    assert [(p.frame, p.label) for p in b.prompts] == [(1, 1), (3, 1)]
+    assert any("took over" in n for n in b.notes)
+    assert "opened again in this kernel" in a.autosave.error
+    a.add_point(7, 30, 30, 2)  # in memory only now
+    assert "opened again in this kernel" in a.autosave.error
+    b.add_point(3, 30, 30, 1)
+    b.close()
+    saved = Autosave.read(folder, geo(video))
+    assert [(p.frame, p.label) for p in saved.prompts] == [(1, 1), (3, 1)]
 
 
 def test_a_live_process_holds_the_save_and_a_dead_one_is_taken_over(model, video, tmp_path):
     folder = tmp_path / "s"
     with Session(video, model, autosave=folder) as a:
         a.add_point(1, 30, 30, 1)
-    pid = _hold(folder)
+    pid = hold(folder)
     try:
-        with pytest.raises(SaveLockedError, match=f"process {pid}") as err:
+        with pytest.raises(SaveLockedError, match=rf"process {pid}.*since 20\d\d-") as err:
             Session(video, model, autosave=folder)
         assert "close it there" in err.value.sentence()
+        look = Session(video, model, autosave=folder, read_only=True)
+        assert [(p.frame, p.label) for p in look.prompts] == [(1, 1)]
+        assert look.autosave is None
+        look.add_point(5, 60, 90, 2)  # in memory only
     finally:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        kill(pid)
     b = Session(video, model, autosave=folder)  # the lock died with its process
     assert any(f"took over {folder} from process {pid}" in n for n in b.notes)
     assert [(p.frame, p.label) for p in b.prompts] == [(1, 1)]

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from elsewhere import hold, kill
 from harness import open_annotator
 from waits import wait_until
 
@@ -71,9 +72,39 @@ def test_reopening_the_data_resumes_and_start_fresh_keeps_the_old(model, video, 
         b.close()
 
 
-def test_a_second_annotator_on_held_data_shows_it_read_only_and_says_who(model, video, tmp_path):
-    """Two tabs or notebooks on one save: the second shows the work, saves nothing,
-    and says in red who holds it, for as long as it is open."""
+def test_data_held_by_another_kernel_opens_read_only_and_says_who(model, video, tmp_path):
+    """Two tabs of the app, or two notebooks, on one save: the second shows the
+    work, saves nothing, and says in red who holds it, after every edit too."""
+    folder = tmp_path / "work"
+    a = open_annotator(video, model, autosave=folder)
+    try:
+        click(a, 2, 30, 30)
+        a.wait(30)
+        labels = a.session.labels
+    finally:
+        a.close()
+    pid = hold(folder)
+    b = open_annotator(video, model, autosave=folder)
+    try:
+        b.wait(30)
+        assert np.array_equal(b.session.labels, labels)
+        status = b.controls.status.value
+        assert "Read-only" in status
+        assert f"process {pid}" in status
+        assert b.controls.fresh.layout.display == "none"  # nothing of its own to set aside
+        click(b, 5, 60, 90, label=2)  # works in memory; the status still says so
+        b.wait(30)
+        assert "Read-only" in b.controls.status.value
+    finally:
+        b.close()
+        kill(pid)
+    saved = Autosave.read(folder, Geometry(len(video), video.shape[1:3]))
+    assert [p.frame for p in saved.prompts] == [2]  # the second wrote nothing
+
+
+def test_a_second_annotator_in_this_kernel_takes_over_and_the_first_says_so(model, video, tmp_path):
+    """A re-run cell: the new annotator saves, the old one says in red that it no
+    longer does."""
     folder = tmp_path / "work"
     a = open_annotator(video, model, autosave=folder)
     b = None
@@ -82,21 +113,19 @@ def test_a_second_annotator_on_held_data_shows_it_read_only_and_says_who(model, 
         a.wait(30)
         b = open_annotator(video, model, autosave=folder)
         b.wait(30)
-        assert np.array_equal(b.session.labels, a.session.labels)
-        status = b.controls.status.value
-        assert "Read-only" in status
-        assert "process" in status
-        assert "since" in status
-        click(b, 5, 60, 90, label=2)  # works in memory; the status still says so
+        assert [p.frame for p in b.session.prompts] == [2]
+        click(a, 4, 30, 30)
+        a.wait(30)
+        assert "opened again in this kernel" in a.controls.status.value
+        click(b, 6, 30, 30)
         b.wait(30)
-        assert "Read-only" in b.controls.status.value
-        assert [p.frame for p in a.session.prompts] == [2]
+        assert "Read-only" not in b.controls.status.value
     finally:
         a.close()
         if b is not None:
             b.close()
     saved = Autosave.read(folder, Geometry(len(video), video.shape[1:3]))
-    assert [p.frame for p in saved.prompts] == [2]  # the second wrote nothing
+    assert [p.frame for p in saved.prompts] == [2, 6]
 
 
 def test_a_memory_mode_switch_keeps_hand_edits_and_divisions_with_a_full_disk(

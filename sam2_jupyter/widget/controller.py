@@ -177,7 +177,8 @@ class Controller:
         if index in self.pool.locked:
             self.status(self._read_only(self.pool.locked[index]), "error")
         if session.resumed is not None:
-            self.controls.fresh.layout.display = "inline-flex"
+            if index not in self.pool.locked:  # a read-only save has nothing to set aside
+                self.controls.fresh.layout.display = "inline-flex"
             view = session.resumed.view
             if index == self.pool.index and view:
                 self.canvas.label = max(1, int(view.get("label", self.canvas.label)))

@@ -34,6 +34,7 @@ import shutil
 import site
 import sqlite3
 import sys
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,9 @@ class SavedSession:
         )
 
 
+# The open writer of each folder in this process (see .owner: a new session here
+# takes the folder over from an earlier one).
+_OPEN: weakref.WeakValueDictionary[str, Autosave] = weakref.WeakValueDictionary()
 CODECS = (LabelsCodec, QualityCodec, HandCodec, PromptsCodec, Sam2Codec)
 
 
@@ -200,8 +204,17 @@ class Autosave:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise AutosaveError(f"{folder}: cannot create the session folder ({exc})") from exc
-        owner = Owner.take(folder)
         notes: list[str] = []
+        key = str(folder.resolve())
+        earlier = _OPEN.get(key)
+        if earlier is not None and earlier.store is not None:
+            earlier.detach(
+                f"{folder} was opened again in this kernel (a re-run cell, another "
+                "annotator), which saves it now; this session no longer does (its work "
+                "stays in memory: export it, or work in the newer one)"
+            )
+            notes.append(f"took over {folder} from an earlier session in this kernel")
+        owner = Owner.take(folder)
         if owner.previous:
             notes.append(
                 f"took over {folder} from process {owner.previous.get('pid')}, which ended "
@@ -213,6 +226,7 @@ class Autosave:
         except BaseException:
             self.close()
             raise
+        _OPEN[key] = self
         return self, saved, notes
 
     def _open_store(self, geo: Geometry, notes: list[str], read: bool) -> SavedSession | None:
@@ -265,6 +279,12 @@ class Autosave:
         self.tables["labels"].written = {str(t): b for t, b in saved.labels.items()}
         self.tables["quality"].written = {str(t): q for t, q in saved.quality.items()}
         self._view = dict(saved.view)
+
+    def detach(self, why: str) -> None:
+        """Closed because another session of this kernel took the folder: ``why``
+        stays in :attr:`error` (the annotator keeps saying it)."""
+        self.close()
+        self.error = why
 
     def close(self) -> None:
         """Stop writing and let another session have the folder (idempotent)."""

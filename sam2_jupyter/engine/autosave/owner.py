@@ -9,6 +9,11 @@ anyone and is taken over without guessing from process ids. The file also says w
 holds it (process, machine, user, since when) for the refusal's sentence; it is
 rewritten by each new holder.
 
+Within one kernel the lock is not the arbiter: re-running a notebook cell makes a
+new session while the old one still exists, and must not lock the user out of
+their own work. :class:`~.folder.Autosave` hands the folder over instead (the
+earlier session is told it no longer saves).
+
 On file systems without ``flock`` (some network mounts), the lock cannot be taken
 and the folder is refused with a sentence saying so, rather than shared unsafely.
 """
@@ -20,6 +25,7 @@ import getpass
 import json
 import os
 import socket
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +91,7 @@ class Owner:
         self.previous: dict[str, Any] = {}
         self._fd: int | None = None
         self._me: dict[str, Any] = {}
+        self._finalizer: Any = None
 
     @classmethod
     def take(cls, folder: Path) -> Owner:
@@ -126,6 +133,8 @@ class Owner:
         except OSError:
             pass  # who holds it is news for a refusal's sentence, not needed to hold it
         owner._fd, owner._me = fd, me
+        # A session dropped without close() must not hold the folder until exit.
+        owner._finalizer = weakref.finalize(owner, os.close, fd)
         return owner
 
     def release(self) -> None:
@@ -134,6 +143,7 @@ class Owner:
         fd, self._fd = self._fd, None
         if fd is None:
             return
+        self._finalizer.detach()
         try:
             os.ftruncate(fd, 0)
             os.pwrite(fd, json.dumps(self._me | {"open": False}).encode(), 0)
