@@ -12,21 +12,27 @@ server by DNS rebinding) is refused (403) for the page, the API and the kernel
 websocket, token or not, and the websocket refuses a page from another origin, as
 Jupyter Server does.
 The kernel runs in the folder the command was started from, so exports and the
-autosave land where the user expects them.
+autosave land where the user expects them. Ctrl-C, ``kill`` (SIGTERM) or a closed
+terminal (SIGHUP) stop Voilà and its kernel and remove the app's temporary folder;
+the exit status is then 128 + the signal's number (130, 143, 129).
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,7 +99,7 @@ def notebook(options: AppOptions) -> dict:
     }
 
 
-def voila_config(options: AppOptions) -> dict:
+def voila_config(options: AppOptions, folder: Path) -> dict:
     """What Voilà reads from ``voila.json`` in the app's private folder.
 
     The token goes here, not on Voilà's command line: every local user reads every
@@ -108,12 +114,16 @@ def voila_config(options: AppOptions) -> dict:
     127.0.0.1 (DNS rebinding) and use the app as a same-origin site, token or not.
     Bound elsewhere (a token is then required), any name may reach it, as Jupyter
     allows.
+
+    The kernels' connection files (their keys) go into ``folder`` too, and so
+    vanish with it even when Voilà had to be killed and could not remove them.
     """
     remote = not loopback(options.ip)
     return {
         "Voila": {
             "token": options.token or "",
             "tornado_settings": {"allow_remote_access": remote},
+            "connection_dir_root": str(folder),
         }
     }
 
@@ -134,7 +144,7 @@ def write_config(options: AppOptions, folder: Path) -> Path:
     path = folder / "voila.json"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
-        json.dump(voila_config(options), f)
+        json.dump(voila_config(options, folder), f)
     return path
 
 
@@ -167,7 +177,8 @@ def command(options: AppOptions, folder: Path) -> list[str]:
 
 def serve(options: AppOptions) -> int:
     """Write the notebook, start Voilà, print the URL once it answers and serve
-    until interrupted."""
+    until Voilà ends or a stop signal comes (see :func:`stop_signals` for the exit
+    status); either way Voilà is stopped and the folder removed."""
     if shutil.which("voila", path=str(Path(sys.executable).parent)) is None:
         try:
             import voila  # noqa: F401
@@ -187,7 +198,12 @@ def serve(options: AppOptions) -> int:
     if not Path(options.stack).exists():
         print(f"{options.stack}: no such file or folder", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="sam2-jupyter-app-") as tmp:
+    # The signals outside the folder: a second signal while the folder is being
+    # removed is recorded too, not let kill the app halfway.
+    with (
+        stop_signals() as received,
+        tempfile.TemporaryDirectory(prefix="sam2-jupyter-app-") as tmp,
+    ):
         folder = Path(tmp)  # 0700: the user's alone
         (folder / "page").mkdir()
         (folder / "page" / NOTEBOOK).write_text(json.dumps(notebook(options), indent=1))
@@ -196,19 +212,67 @@ def serve(options: AppOptions) -> int:
         try:
             # Voilà takes seconds to listen: an address printed before that is one
             # the user opens onto "connection refused".
-            if not wait_until_answering(options, proc):
-                return proc.wait()
-            print(f"sam2_jupyter annotator on {options.stack}: open {options.url()}", flush=True)
-            if loopback(options.ip):
+            if wait_until_answering(options, proc, stopping=received):
                 print(
-                    f"(on a remote machine: ssh -L {options.port}:127.0.0.1:{options.port} "
-                    "<host>, then open the address above here)",
-                    flush=True,
+                    f"sam2_jupyter annotator on {options.stack}: open {options.url()}", flush=True
                 )
-            return proc.wait()
-        except KeyboardInterrupt:
-            proc.terminate()
-            return proc.wait()
+                if loopback(options.ip):
+                    print(
+                        f"(on a remote machine: ssh -L {options.port}:127.0.0.1:{options.port} "
+                        "<host>, then open the address above here)",
+                        flush=True,
+                    )
+                while not received and proc.poll() is None:
+                    time.sleep(0.1)
+        finally:
+            stop(proc)
+    if received:
+        return 128 + received[0]
+    code = proc.returncode
+    return code if code >= 0 else 128 - code  # Voilà ended by a signal: as a shell says
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[list[int]]:
+    """Record SIGTERM, SIGINT and SIGHUP instead of dying of them, so that serve()
+    stops Voilà and removes its folder first (dying at once would leave Voilà
+    serving, orphaned, and the folder behind); serve() then exits 128 + the signal's
+    number, as a shell reports a command a signal ended (143 for SIGTERM, 130 for
+    Ctrl-C).
+
+    The handler only records: it runs between any two bytecodes, and an exception
+    raised there while Voilà is being started could lose its process. A signal
+    ignored when the app starts (``nohup``, a background job) stays ignored. Outside
+    the main thread, where Python cannot take signals, nothing changes.
+    """
+    received: list[int] = []
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in STOP_SIGNALS:
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, lambda n, _: received.append(n))
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def stop(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:
+    """Stop Voilà: SIGTERM, then SIGKILL if it is still running after ``grace``
+    seconds (a server that hangs must not keep the port). On SIGTERM Voilà shuts its
+    kernels down, giving a busy one 5 s (jupyter_client's ``shutdown_wait_time``)
+    before killing it: the grace leaves it that time."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.wait()
 
 
 def answering(options: AppOptions, timeout: float = 2.0) -> bool:
@@ -227,11 +291,15 @@ def answering(options: AppOptions, timeout: float = 2.0) -> bool:
 
 
 def wait_until_answering(
-    options: AppOptions, proc: subprocess.Popen[Any], interval: float = 0.1
+    options: AppOptions,
+    proc: subprocess.Popen[Any],
+    interval: float = 0.1,
+    stopping: Sequence[int] = (),
 ) -> bool:
     """Poll until the server answers (True) or its process ends (False: Voilà has
-    said why, port taken or otherwise)."""
-    while proc.poll() is None:
+    said why, port taken or otherwise), or a stop signal is recorded in ``stopping``
+    (False)."""
+    while proc.poll() is None and not stopping:
         if answering(options):
             return True
         time.sleep(interval)

@@ -30,7 +30,7 @@ from conftest import moving_discs
 from lab import browser_available
 from waits import wait_until
 
-from sam2_jupyter.app import AppOptions, notebook, serve, voila_config
+from sam2_jupyter.app import AppOptions, notebook, serve, stop, voila_config
 
 CLI = Path(sys.executable).parent / "sam2-jupyter"
 
@@ -68,7 +68,7 @@ def test_a_token_is_the_default_and_no_token_off_this_machine_is_refused(tmp_pat
 )
 def test_the_host_check_is_on_while_bound_to_this_machine_token_or_not(ip, any_host):
     for token in ("", "t"):
-        settings = voila_config(AppOptions("x", ip=ip, token=token))["Voila"]
+        settings = voila_config(AppOptions("x", ip=ip, token=token), Path("f"))["Voila"]
         assert settings["tornado_settings"]["allow_remote_access"] is any_host
 
 
@@ -293,6 +293,33 @@ def test_the_kernel_websocket_refuses_a_foreign_origin(app, kernel):
     assert status(app, channels, Origin=f"http://evil.example:{port}", **login) == 403
     assert status(app, channels, Origin=f"http://127.0.0.1:{port}", **login) == 101
     assert status(app, channels, **UPGRADE) == 403  # no cookie, no token
+
+
+def test_sigterm_stops_voila_and_removes_the_temporary_folder(tmp_path):
+    """``kill PID`` (what a session's end, a job scheduler or systemd sends) stops
+    the server it started too, and leaves nothing behind; exit status 128 + 15, as
+    a shell reports a command the signal ended."""
+    np.save(tmp_path / "video.npy", moving_discs(2))
+    with serving(tmp_path, "video.npy", "--untrained") as running:
+        voila, folder = voila_of(running), folder_of(running)
+        running.proc.send_signal(signal.SIGTERM)  # the app alone, not its group
+        assert running.proc.wait(15) == 128 + signal.SIGTERM
+        wait_until(lambda: not Path(f"/proc/{voila}").exists(), 10, 0.05, "Voilà ended")
+        assert not answers(running.base)
+        assert not folder.exists()
+
+
+def test_a_server_that_ignores_sigterm_is_killed_after_the_grace_period():
+    ignores = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ignores + "print(flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE,
+    )
+    proc.stdout.readline()  # SIGTERM is ignored from here on
+    started = time.monotonic()
+    stop(proc, grace=0.5)
+    assert proc.returncode == -signal.SIGKILL
+    assert time.monotonic() - started < 5
 
 
 BAR = "document.querySelector('.sam2j-bar').textContent"
