@@ -10,7 +10,8 @@ command line, which every user of the machine can see. On this machine only, a
 request naming another host (``Host: evil.example``, how a web page reaches a local
 server by DNS rebinding) is refused (403) for the page, the API and the kernel
 websocket, token or not, and the websocket refuses a page from another origin, as
-Jupyter Server does.
+Jupyter Server does. A port another server already holds is refused, not swapped
+for a free one: the printed address, token and all, would reach that server.
 The kernel runs in the folder the command was started from, so exports and the
 autosave land where the user expects them. Ctrl-C, ``kill`` (SIGTERM) or a closed
 terminal (SIGHUP) stop Voilà and its kernel and remove the app's temporary folder;
@@ -27,6 +28,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -124,6 +126,9 @@ def voila_config(options: AppOptions, folder: Path) -> dict:
             "token": options.token or "",
             "tornado_settings": {"allow_remote_access": remote},
             "connection_dir_root": str(folder),
+            # On a port taken, fail rather than move to another: the address
+            # printed (token and all) names the port asked for.
+            "port_retries": 0,
         }
     }
 
@@ -197,6 +202,15 @@ def serve(options: AppOptions) -> int:
         return 2
     if not Path(options.stack).exists():
         print(f"{options.stack}: no such file or folder", file=sys.stderr)
+        return 2
+    # Else the wait below takes the other server's answer for Voilà's and prints
+    # its address, with the token for it to read.
+    if listening(options):
+        print(
+            f"port {options.port} is taken (another server listens there): "
+            "choose another with --port",
+            file=sys.stderr,
+        )
         return 2
     # The signals outside the folder: a second signal while the folder is being
     # removed is recorded too, not let kill the app halfway.
@@ -273,6 +287,16 @@ def stop(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
     proc.wait()
+
+
+def listening(options: AppOptions) -> bool:
+    """Whether anything accepts connections on the app's address already."""
+    host = "127.0.0.1" if options.ip in ("0.0.0.0", "::") else options.ip
+    try:
+        socket.create_connection((host, options.port), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 def answering(options: AppOptions, timeout: float = 2.0) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import http.server
 import json
 import os
 import re
@@ -70,6 +71,32 @@ def test_the_host_check_is_on_while_bound_to_this_machine_token_or_not(ip, any_h
     for token in ("", "t"):
         settings = voila_config(AppOptions("x", ip=ip, token=token), Path("f"))["Voila"]
         assert settings["tornado_settings"]["allow_remote_access"] is any_host
+
+
+def test_a_port_another_server_holds_is_refused_not_its_address_printed(tmp_path):
+    """Voilà used to move to the next free port while the app printed the one asked
+    for, with the token: the browser then sent the token to whoever held that port
+    (another user of the machine, say)."""
+    np.save(tmp_path / "video.npy", moving_discs(2))
+    holder = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=holder.serve_forever, daemon=True).start()
+    proc = subprocess.Popen(
+        [str(CLI), "annotate", "video.npy", "--port", str(holder.server_address[1])],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        holder.shutdown()
+    assert proc.returncode == 2
+    assert "token=" not in out
+    assert f"port {holder.server_address[1]} is taken" in out
 
 
 @dataclass
