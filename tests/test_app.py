@@ -169,7 +169,7 @@ def serving(root: Path, *args: str) -> Iterator[App]:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(15)
+            proc.wait(30)  # the app gives Voilà 10 s, Voilà a busy kernel 5 s
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
