@@ -20,7 +20,7 @@ from conftest import IMAGE_SIZE, moving_discs
 from sam2_state import assert_same_outputs
 
 from sam2_jupyter import AutosaveWarning, Session
-from sam2_jupyter.engine.autosave import folder as folder_mod
+from sam2_jupyter.engine.autosave import where as where_mod
 
 
 @pytest.fixture(autouse=True)
@@ -183,7 +183,7 @@ def test_default_folder_beside_the_file_else_per_user(model, video, tmp_path, mo
     tifffile.imwrite(path, video, photometric="rgb")
     s = Session(path, model, autosave=True)
     assert s.autosave.folder == tmp_path / "movie.tif.sam2"
-    monkeypatch.setenv(folder_mod.ENV_SESSION_DIR, str(tmp_path / "per-user"))
+    monkeypatch.setenv(where_mod.ENV_SESSION_DIR, str(tmp_path / "per-user"))
     a = Session(video, model, autosave=True)
     mine = a.autosave.folder
     assert mine.parent == tmp_path / "per-user"

@@ -15,7 +15,7 @@ from conftest import moving_discs
 
 from sam2_jupyter import PromptFileError, Session, load_model
 from sam2_jupyter._words import plural
-from sam2_jupyter.engine.autosave.folder import default_folder
+from sam2_jupyter.engine.autosave.where import default_folder
 from sam2_jupyter.io import open_stack
 from sam2_jupyter.widget.panels import build_controls
 

@@ -10,6 +10,7 @@ the value sam2 holds when driven directly.
 from __future__ import annotations
 
 import math
+import sqlite3
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from sam2_state import presence, ref_click, ref_propagate, reference_state
 
 from sam2_jupyter import Session
 from sam2_jupyter.engine import quality as q
+from sam2_jupyter.engine.autosave import STORE_NAME
 from sam2_jupyter.errors import PromptError
 
 
@@ -247,8 +249,10 @@ def test_a_damaged_quality_file_is_named_and_skipped(model, video, tmp_path):
     s = Session(video, model, autosave=tmp_path / "save")
     s.add_point(0, 30, 30, 1)
     s.run_propagation(stop=3)
-    (tmp_path / "save" / "quality" / "2.npy").write_bytes(b"not numpy")
-    with pytest.warns(UserWarning, match=r"2\.npy"):
+    s.close()
+    with sqlite3.connect(tmp_path / "save" / STORE_NAME) as db:
+        db.execute("UPDATE items SET data=? WHERE kind='quality' AND key='2'", (b"not numpy",))
+    with pytest.warns(UserWarning, match="quality of frame 2"):
         again = Session(video, model, autosave=tmp_path / "save")
     assert sorted(again.quality().frame) == [0, 1, 3]
     assert again.label_frame(2).any() == s.label_frame(2).any()

@@ -1,11 +1,12 @@
 """Continuous, transactional saving of a Session's work, and resuming it."""
 
 from .codecs import Geometry
-from .folder import SAME_SOURCE, Autosave, SavedSession, default_folder, fingerprint
+from .folder import Autosave, SavedSession
 from .owner import SaveLockedError
 from .resume import Resumer, model_id
 from .sam2_state import SavedTracker
 from .store import STORE_NAME
+from .where import SAME_SOURCE, default_folder, fingerprint
 
 __all__ = [
     "SAME_SOURCE",

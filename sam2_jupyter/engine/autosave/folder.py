@@ -27,25 +27,19 @@ rest recovered, and the store as it was kept beside the new one.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
-import os
 import shutil
-import site
 import sqlite3
-import sys
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import platformdirs
 
 from ..._threads import TimedLock
 from ..._words import plural
 from ...errors import AutosaveError
-from ...io import Stack
 from ..core import Snapshot
 from ..prompts import Prompt
 from . import legacy
@@ -62,59 +56,6 @@ from .codecs import (
 from .owner import Owner
 from .sam2_state import Sam2Codec, SavedTracker
 from .store import DB_ERRORS, STORE_NAME, Store, Table, set_aside_file
-
-# What must agree for a resume (the name may differ: files get moved).
-SAME_SOURCE = ("shape", "dtype", "axes", "prop_axis", "other_index", "digest")
-ENV_SESSION_DIR = "SAM2_JUPYTER_SESSION_DIR"
-
-
-def fingerprint(stack: Stack) -> dict[str, Any]:
-    """What identifies the data: geometry and a digest of a few raw frames (every
-    channel: the channels shown are a view, not other data).
-
-    A resume onto data of another shape, or whose sampled frames changed, is
-    refused; cheap enough to compute on every open (five frames are read)."""
-    h = hashlib.blake2b(digest_size=16)
-    n = stack.n_frames
-    for t in sorted({0, n // 4, n // 2, (3 * n) // 4, n - 1}):
-        h.update(np.ascontiguousarray(stack.data_frame(t)).tobytes())
-    return {
-        "name": stack.name,
-        "shape": list(stack.shape),
-        "dtype": str(stack.dtype),
-        "axes": stack.axes,
-        "prop_axis": stack.prop_axis,
-        "other_index": stack.other_index,
-        "n_frames": n,
-        "frame_shape": list(stack.frame_shape),
-        "digest": h.hexdigest(),
-    }
-
-
-def _installed(path: Path) -> bool:
-    """Inside the interpreter's prefix (site-packages, sample data shipped with a
-    package): never a place to write a user's work, even when writable."""
-    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages()}
-    resolved = path.resolve()
-    return any(resolved.is_relative_to(Path(p).resolve()) for p in prefixes if p)
-
-
-def default_folder(stack: Stack) -> Path:
-    """Beside the data file (``movie.tif`` → ``movie.tif.sam2``) when that folder is
-    writable and not inside an installed package or the interpreter's prefix;
-    otherwise, and for in-memory arrays, a per-user folder named after the data's
-    digest (``$SAM2_JUPYTER_SESSION_DIR`` overrides its root)."""
-    sub = f"{stack.other_axis}{stack.other_index}" if stack.other_axis else None
-    path = Path(stack.path) if stack.path else None
-    beside = path is not None and os.access(path.parent, os.W_OK) and not _installed(path)
-    if beside:
-        folder = path.parent / f"{path.name}.sam2"
-    else:
-        env = os.environ.get(ENV_SESSION_DIR)
-        root = Path(env) if env else Path(platformdirs.user_data_dir("sam2_jupyter")) / "sessions"
-        stem = (path.name if path else "array").replace(os.sep, "_")[:60]
-        folder = root / f"{stem}-{fingerprint(stack)['digest'][:12]}"
-    return folder / sub if sub else folder
 
 
 @dataclass

@@ -17,8 +17,9 @@ from ..core import SessionCore, Snapshot
 from ..features import weights_digest
 from ..replay import Send, replay_groups
 from .codecs import Geometry
-from .folder import SAME_SOURCE, Autosave, SavedSession, default_folder, fingerprint
+from .folder import Autosave, SavedSession
 from .sam2_state import restore_tracker, tracker_of
+from .where import SAME_SOURCE, default_folder, fingerprint
 
 log = logging.getLogger(__name__)
 
