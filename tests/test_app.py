@@ -392,8 +392,8 @@ def free(folder) -> bool:
 
 @pytest.fixture
 def fresh_app(tmp_path) -> Iterator[App]:
-    """An app of its own (the module's has had kernel websockets opened and dropped
-    by the tests above, after which Voilà 0.5 leaves the next page unanswered)."""
+    """An app of its own: on the module's, after the tests above opened and dropped
+    kernel websockets, the next page was seen to go unanswered (Voilà 0.5)."""
     np.save(tmp_path / "video.npy", moving_discs(8, seed=5))
     with serving(tmp_path, "video.npy", "--untrained", "--image-size", "256") as running:
         yield running
