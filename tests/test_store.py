@@ -92,19 +92,39 @@ def equal(a, b):
     return a == b
 
 
+FRAME = 24 + 4096  # a log frame: its header and one page
+
+
+def log_cuts(start: int, end: int) -> list[int]:
+    """Where to cut the log a commit appended (``start``..``end``) to stand for a
+    kill while it was written: in and around each of the last 8 frames (the commit
+    frame is the last) every 512 bytes, and every 32nd frame boundary before."""
+    tail = max(start, end - 8 * FRAME)
+    cuts = set(range(start, tail, 32 * FRAME)) | set(range(tail, end, 512))
+    cuts |= {f + d for f in range(tail, end, FRAME) for d in (-1, 0, 1) if start <= f + d < end}
+    return sorted(cuts)
+
+
 def crash_images(session, edit, where: Path) -> list[Path]:
     """The store's files as a kill would leave them at every write point of ``edit``:
     before each SQL statement it runs (SQLite's trace calls back before a statement
-    runs), after it returns, and inside its commit: the log cut at every 1 KiB of
-    what the commit appended (a kill in the middle of writing it)."""
+    runs), after it returns, and inside its commit: the log cut where
+    :func:`log_cuts` says (a kill in the middle of writing it)."""
     store = session.autosave.store
     images: list[Path] = []
+    last: dict[str, object] = {}
 
     def image(_sql=None, wal_bytes=None, db_from=None):
         d = where / f"k{len(images):04d}"
         d.mkdir(parents=True)
         db = store.path if db_from is None else db_from / store.path.name
-        shutil.copyfile(db, d / STORE_NAME)
+        stat = db.stat()
+        seen = (db, stat.st_size, stat.st_mtime_ns)
+        if last.get("seen") == seen:  # unchanged (only a checkpoint writes it): share it
+            os.link(last["copy"], d / STORE_NAME)
+        else:
+            shutil.copyfile(db, d / STORE_NAME)
+            last.update(seen=seen, copy=d / STORE_NAME)
         wal = store.path.with_name(store.path.name + "-wal")
         if wal.exists():
             data = wal.read_bytes()
@@ -120,7 +140,7 @@ def crash_images(session, edit, where: Path) -> list[Path]:
     wal_before = last_before_commit / f"{STORE_NAME}-wal"
     start = wal_before.stat().st_size if wal_before.exists() else 0
     end = store.path.with_name(store.path.name + "-wal").stat().st_size
-    for cut in range(start, end, 1024):
+    for cut in log_cuts(start, end):
         image(wal_bytes=cut, db_from=last_before_commit)
     image()  # after
     return images
