@@ -262,3 +262,27 @@ def test_resume_with_another_model_resegments_prompted_frames(model, video, tmp_
     assert np.array_equal(b.label_frame(1), fresh.add_point(1, 30, 30, 1))
     for t in range(2, len(video)):  # propagated frames are kept until propagated again
         assert np.array_equal(b.label_frame(t), a.label_frame(t))
+
+
+def test_resuming_rewrites_none_of_sam2s_state(model, video, tmp_path):
+    """SAM2's entries can run to hundreds of MB (a field of nuclei at 1024 px): a
+    resume adopts the rows it read instead of writing them all again."""
+    folder = tmp_path / "s"
+    with Session(video, model, autosave=folder) as a:
+        a.add_point(0, 30, 30, 1)
+        a.add_point(0, 60, 90, 2)
+        a.add_point(3, 40, 40, 1, positive=False)
+
+    def entries():
+        conn = sqlite3.connect(f"file:{folder / 'session.sqlite'}?mode=ro", uri=True)
+        try:
+            query = "SELECT key, rowid FROM items WHERE kind='sam2' AND key NOT IN ('index')"
+            return dict(conn.execute(query).fetchall())
+        finally:
+            conn.close()
+
+    before = entries()
+    assert len(before) >= 4
+    b = Session(video, model, autosave=folder)
+    assert b.resumed is not None
+    assert entries() == before  # the same rows, not deleted and inserted again

@@ -54,7 +54,7 @@ from .codecs import (
     prompts_json,
 )
 from .owner import Owner
-from .sam2_state import Sam2Codec, SavedTracker
+from .sam2_state import Sam2Codec, SavedTracker, identity
 from .store import DB_ERRORS, STORE_NAME, Store, Table, set_aside_file
 
 
@@ -214,12 +214,24 @@ class Autosave:
                     shutil.copyfile(src, target.with_name(target.name + suffix))
         return target
 
-    def adopt(self, saved: SavedSession) -> None:
-        """After a resume: the labels and quality on disk are those in memory (the
-        rest, small, is written again at the next save)."""
+    def adopt(self, saved: SavedSession, live: dict[str, Any] | None) -> None:
+        """After a resume: the rows on disk are what memory now holds, so the next
+        save writes only what changes (SAM2's entries can be hundreds of MB for a
+        field of nuclei). ``live``: SAM2's restored entries by name. Not after
+        damage: the next save then rewrites every kind, so that no damaged row is
+        left behind (the store as it was is kept)."""
+        self._view = dict(saved.view)
+        if saved.problems:
+            return
         self.tables["labels"].written = {str(t): b for t, b in saved.labels.items()}
         self.tables["quality"].written = {str(t): q for t, q in saved.quality.items()}
-        self._view = dict(saved.view)
+        tracker = saved.tracker
+        # Entries stored under their own names (a migrated save's rows are named
+        # after its files: rewritten once).
+        if live is not None and tracker and all(k == v for k, v in tracker.files.items()):
+            self.tables["sam2"].written = {
+                name: identity(value) for name, value in live.items() if name in tracker.files
+            }
 
     def detach(self, why: str) -> None:
         """Closed because another session of this kernel took the folder: ``why``

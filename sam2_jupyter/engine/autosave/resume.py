@@ -132,9 +132,9 @@ class Resumer:
         return moved
 
     def _resume(self, saved: SavedSession, adopt: bool = True) -> None:
-        self._restore(saved)
+        live = self._restore(saved)
         if adopt and self.autosave is not None:
-            self.autosave.adopt(saved)
+            self.autosave.adopt(saved, live)
         if not adopt:
             return  # work handed over from memory: nothing to tell
         self.note(f"resumed from {saved.folder}: {saved.summary()}", warn=False)
@@ -172,7 +172,7 @@ class Resumer:
                 core.update(drawn=core.record.drawn | set(orphans))
         return orphans
 
-    def _restore(self, saved: SavedSession) -> None:
+    def _restore(self, saved: SavedSession) -> dict[str, Any] | None:
         """Bring back SAM2's prompt state, then show exactly the labels that were
         saved (they also hold propagated frames, which SAM2 would only recompute
         on propagation).
@@ -189,7 +189,7 @@ class Resumer:
         with core.lock, inference(self.model):
             self.resumed = saved
             if saved.tracker is not None and saved.model == this_model:
-                bases, _ = restore_tracker(self.model.predictor, core.sam, saved.tracker)
+                bases, live = restore_tracker(self.model.predictor, core.sam, saved.tracker)
                 core.update(
                     prompts=saved.prompts,
                     pending=saved.pending,
@@ -199,7 +199,7 @@ class Resumer:
                     **self._hand(saved),
                 )
                 core.labels.restore(labels)
-                return
+                return live
             replay_groups(self.send, saved.prompts)
             # Frames the replay produced have this model's quality; the rest, the saved.
             quality = {t: q for t, q in saved.quality.items() if t < n}
@@ -226,6 +226,7 @@ class Resumer:
                         "the others"
                     )
             core.labels.restore(labels)
+            return None
 
     def _hand(self, saved: SavedSession) -> dict[str, Any]:
         n = self.stack.n_frames

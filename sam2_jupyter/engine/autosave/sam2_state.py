@@ -56,7 +56,7 @@ def _output_payload(out: dict[str, Any]) -> dict[str, torch.Tensor]:
     return {k: _compact(out[k]) for k in OUTPUT_KEYS if out.get(k) is not None}
 
 
-def _identity(value: dict[str, Any]) -> tuple[Any, ...]:
+def identity(value: dict[str, Any]) -> tuple[Any, ...]:
     """The entry's tensors (compared by identity): sam2 replaces tensors, never
     writes into them, and undo snapshots copy the dicts but share the tensors."""
     if "points" in value:
@@ -104,7 +104,7 @@ class Sam2Codec:
         state, bases = snap.sam, snap.record.bases
         rows: Rows = {}
         for name, value, payload in entries(state, bases):
-            rows[name] = (_identity(value), lambda p=payload: _dump(p()))
+            rows[name] = (identity(value), lambda p=payload: _dump(p()))
         constants = state["constants"].get("maskmem_pos_enc")
         if constants is not None:
             rows["constants"] = (constants, lambda: _dump([_compact(c) for c in constants]))
