@@ -288,15 +288,15 @@ def kernel(app) -> Kernel:
 
 
 def page_kernel(app: App) -> Kernel:
-    """Open the page once (with the token) and read its kernel's id from its head:
-    Voilà streams the page, so the kernel is not waited for."""
-    with urllib.request.urlopen(app.url, timeout=60) as page:
+    """Open the page once (with the token), read it to its end (Voilà ends the page
+    once its cell has run: the kernel is idle then, and holds the save) and take its
+    kernel's id from its head. Probing the server while a kernel still starts, on a
+    loaded machine, was seen to go unanswered for 30 s."""
+    with urllib.request.urlopen(app.url, timeout=120) as page:
         cookie = page.headers["Set-Cookie"].split(";")[0]
-        head = b""
-        while not (found := re.search(rb'"kernelId": "([0-9a-f-]{36})"', head)):
-            chunk = page.read1(65536)
-            assert chunk, "the page names no kernel"
-            head += chunk
+        body = page.read()
+    found = re.search(rb'"kernelId": "([0-9a-f-]{36})"', body)
+    assert found, "the page names no kernel"
     return Kernel(found.group(1).decode(), cookie)
 
 
