@@ -210,6 +210,36 @@ def test_a_second_writer_in_this_kernel_takes_over_and_the_first_is_told(model, 
     assert [(p.frame, p.label) for p in saved.prompts] == [(1, 1), (3, 1)]
 
 
+def test_a_session_taken_over_never_writes_the_folder_again(model, video, tmp_path):
+    """Neither rebuilding it (another memory mode) nor *Start fresh* on the older
+    session touches the newer one's save."""
+    folder = tmp_path / "s"
+    a = Session(video, model, autosave=folder)
+    a.add_point(1, 30, 30, 1)
+    b = Session(video, model, autosave=folder)
+    b.add_point(3, 30, 30, 1)
+    low = a.reopen(memory_mode="low")
+    assert low.autosave is None  # the work goes on in memory only
+    assert a.discard_autosave() is None
+    assert not list(tmp_path.glob("s.old-*"))
+    b.add_point(5, 30, 30, 1)
+    b.close()
+    saved = Autosave.read(folder, geo(video))
+    assert [(p.frame, p.label) for p in saved.prompts] == [(1, 1), (3, 1), (5, 1)]
+
+
+def test_a_save_with_nothing_readable_is_kept_and_told(model, video, tmp_path):
+    folder = tmp_path / "s"
+    with Session(video, model, autosave=folder) as a:
+        a.add_point(1, 30, 30, 1)
+    for kind in ("prompts", "labels", "meta"):
+        execute(folder, "UPDATE items SET data=? WHERE kind=?", b"\xff garbage", kind)
+    s = Session(video, model, autosave=folder)
+    assert s.prompts == ()
+    (kept,) = folder.glob(f"{STORE_NAME}.damaged-*")
+    assert any("damaged parts" in n and str(kept) in n for n in s.notes)
+
+
 def test_a_live_process_holds_the_save_and_a_dead_one_is_taken_over(model, video, tmp_path):
     folder = tmp_path / "s"
     with Session(video, model, autosave=folder) as a:

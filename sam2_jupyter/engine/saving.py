@@ -39,7 +39,7 @@ class SessionSaving:
             Where the old folder is now (None without autosave).
         """
         with self._core.lock:
-            if self.autosave is None:
+            if not self._saving.saving:
                 return None
             self._core.check_idle()
             moved = self._saving.set_aside()
@@ -50,8 +50,9 @@ class SessionSaving:
         raise NotImplementedError
 
     def close(self) -> None:
-        """Stop saving and let another session open the folder. Everything is saved
-        already (each edit is); the session stays usable, in memory only."""
+        """Stop saving and let another session open the folder. Each edit is saved
+        as it is made; a last save runs first, and a note (a warning) says if work
+        is still not on the disk. The session stays usable, in memory only."""
         with self._core.lock:
             self._saving.close()
 
@@ -71,7 +72,8 @@ class SessionSaving:
         with self._core.lock:
             self._core.check_idle()
             work = self._saving.carry()
-            folder = self.autosave.folder if self.autosave is not None else None
+            # Not a folder taken over by a newer session: that one's save is not ours.
+            folder = self.autosave.folder if self._saving.saving else None
             self._saving.close()
             try:
                 return type(self)(

@@ -29,7 +29,8 @@ from ..quality import RECORD
 from .store import Encode, Store
 
 Rows = dict[str, tuple[Any, Encode]]
-BAD = (ValueError, TypeError, KeyError, IndexError, zlib.error, EOFError, PromptError)
+BAD = (ValueError, TypeError, KeyError, IndexError, AttributeError, zlib.error, EOFError)
+BAD += (PromptError,)
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,8 @@ class PromptsCodec:
             try:
                 p = prompt_from_json(json.loads(data))
                 check_prompt(p, geo.n_frames, geo.frame_shape)  # raises; grouping is ours
+                if not isinstance(p.group, int) or isinstance(p.group, bool):
+                    raise ValueError(f"group {p.group!r} is not a number")
                 if p.kind == "mask":
                     _checked_mask(p.bits, geo)
                 out["pending" if key.startswith("q") else "prompts"].append(p)

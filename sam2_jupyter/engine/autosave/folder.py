@@ -102,8 +102,9 @@ def read_store(store: Store, folder: Path, geo: Geometry) -> SavedSession | None
         values |= codec.read(store, geo, problems)
     meta = MetaCodec.read(store, problems)
     values |= Sam2Codec.read(store, prompts_json(values["prompts"], values["pending"]), problems)
-    if not (meta["source"] or values["prompts"] or values["pending"] or values["labels"]):
-        return None
+    work = values["prompts"] or values["pending"] or values["labels"]
+    if not (meta["source"] or work or problems):
+        return None  # nothing at all; with problems, the damage is kept and told
     return SavedSession(folder, problems=problems, **meta, **values)
 
 
@@ -174,6 +175,8 @@ class Autosave:
         path = self.folder / STORE_NAME
         try:
             self.store = Store(path)
+        except sqlite3.OperationalError as exc:  # locked, I/O: not damage, never set aside
+            raise AutosaveError(f"{path}: cannot open the save ({exc})") from exc
         except sqlite3.DatabaseError as exc:
             if "newer sam2_jupyter" in str(exc):
                 raise AutosaveError(f"{path}: {exc}; upgrade sam2_jupyter to open it") from exc
@@ -286,10 +289,12 @@ class Autosave:
             try:
                 with self.store.transaction() as tx:
                     write(tx)
-            except DB_ERRORS as exc:
+            except BaseException as exc:
                 for table in tables:
                     table.failed()
                 self._behind = True
+                if not isinstance(exc, DB_ERRORS):
+                    raise  # an encode failed: the edit itself reports it
                 self.error = f"autosave to {self.folder} failed: {exc}"
                 return False
             for table in tables:

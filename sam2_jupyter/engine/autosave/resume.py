@@ -84,7 +84,10 @@ class Resumer:
             self.note(text)
         if carry is not None:
             self._resume(carry, adopt=False)
-        elif saved is not None and self._usable(saved, source, folder):
+            self.autosave._view = dict(carry.view)
+        elif saved is not None and not self._usable(saved, source, folder):
+            self._tell_damage(saved)  # nothing of it could be resumed; the copy is kept
+        elif saved is not None:
             if resume:
                 self._resume(saved)
             else:
@@ -138,13 +141,7 @@ class Resumer:
         if not adopt:
             return  # work handed over from memory: nothing to tell
         self.note(f"resumed from {saved.folder}: {saved.summary()}", warn=False)
-        if saved.problems:
-            listed = "; ".join(saved.problems[:8]) + ("; ..." if len(saved.problems) > 8 else "")
-            kept = f"; the save as it was is kept as {saved.kept}" if saved.kept else ""
-            self.note(
-                f"the save in {saved.folder} has damaged parts, left out ({listed}); "
-                f"everything readable was resumed{kept}"
-            )
+        self._tell_damage(saved)
         orphans = self._adopt_orphans() if saved.problems else []
         if orphans:
             self.note(
@@ -156,6 +153,15 @@ class Resumer:
                 f"SAM2's saved state in {saved.folder} {saved.tracker_problem}: the "
                 "prompts were sent again, so each prompted frame is decoded from its "
                 "prompts alone"
+            )
+
+    def _tell_damage(self, saved: SavedSession) -> None:
+        if saved.problems:
+            listed = "; ".join(saved.problems[:8]) + ("; ..." if len(saved.problems) > 8 else "")
+            kept = f"; the save as it was is kept as {saved.kept}" if saved.kept else ""
+            self.note(
+                f"the save in {saved.folder} has damaged parts, left out ({listed}); "
+                f"everything readable was resumed{kept}"
             )
 
     def _adopt_orphans(self) -> list[int]:
@@ -245,8 +251,9 @@ class Resumer:
             self.autosave.write_frame(t, self.core.labels.blob(t), self.core.record.quality.get(t))
 
     def set_aside(self) -> Path | None:
-        """The folder is moved aside (kept, never deleted) and a new one started."""
-        if self.autosave is None:
+        """The folder is moved aside (kept, never deleted) and a new one started
+        (None without a folder of ours: off, or taken over by a newer session)."""
+        if not self.saving:
             return None
         return self._restart("started fresh; the saved session is kept as")
 
@@ -259,7 +266,7 @@ class Resumer:
             snap = core.snapshot()
             rec = snap.record
             return SavedSession(
-                self.autosave.folder if self.autosave else Path(),
+                self.autosave.folder if self.saving else Path(),
                 {},
                 prompts=list(rec.prompts),
                 pending=list(rec.pending),
@@ -273,8 +280,19 @@ class Resumer:
                 tracker=tracker_of(snap, core.sam["constants"].get("maskmem_pos_enc")),
             )
 
+    @property
+    def saving(self) -> bool:
+        """Whether this session writes a folder (not off, not taken over)."""
+        return self.autosave is not None and self.autosave.store is not None
+
     def close(self) -> None:
-        """Stop saving and free the folder for another session."""
-        if self.autosave is not None:
-            self.autosave.close()
-            self.autosave = None
+        """Stop saving and free the folder for another session: a last save first,
+        and a warning if the work in memory is still not all on the disk."""
+        if self.autosave is None:
+            return
+        if self.saving:
+            self.sync()
+            if self.autosave.error:
+                self.note(f"closed with work not saved: {self.autosave.error}")
+        self.autosave.close()
+        self.autosave = None

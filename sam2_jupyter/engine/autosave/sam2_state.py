@@ -186,7 +186,7 @@ def _load(data: bytes) -> Any:
 
 @dataclass
 class SavedTracker:
-    """``<folder>/sam2`` read back (tensors on the CPU)."""
+    """the store's ``sam2`` rows read back (tensors on the CPU)."""
 
     prompts: str
     obj_ids: list[int]
@@ -198,7 +198,7 @@ class SavedTracker:
 
 
 class TrackerError(ValueError):
-    """``sam2/`` exists but cannot be used (the prompts are replayed instead)."""
+    """the ``sam2`` rows exists but cannot be used (the prompts are replayed instead)."""
 
 
 def read_tracker(rows: Mapping[str, bytes]) -> SavedTracker | None:
@@ -232,7 +232,7 @@ def read_tracker(rows: Mapping[str, bytes]) -> SavedTracker | None:
         )
     except TrackerError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as exc:
+    except Exception as exc:  # a garbled blob fails in any of torch.load's ways
         raise TrackerError(f"{type(exc).__name__}: {exc}") from exc
 
 
