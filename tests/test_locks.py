@@ -127,15 +127,21 @@ def core_with(parents: dict[int, int]) -> SessionCore:
     return core
 
 
+def times_out(lock, call) -> str:
+    """``call`` on another thread while ``lock`` is held elsewhere: it must end with
+    SessionBusyError; its message."""
+    with held_elsewhere(lock, "stuck"):
+        ended, result = in_thread(call)
+    assert ended
+    assert isinstance(result, SessionBusyError)
+    return str(result)
+
+
 def test_the_session_lock_times_out_instead_of_hanging():
     core = core_with({})
     assert core.lock.timeout == LOCK_TIMEOUT_S  # the module's default
     core.lock.timeout = 0.2  # overridable per lock
-    with held_elsewhere(core.lock, "stuck"):
-        ended, result = in_thread(core.step_back)
-    assert ended
-    assert isinstance(result, SessionBusyError)
-    assert "The session is busy: thread 'stuck'" in str(result)
+    assert "The session is busy: thread 'stuck'" in times_out(core.lock, core.step_back)
 
 
 def test_the_propagate_button_lock_times_out_instead_of_hanging():
@@ -145,11 +151,7 @@ def test_the_propagate_button_lock_times_out_instead_of_hanging():
     ctx = SimpleNamespace(safe=lambda f: f, status=lambda *a: None)
     propagator = Propagator(ctx, SimpleNamespace(propagate=button, cancel=button))
     propagator._lock.timeout = 0.2
-    with held_elsewhere(propagator._lock, "stuck"):
-        ended, result = in_thread(propagator.propagate)
-    assert ended
-    assert isinstance(result, SessionBusyError)
-    assert "'stuck'" in str(result)
+    assert "'stuck'" in times_out(propagator._lock, propagator.propagate)
 
 
 def test_set_parent_ends_on_parents_that_already_form_a_cycle():
