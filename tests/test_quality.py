@@ -256,3 +256,89 @@ def test_a_damaged_quality_file_is_named_and_skipped(model, video, tmp_path):
         again = Session(video, model, autosave=tmp_path / "save")
     assert sorted(again.quality().frame) == [0, 1, 3]
     assert again.label_frame(2).any() == s.label_frame(2).any()
+
+
+# -- the review summary, followed from the record -----------------------------------
+
+
+def random_record(rng, labels):
+    """A frame's record for some of ``labels``: values that make every flag common."""
+    here = [label for label in labels if rng.random() < 0.8]
+    rec = np.zeros(len(here), q.RECORD)
+    rec["label"] = here
+    rec["present"] = rng.choice([0.1, 0.9, 0.95, np.nan], len(here))
+    rec["area"] = rng.choice([0, 40, 100, 110, 400], len(here))
+    rec["cy"] = rng.choice([10.0, 12.0, 30.0], len(here))
+    rec["cx"] = rng.choice([10.0, 11.0, 40.0], len(here))
+    rec["claimed"] = rng.choice([0.0, 0.1, 0.6], len(here))
+    rec.setflags(write=False)
+    return rec
+
+
+@pytest.mark.parametrize("window", [1, 3, 5])
+@pytest.mark.parametrize("seed", range(4))
+def test_summary_deltas_equal_a_full_recompute(seed, window):
+    """After every change (a frame's record, a frame dropped, a prompt added or
+    removed, undo to an older record, a record built afresh), the table the deltas
+    keep and a browser's copy updated from them equal a fresh full summary."""
+    from sam2_jupyter.engine.core import SessionState
+    from sam2_jupyter.engine.prompts import PointPrompt
+    from sam2_jupyter.engine.summary import QualitySummary, summary_bits
+
+    rng = np.random.default_rng(seed)
+    n, labels, rules = 40, [1, 2, 3], q.QualityRules(window=window)
+    state = {"now": SessionState()}
+    summary = QualitySummary(lambda: (state["now"], labels), n, rules)
+    browser = summary.changes().bits.copy()
+    history = [state["now"]]
+    for _ in range(300):
+        now, op = state["now"], rng.random()
+        if op < 0.6:
+            t = int(rng.integers(n))
+            rec = random_record(rng, labels) if rng.random() < 0.9 else np.zeros(0, q.RECORD)
+            now = now.replace(quality=q.with_frame(now.quality, t, rec))
+        elif op < 0.75:
+            prompt = PointPrompt(int(rng.integers(n)), int(rng.choice(labels)), 5, 5)
+            kept = tuple(p for p in now.prompts if p.key != prompt.key)
+            now = now.replace(prompts=kept if len(kept) < len(now.prompts) else (*kept, prompt))
+        elif op < 0.9:
+            now = history[int(rng.integers(len(history)))]  # undo, redo
+        else:
+            now = now.replace(quality=dict(now.quality))  # a resume: no notes
+        state["now"] = now
+        history.append(now)
+        change = summary.changes()
+        if change is not None:
+            assert not change.full
+            browser[:, change.frames] = change.bits
+        full = summary_bits(q.QualityMatrix.of(now, labels, n, rules))
+        assert np.array_equal(summary.bits, full)
+        assert np.array_equal(browser, full)
+    assert summary.bits.any()
+
+
+def test_a_propagated_frame_costs_its_own_columns(monkeypatch):
+    """A frame's new record reaches the reader through the notes of the records it
+    replaced (no look at every frame), and changes its own column and the
+    ``window`` after it."""
+    from sam2_jupyter.engine.core import SessionState
+    from sam2_jupyter.engine.quality_records import QualityRecords, changed_frames
+    from sam2_jupyter.engine.summary import QualitySummary
+
+    n, labels = 50, [1, 2]
+    quality = QualityRecords({t: random_record(np.random.default_rng(t), labels) for t in range(n)})
+    state = {"now": SessionState(quality=quality)}
+    summary = QualitySummary(lambda: (state["now"], labels), n)
+    assert summary.changes().full
+
+    def no_scan(self):
+        raise AssertionError("every frame's record was compared")
+
+    monkeypatch.setattr(QualityRecords, "items", no_scan)
+    for t in (10, 11, 30):
+        state["now"] = SessionState(quality=q.with_frame(state["now"].quality, t, record(1)))
+    change = summary.changes()
+    window = q.QualityRules().window
+    assert set(change.frames.tolist()) <= set(range(10, 12 + window)) | set(range(30, 31 + window))
+    assert {10, 11, 30} <= set(change.frames.tolist())
+    assert changed_frames(quality, state["now"].quality) == {10, 11, 30}

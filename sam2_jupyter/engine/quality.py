@@ -29,7 +29,6 @@ A frame the user prompted for a label is the user's own answer: it is never flag
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,17 +37,19 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PromptError
+from .quality_records import RECORD, changed_frames, measure, with_frame, without_label
 
-RECORD = np.dtype(
-    [
-        ("label", "<u2"),
-        ("present", "<f4"),  # sigmoid of SAM2's object score logit; NaN: no score
-        ("area", "<u4"),  # pixels in the label volume
-        ("cy", "<f4"),  # centroid (NaN when empty)
-        ("cx", "<f4"),
-        ("claimed", "<f4"),  # share of its own SAM2 mask given to other labels
-    ]
-)
+__all__ = [
+    "FLAGS",
+    "RECORD",
+    "QualityMatrix",
+    "QualityRules",
+    "flag_names",
+    "measure",
+    "quality_table",
+    "with_frame",
+    "without_label",
+]
 
 # Flag bits, in the order their names are listed.
 FLAGS = ("lost", "empty", "area-jump", "moved", "overlap")
@@ -95,71 +96,14 @@ class QualityRules:
                 " (present and overlap in (0, 1], area_jump > 1, window >= 1, moved > 0)"
             )
 
-
-def measure(
-    labels: np.ndarray, obj_ids: Sequence[int], scores: Sequence[float], own: Sequence[int]
-) -> np.ndarray:
-    """One frame's record: a row per object SAM2 answered for, and per other label
-    with pixels on the frame (``present`` NaN there).
-
-    ``scores`` are SAM2's object score logits (NaN where it holds none), ``own`` the
-    pixels each object's own mask covers (logit above 0). One pass over the labelled
-    pixels gives every label's area and centroid."""
-    w = labels.shape[1]
-    flat = labels.reshape(-1)
-    where = np.flatnonzero(flat != 0)  # a boolean scan: 10× faster than on uint16
-    values = flat[where]
-    counts = np.bincount(values)
-    found = np.flatnonzero(counts[1:]) + 1
-    area = counts[found]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rows, cols = np.divmod(where, w)
-        cy = np.bincount(values, weights=rows)[found] / area
-        cx = np.bincount(values, weights=cols)[found] / area
-    ids = list(dict.fromkeys([*map(int, obj_ids), *map(int, found)]))
-    out = np.zeros(len(ids), RECORD)
-    out["label"] = ids
-    out["present"] = np.nan
-    out["cy"] = out["cx"] = np.nan
-    pos = {label: i for i, label in enumerate(ids)}
-    for i, label in enumerate(obj_ids):
-        score = scores[i]
-        out["present"][pos[int(label)]] = 1 / (1 + math.exp(-score)) if score == score else np.nan
-    for j, label in enumerate(found):
-        row = pos[int(label)]
-        out["area"][row] = area[j]
-        out["cy"][row] = cy[j]
-        out["cx"][row] = cx[j]
-    for i, label in enumerate(obj_ids):
-        row = pos[int(label)]
-        if own[i] > 0:
-            out["claimed"][row] = max(0.0, 1.0 - out["area"][row] / own[i])
-    out.setflags(write=False)
-    return out
-
-
-def with_frame(
-    quality: Mapping[int, np.ndarray], frame: int, rec: np.ndarray
-) -> dict[int, np.ndarray]:
-    """The records with ``frame``'s replaced (dropped when it has no rows)."""
-    out = dict(quality)
-    if rec.size:
-        out[frame] = rec
-    else:
-        out.pop(frame, None)
-    return out
-
-
-def without_label(quality: Mapping[int, np.ndarray], label: int) -> dict[int, np.ndarray]:
-    """The records with one label's rows gone (the label was removed)."""
-    out = {}
-    for t, rec in quality.items():
-        if (rec["label"] == label).any():
-            rec = rec[rec["label"] != label]
-            rec.setflags(write=False)
-        if rec.size:
-            out[t] = rec
-    return out
+    @property
+    def reach(self) -> int:
+        """How many frames after a changed one its change can move a flag: each flag
+        reads its own frame and at most this many before it (the median area over
+        ``window`` frames; the centroid step from the frame before). The one wider
+        dependence, "lost" on the label's first present frame, is
+        :meth:`QualityMatrix.affected`'s own case."""
+        return max(self.window, 1)
 
 
 class QualityMatrix:
@@ -167,7 +111,8 @@ class QualityMatrix:
 
     ``present``, ``area``, ``cy``, ``cx``, ``claimed`` are float arrays of shape
     (labels, frames), NaN where the label has no record; ``prompted`` is boolean.
-    :meth:`set_frame` replaces one column (the widget calls it per propagated frame).
+    :meth:`update` follows a session's record as it changes, touching only the
+    frames that changed, and says which frames' flags may differ since.
     """
 
     def __init__(
@@ -185,15 +130,18 @@ class QualityMatrix:
         shape = (len(self.labels), n_frames)
         self.fields = {name: np.full(shape, np.nan, np.float32) for name in RECORD.names[1:]}
         self.prompted = np.zeros(shape, bool)
+        self._lookup = np.full(1 << 16, -1, np.int64)  # label -> row (-1: none)
+        self._lookup[self.labels] = np.arange(len(self.labels))
         if quality:  # all frames at once: one assignment per field
             recs = np.concatenate(list(quality.values()))
             frames = np.repeat(list(quality.keys()), [r.size for r in quality.values()])
-            lookup = np.full(1 << 16, -1, np.int64)
-            lookup[self.labels] = np.arange(len(self.labels))
-            rows = lookup[recs["label"]]
+            rows = self._lookup[recs["label"]]
             ok = rows >= 0
             for name, values in self.fields.items():
                 values[rows[ok], frames[ok]] = recs[name][ok]
+        self._quality = quality  # what update() compares the next record with
+        self._prompts: Any = None  # the record's prompts, once update() has seen them
+        self._first: np.ndarray | None = None  # per label: see first_present()
         self.set_prompted(prompted)
 
     @classmethod
@@ -202,21 +150,75 @@ class QualityMatrix:
     ) -> QualityMatrix:
         """From a session's record (its quality and its prompts)."""
         prompted = {(p.frame, p.label) for p in record.prompts}
-        return cls(record.quality, labels, n_frames, prompted, rules)
+        m = cls(record.quality, labels, n_frames, prompted, rules)
+        m._prompts = record.prompts
+        return m
+
+    def update(self, record: Any) -> np.ndarray:
+        """Follow a session's record (its quality and its prompts) from the one this
+        matrix holds; returns the frames whose flags or cells may differ now (sorted),
+        by :meth:`affected`. It costs the frames that changed, not the video's length
+        (see :func:`~.quality_records.changed_frames`)."""
+        first = self.first_present().copy()
+        changed = changed_frames(self._quality, record.quality)
+        for t in changed:
+            if 0 <= t < self.n_frames:
+                self.set_frame(t, record.quality.get(t))
+        self._quality = record.quality
+        if record.prompts is not self._prompts:
+            keys = frozenset((p.frame, p.label) for p in record.prompts)
+            for t, label in keys ^ self._keys:
+                if label in self.row and 0 <= t < self.n_frames:
+                    self.prompted[self.row[label], t] = (t, label) in keys
+                    changed.add(t)
+            self._prompts, self._keys = record.prompts, keys
+        return self.affected(changed, first)
+
+    def affected(self, changed: Iterable[int], first_before: np.ndarray) -> np.ndarray:
+        """The locality rule of :meth:`flags`: the frames whose flags can differ once
+        the frames ``changed`` did (their cells, and ``rules.reach`` frames after
+        each), plus, for a label whose first present frame moved from
+        ``first_before``, every frame between the two (the "lost" flags there)."""
+        parts = [np.fromiter(changed, np.int64)]
+        parts[0] = (parts[0][:, None] + np.arange(self.rules.reach + 1)).ravel()
+        first = self.first_present()
+        for r in np.flatnonzero(first != first_before):
+            lo, hi = sorted((int(first[r]), int(first_before[r])))
+            parts.append(np.arange(lo + 1, hi + 1))
+        out = np.unique(np.concatenate(parts))
+        return out[(out >= 0) & (out < self.n_frames)]
+
+    def first_present(self) -> np.ndarray:
+        """Per label, the first frame SAM2 said it is present (``n_frames`` when
+        never), kept up to date by :meth:`set_frame`."""
+        if self._first is None:
+            seen = self.fields["present"] >= self.rules.present
+            self._first = np.where(seen.any(axis=1), seen.argmax(axis=1), self.n_frames)
+        return self._first
 
     def set_frame(self, t: int, rec: np.ndarray | None) -> None:
+        """Replace frame ``t``'s column with ``rec`` (None: no record there)."""
         for values in self.fields.values():
             values[:, t] = np.nan
-        if rec is None or not rec.size:
-            return
-        rows = np.array([self.row.get(int(label), -1) for label in rec["label"]])
-        ok = rows >= 0
-        for name, values in self.fields.items():
-            values[rows[ok], t] = rec[name][ok]
+        if rec is not None and rec.size:
+            rows = self._lookup[rec["label"]]
+            ok = rows >= 0
+            for name, values in self.fields.items():
+                values[rows[ok], t] = rec[name][ok]
+        if self._first is not None:
+            first, present = self._first, self.fields["present"]
+            here = present[:, t] >= self.rules.present
+            first[here & (t < first)] = t
+            gone = np.flatnonzero(~here & (first == t))
+            if gone.size:  # it was the first present frame: look further on
+                seen = present[gone] >= self.rules.present
+                first[gone] = np.where(seen.any(axis=1), seen.argmax(axis=1), self.n_frames)
 
     def set_prompted(self, keys: Iterable[tuple[int, int]]) -> None:
+        """Mark these (frame, label) cells prompted, and no others."""
+        self._keys = frozenset(keys)
         self.prompted[:] = False
-        for t, label in keys:
+        for t, label in self._keys:
             if label in self.row and 0 <= t < self.n_frames:
                 self.prompted[self.row[label], t] = True
 
@@ -231,10 +233,8 @@ class QualityMatrix:
         cols = slice(start, stop)
         present, area = self.fields["present"], self.fields["area"]
         tracked = ~np.isnan(area[:, cols])
-        is_present = present >= r.present
         # "After it was present": the label's first present frame is earlier.
-        seen = is_present.any(axis=1)
-        first = np.where(seen, is_present.argmax(axis=1), self.n_frames)
+        first = self.first_present()
         frames = np.arange(start, stop)
         out = np.zeros(tracked.shape, np.uint8)
         here = present[:, cols]
