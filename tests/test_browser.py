@@ -456,7 +456,7 @@ def test_two_views_stay_in_sync(lab):
         "[...document.querySelectorAll('.sam2j-canvas')].every(c => c.dataset.frame === '1')",
         timeout=30_000,
     )
-    lab_.kernel("a.session.add_point(1, 40.5, 60.5, 3); a.controller.refresh_overlay()")
+    lab_.kernel("a.session.add_point(1, 40.5, 60.5, 3); a.controller.refresh()")
     expected = int(lab_.kernel("print(int((a.session.label_frame(1) > 0).sum()))"))
     page.wait_for_function(
         "[...document.querySelectorAll('.sam2j-canvas')]"

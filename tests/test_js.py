@@ -17,6 +17,7 @@ import pytest
 from sam2_jupyter.exports import label_color
 from sam2_jupyter.widget.codec import encode_labels
 from sam2_jupyter.widget.messages import MESSAGES, parse_message
+from sam2_jupyter.widget.outbound import STREAMED, Marker
 
 JS = Path(__file__).resolve().parent.parent / "js"
 NODE = shutil.which("node")
@@ -132,6 +133,24 @@ def _typedefs(source: str) -> dict[str, list[tuple[str, str]]]:
             props.append((prop, {"boolean": "bool"}.get(kind, kind)))
         found[name[1]] = props
     return found
+
+
+def _js_type(python: str) -> str:
+    """A dataclass field's annotation as the JSDoc typedefs write it."""
+    return {"str": "string"}.get(python, re.sub(r"^list\[(\w+)\]$", r"\1[]", python))
+
+
+def test_outbound_typedefs_mirror_the_kernel_messages():
+    typedefs = _typedefs((JS / "src" / "outbound.js").read_text())
+    assert sorted(typedefs) == sorted([*(cls.__name__ for cls in STREAMED.values()), "Marker"])
+    for kind, cls in STREAMED.items():
+        expected = [("type", f'"{kind}"')] + [(f.name, _js_type(str(f.type))) for f in fields(cls)]
+        assert typedefs[cls.__name__] == expected, cls.__name__
+    # A marker's own fields (y, x; y0 … x1; shape) follow the common ones, flat.
+    common = [(f.name, _js_type(str(f.type))) for f in fields(Marker) if f.name != "fields"]
+    assert typedefs["Marker"] == common
+    source = (JS / "src" / "outbound.js").read_text()
+    assert f"new Set({json.dumps(sorted(STREAMED))})" in source
 
 
 def test_intent_typedefs_mirror_the_python_messages():

@@ -381,7 +381,7 @@ def test_two_annotators_share_nothing(model, video):
         b.wait(30)
         assert len(a.session.prompts) == 1
         assert not b.session.prompts
-        assert a.controller.worker is not b.controller.worker
+        assert a.controller.jobs.worker is not b.controller.jobs.worker
     finally:
         a.close()
         b.close()
@@ -653,7 +653,7 @@ def test_double_click_on_export_never_clobbers(annotator, tmp_path):
     a.wait(30)
     a.controls.export_path.value = str(tmp_path / "twice")
     gate = threading.Event()
-    a.controller.worker.submit(lambda: gate.wait(30))  # both presses queue behind this
+    a.controller.submit(lambda: gate.wait(30))  # both presses queue behind this
     a.controls.export_masks.click()
     a.controls.export_masks.click()
     gate.set()

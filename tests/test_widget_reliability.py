@@ -237,7 +237,7 @@ def test_redisplay_during_propagation_and_clicks_are_not_lost(model, video):
         click(a, 5, 60, 90, label=2)  # queued behind the propagation
         a.wait(120)
         assert [(p.frame, p.label) for p in a.session.prompts] == [(0, 1), (5, 2)]
-        assert not a.controller.worker.pending
+        assert not a.controller.jobs.worker.pending
     finally:
         a.close()
 

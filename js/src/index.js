@@ -64,18 +64,27 @@ function render({ model, el }) {
   const summary = createSummary();
   const debug = createDebug(model, dom.canvas, renderer, { summary });
   const viewport = createViewport({ model, root: dom.root, renderer, sync });
-  // The kernel's prompt markers, then the ones the tool shows before the kernel answers.
+  // The kernel's prompt markers (they come with the frame's image or labels), then the
+  // ones the tool shows before the kernel answers.
+  let markers = { frame: null, seq: Number.NEGATIVE_INFINITY, list: [] };
   const showPrompts = () => {
     const optimistic = tool.optimistic();
-    renderer.setPrompts([...(model.get("prompts") ?? []), ...optimistic]);
+    const kernel = markers.frame === model.get("frame") ? markers.list : [];
+    renderer.setPrompts([...kernel, ...optimistic]);
     renderer.requestDraw();
     debug.report(dom.canvas, { optimistic: String(optimistic.length) });
   };
   const tool = createPromptTool({ model, send, scale: viewport.scale, onChange: showPrompts });
+  /** A frame or labels message was drawn: its markers replace the optimistic ones. */
+  const answered = (msg) => {
+    if (!Array.isArray(msg.markers) || (msg.frame === markers.frame && msg.seq < markers.seq)) return;
+    markers = { frame: msg.frame, seq: msg.seq, list: msg.markers };
+    if (msg.type === "labels") tool.answered(msg.frame);
+    showPrompts();
+  };
   // Traits the renderer draws, set now and on every change.
   const traits = {
-    prompts: showPrompts,
-    frame: showPrompts, // optimistic markers belong to the frame they were made on
+    frame: showPrompts, // markers belong to the frame they were made on
     opacity: () => renderer.setOpacity(model.get("opacity")),
     hidden: () => renderer.setHidden(new Set(model.get("hidden") ?? [])),
   };
@@ -118,6 +127,7 @@ function render({ model, el }) {
   const onDrawn = (seq, ms, msg) => {
     debug.drawn(seq, ms);
     brush.drawn(msg);
+    answered(msg);
   };
   const cleanups = [
     tools.onChange(cursor.refresh),
@@ -149,8 +159,8 @@ function render({ model, el }) {
       hover: cursor.move,
     }),
     mountActivityHints(dom.canvas, send),
-    mountStream({ model, send, sink: renderer, onDrawn, onError: status.error }),
-    summary.mount(model, status.error),
+    // The one listener of the kernel's messages: frames and labels, and the timeline.
+    mountStream({ model, send, sink: renderer, onDrawn, onError: status.error, route: { timeline: summary.apply } }),
     keyScope,
     nextLabel.dispose,
     toolbar.dispose,

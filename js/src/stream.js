@@ -14,6 +14,7 @@
 
 import { decodeRle } from "./codecs.js";
 import { ack } from "./intents.js";
+import { STREAMED } from "./outbound.js";
 
 /**
  * @typedef {object} Decoders
@@ -37,9 +38,6 @@ export const browserDecoders = {
  *   view and its labels
  * @property {() => void} draw  draw now
  */
-
-/** The message types this module handles; others are left to whoever wants them. */
-const STREAMED = new Set(["frame", "labels"]);
 
 /** Release a decoded image nobody will draw (when its decode ends). */
 const discard = (image) =>
@@ -79,7 +77,9 @@ function apply(msg, { image, labels }, sink, newer) {
 }
 
 /**
- * Receive the kernel's custom messages until the returned cleanup is called.
+ * Receive the kernel's custom messages until the returned cleanup is called: the one
+ * `msg:custom` listener of the widget. Frames and labels are drawn here; any other
+ * type goes to its handler in `route` (the timeline to the summary).
  * @param {object} o
  * @param {import("./sync.js").Model} o.model
  * @param {(intent: import("./intents.js").Intent) => void} o.send
@@ -89,6 +89,7 @@ function apply(msg, { image, labels }, sink, newer) {
  *   after each draw: the sequence number, the milliseconds from arrival to drawn and
  *   the message (the brush keeps a stroke drawn until its frame's labels are)
  * @param {(error: unknown) => void} [o.onError]
+ * @param {Record<string, (msg: any, buffers: any[]) => void>} [o.route]  by message type
  * @param {() => number} [o.now]  milliseconds
  * @returns {() => void} cleanup
  */
@@ -99,6 +100,7 @@ export function mountStream({
   decoders = browserDecoders,
   onDrawn = () => {},
   onError = () => {},
+  route = {},
   now = () => performance.now(),
 }) {
   let chain = Promise.resolve();
@@ -149,6 +151,14 @@ export function mountStream({
   const receive = (msg, buffers) => {
     const received = now();
     if (disposed) return;
+    if (!STREAMED.has(msg?.type)) {
+      try {
+        route[msg?.type]?.(msg, buffers);
+      } catch (error) {
+        onError(error);
+      }
+      return;
+    }
     if (outOfTurn(msg)) {
       try {
         show(msg, decode(msg, buffers ?? [], sink.state.frame, decoders), received);

@@ -1,5 +1,5 @@
 // The per-label, per-frame summary the kernel sends as "timeline" custom messages (not
-// flow-controlled, never acknowledged), shared by the timeline, the object list, the
+// flow-controlled, never acknowledged; stream.js routes them to `apply`), shared by the timeline, the object list, the
 // player and the key actions. One byte per (label, frame) holds the bits of
 // summary-table.js, rows label-major: rows[r * n_frames + t] is label labels[r] at
 // frame t. A full message replaces everything (run-length coded like label images); a
@@ -61,22 +61,6 @@ export function createSummary() {
     next: (frame, bit, direction, skip) => nextFrame(table, frame, bit, direction, skip),
     /** Whether a label not in `skip` has `bit` at `frame`. */
     any: (frame, bit, skip) => anyAt(table, frame, bit, skip),
-    /**
-     * Apply the model's timeline messages until the returned off() is called.
-     * @param {import("./sync.js").Model} model
-     * @param {(error: unknown) => void} [onError]
-     */
-    mount(model, onError = () => {}) {
-      const receive = (msg, buffers) => {
-        try {
-          summary.apply(msg, buffers);
-        } catch (error) {
-          onError(error);
-        }
-      };
-      model.on("msg:custom", receive);
-      return () => model.off("msg:custom", receive);
-    },
   };
   return summary;
 }

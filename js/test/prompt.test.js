@@ -36,14 +36,15 @@ test("a click's marker and a box show at once, before the kernel answers", () =>
   assert.equal(tool.optimistic().length, 2);
 });
 
-test("the kernel's prompts replace the optimistic markers", () => {
-  const { model, timers, tool, changes } = setup();
+test("the kernel's answer on their frame replaces the optimistic markers", () => {
+  const { timers, tool, changes } = setup();
   tool.point(10, 20, false);
-  model.set("prompts", [{ kind: "point", frame: 2, label: 4, y: 20, x: 10, positive: false, pending: false }]);
-  model.emit("change:prompts");
+  tool.answered(3); // another frame's labels: the marker stays
+  assert.equal(tool.optimistic().length, 1);
+  tool.answered(2); // its labels and markers were drawn
   assert.deepEqual(tool.optimistic(), []);
   assert.equal(changes(), 2);
-  model.emit("change:prompts"); // nothing left to clear: no change
+  tool.answered(2); // nothing left to clear: no change
   assert.equal(changes(), 2);
   timers.tick(OPTIMISTIC_MS);
   assert.equal(changes(), 2); // the fallback timer went with them

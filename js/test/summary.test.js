@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
+import { mountStream } from "../src/stream.js";
 import { createSummary, FLAGGED, MASK, PROMPTED, TRACKED } from "../src/summary.js";
 import { aggregateRow } from "../src/summary-table.js";
 import { encodeRle, FakeModel } from "./fakes.js";
@@ -142,11 +143,17 @@ test("column aggregation: the OR of the frames in each pixel column, zoomed out 
   assert.deepEqual(Array.from(last), [0, 4]); // the last frame is never dropped
 });
 
-test("mount applies the model's timeline messages and reports malformed ones", () => {
+test("the stream routes the model's timeline messages to it and reports malformed ones", () => {
   const model = new FakeModel();
   const summary = createSummary();
   const errors = [];
-  const off = summary.mount(model, (e) => errors.push(String(e)));
+  const off = mountStream({
+    model,
+    send: () => {},
+    sink: { state: { frame: null }, showFrame() {}, showLabels() {}, draw() {} },
+    onError: (e) => errors.push(String(e)),
+    route: { timeline: summary.apply },
+  });
   model.emit("msg:custom", ...full([3], 2, [M, 0]));
   model.emit("msg:custom", { type: "labels", seq: 1 }, []);
   model.emit("msg:custom", { type: "timeline", full: true, n_frames: 2, labels: [3] }, [new ArrayBuffer(5)]);

@@ -145,7 +145,7 @@ class Annotator(w.HBox):
     @property
     def frame(self) -> int:
         """The frame in view (set it to move there)."""
-        return int(self.canvas.frame)
+        return self.controller.view.frame
 
     @frame.setter
     def frame(self, t: int) -> None:
@@ -164,7 +164,8 @@ class Annotator(w.HBox):
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until queued jobs (clicks, propagation) have run."""
-        self.controller.worker.join_idle(timeout)
+        self.controller.jobs.join_idle(timeout)
+        self.controller.view.flush()  # what the jobs wrote, on this (the kernel's) thread
 
     def close(self) -> None:
         """Stop the annotator's threads and close its widgets. ipywidgets also calls

@@ -39,7 +39,9 @@ class AnnotatorCanvas(anywidget.AnyWidget):
     # What M gives: one more than the largest label in use or queued (widget/labels.py).
     next_label = traitlets.Int(1).tag(sync=True)
     opacity = traitlets.Float(0.5, min=0.0, max=1.0).tag(sync=True)
-    prompts = traitlets.List(traitlets.Dict()).tag(sync=True)
+    # The markers of the frame in view, as the browser draws them: the kernel's copy
+    # (not synced: they travel with the frame's image and labels, outbound.py).
+    prompts = traitlets.List(traitlets.Dict())
     busy = traitlets.Bool(False).tag(sync=True)  # the model is working (edit, propagation)
     # Labels the canvas does not draw (the object list's eye); the data keeps them.
     hidden = traitlets.List(traitlets.Int()).tag(sync=True)

@@ -46,7 +46,7 @@ class Channels:
     def __init__(self, ctx: Context, panel: ChannelsPanel) -> None:
         self.ctx = ctx
         self.panel = panel
-        show_views(panel, ctx.pool.stack)
+        show_views(panel, ctx.data)
         panel.apply.on_click(ctx.safe(self.apply))
 
     def apply(self) -> Future[Any]:
@@ -54,14 +54,14 @@ class Channels:
 
     def set(self, channels: Any) -> Future[Any]:
         """Show ``channels`` (as :func:`~sam2_jupyter.open_stack` takes them)."""
-        pool = self.ctx.pool
+        ctx = self.ctx
 
         def job() -> None:
-            stack = pool.stack.with_channels(channels or None)
-            pool.set_stack(stack)
+            stack = ctx.data.with_channels(channels or None)
+            ctx.set_stack(stack)
             show_views(self.panel, stack)
-            self.ctx.stream.show(self.ctx.canvas.frame)
-            self.ctx.refresh()
+            ctx.view.show(ctx.view.frame)  # the new image, with its labels and markers
+            ctx.refresh()
             picked = ", ".join(f"{v.channel} {v.color}" for v in stack.views) or "one channel"
             self.ctx.status(f"Showing {picked}; SAM2 segments what is shown.", "ok")
 

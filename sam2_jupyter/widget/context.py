@@ -12,23 +12,49 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..engine import Session
-    from .canvas import AnnotatorCanvas
-    from .sessions import SessionPool
-    from .stream import FrameStream
-    from .timeline import Timeline
+    from ..io import Stack
+    from ..models import Model
+    from .view import View
 
 Job = Callable[[], Any]
 
 
 class Context(Protocol):
-    canvas: AnnotatorCanvas
-    stream: FrameStream
-    timeline: Timeline
-    pool: SessionPool
+    # The one writer of what the browser shows (traits, status, progress, frames).
+    view: View
 
     def session(self) -> Session:
         """The Session of the sequence in view (built on first use)."""
+        ...
+
+    def peek(self) -> Session | None:
+        """The Session in view if one exists (never builds one)."""
+        ...
+
+    @property
+    def model(self) -> Model | None:
+        """The model every Session uses (None until one is loaded)."""
+        ...
+
+    @property
+    def memory_mode(self) -> str:
+        """The memory mode every Session uses."""
+        ...
+
+    @property
+    def data(self) -> Stack:
+        """The whole data (every sequence), as the sessions see it."""
+        ...
+
+    def set_stack(self, stack: Stack) -> None:
+        """Another view of the same data (channels): the sessions open again on it."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop a running propagation now."""
         ...
 
     def submit(self, job: Job) -> Future[Any]:
@@ -54,6 +80,9 @@ class Context(Protocol):
         """A button handler that reports exceptions as a status sentence."""
         ...
 
-    def refresh(self) -> None:
-        """Send the labels and markers of the frame in view again."""
+    def refresh(self, frame: int | None = None, labels: np.ndarray | None = None) -> float:
+        """Send the labels and markers of the frame in view (``labels``: an edit's
+        result for ``frame``, sent as they are when that frame is in view), the
+        timeline and the rest of the session's view. Returns the labels' encode
+        seconds."""
         ...

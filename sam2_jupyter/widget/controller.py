@@ -13,6 +13,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+import numpy as np
+
 from ..engine import Session
 from ..engine.autosave import SaveLockedError
 from ..exports import label_color
@@ -33,6 +35,7 @@ from .seeding import Seeding
 from .sessions import SessionOptions, SessionPool
 from .stream import FrameStream
 from .timeline import Timeline
+from .view import View
 
 
 class Controller:
@@ -49,20 +52,23 @@ class Controller:
     ) -> None:
         self.canvas = canvas
         self.controls = controls
-        self.jobs = Jobs(canvas, controls.status, lambda: self.pool.options.memory_mode, where)
+        p = controls.propagate_group
+        self.view = View(canvas, controls.status_group.status, p.progress, p.progress_text)
+        self.jobs = Jobs(self.view.status, lambda: self.pool.options.memory_mode, where)
         self.pool = SessionPool(stack, model, options, self._opened)
-        self.stream = FrameStream(
+        self.view.session = self.pool.peek
+        self.view.stream = FrameStream(
             canvas,
             lambda: self.pool.view_stack,
             self._labels,
-            lambda t: prompting.markers(self.pool.peek(), t),
+            self.view.markers,
             lambda: self.pool.index,
             self.jobs.activity.idle_for,
         )
-        self.timeline = Timeline(canvas, self.pool.peek)
-        self.next_label = NextLabel(canvas, self.pool.peek)
-        self.propagator = Propagator(self, controls.propagate_group)
-        self.precompute = Precompute(self, controls.propagate_group)
+        self.timeline = self.view.timeline = Timeline(canvas, self.pool.peek)
+        self.next_label = NextLabel(canvas, self.pool.peek, self.view.set)
+        self.propagator = Propagator(self, p)
+        self.precompute = Precompute(self, p)
         self.files = FileActions(controls.files, self)
         self.seeding = Seeding(self, controls.seed_group)
         self.channels = Channels(self, controls.channels_group)
@@ -70,24 +76,43 @@ class Controller:
         self._handlers: dict[type, Callable[[Any], Any]] = {
             Ack: lambda m: self.stream.acked(m.seq),
             Active: lambda _m: None,  # receive() has noted the user's activity
-            Ready: lambda _m: (
-                self.stream.reset(),
-                self.stream.show(canvas.frame),
-                self.timeline.reset(),
-            ),
+            Ready: self._ready,
             **prompting.handlers(self),
             **editing.handlers(self),
         }
         self._wire()
-        self.stream.show(canvas.frame)
+        self.view.show(canvas.frame)
         if model is not None:
-            self.precompute.start()
+            self.submit(self.session)  # its opening starts the precompute
+
+    @property
+    def stream(self) -> FrameStream:
+        return self.view.stream
 
     # -- the Context the features use ----------------------------------------------
-    worker = property(lambda self: self.jobs.worker)
-
     def session(self) -> Session:
         return self.pool.current()
+
+    def peek(self) -> Session | None:
+        return self.pool.peek()
+
+    @property
+    def model(self) -> Model | None:
+        return self.pool.model
+
+    @property
+    def memory_mode(self) -> str:
+        return self.pool.options.memory_mode
+
+    @property
+    def data(self) -> Stack:
+        return self.pool.stack
+
+    def set_stack(self, stack: Stack) -> None:
+        self.pool.set_stack(stack)
+
+    def cancel(self) -> None:
+        self.pool.cancel()
 
     def submit(self, job: Callable[[], Any]) -> Future[Any]:
         return self.jobs.submit(job)
@@ -96,19 +121,22 @@ class Controller:
         self.jobs.later(key, task)
 
     def status(self, text: str, level: str = "info") -> None:
-        self.jobs.status(text, level)
+        self.view.status(text, level)
 
     def safe(self, fn: Callable[[], Any]) -> Callable[..., None]:
         return self.jobs.safe(fn)
 
-    def refresh(self) -> None:
-        """Labels and markers of the frame in view; the view and autosave state."""
-        self.stream.send_labels(self.canvas.frame)
-        self._show_session()
+    def refresh(self, frame: int | None = None, labels: np.ndarray | None = None) -> float:
+        """Labels and markers of the frame in view (an edit's own labels when they are
+        of that frame); the timeline, object list and divisions; the view's save."""
+        shown = self.view.frame
+        encode = self.view.labels(shown, labels if frame == shown else None)
+        self._show_session(markers=False)
         self._save_view()
         standing = self._standing()
         if standing:
             self.status(standing, "error")
+        return encode
 
     def clear_status(self) -> None:
         """The status line after a successful edit: empty, unless the save is
@@ -129,18 +157,23 @@ class Controller:
     def _read_only(self, exc: SaveLockedError) -> str:
         return f"Read-only: {exc.sentence(self.jobs.where)} Edits made here are not saved."
 
-    refresh_overlay = refresh
-
-    def _show_session(self) -> None:
+    def _show_session(self, markers: bool = True) -> None:
         """What the browser draws from the session besides the frame's labels: the
-        markers of the frame in view, the timeline and object list, divisions, M's label."""
+        markers of the frame in view (unless its labels just went with them), the
+        timeline and object list, divisions, M's label."""
         session = self.pool.peek()
-        self.canvas.prompts = prompting.markers(session, self.canvas.frame)
+        if markers:
+            self.view.labels(self.view.frame)
         self.timeline.sync()
         self.next_label.publish()
         parents = {str(d): m for d, m in session.parents.items()} if session else {}
-        if parents != self.canvas.parents:
-            self.canvas.parents = parents
+        self.view.set(self.canvas, "parents", parents)
+
+    def _ready(self, _msg: Ready) -> None:
+        """A view (re)rendered: everything again."""
+        self.stream.reset()
+        self.view.show(self.view.frame)
+        self.timeline.reset()
 
     # -- messages from the browser --------------------------------------------------
     def receive(self, content: Any, buffers: list[Any] | None = None) -> None:
@@ -171,28 +204,34 @@ class Controller:
         session: a resumed one's object list, timeline and markers at once, not at
         the next edit."""
         if session.autosave is not None and session.resumed is None:
-            session.autosave.set_view(self.canvas.frame, self.canvas.label)
+            session.autosave.set_view(self.view.frame, self.canvas.label)
         if session.notes:
             self.status(" ".join(n[:1].upper() + n[1:] + "." for n in session.notes), "ok")
         if index in self.pool.locked:
             self.status(self._read_only(self.pool.locked[index]), "error")
+        shown = False  # whether the resumed labels and markers went with a frame
         if session.resumed is not None:
             if index not in self.pool.locked:  # a read-only save has nothing to set aside
-                self.controls.fresh.layout.display = "inline-flex"
+                self.view.set(self.controls.status_group.fresh.layout, "display", "inline-flex")
             view = session.resumed.view
             if index == self.pool.index and view:
-                self.canvas.label = max(1, int(view.get("label", self.canvas.label)))
-                frame = int(view.get("frame", self.canvas.frame))
-                if 0 <= frame < session.n_frames:
-                    self.canvas.frame = frame
+                label = max(1, int(view.get("label", self.canvas.label)))
+                self.view.set(self.canvas, "label", label)
+                frame = int(view.get("frame", self.view.frame))
+                if 0 <= frame < session.n_frames and frame != self.view.frame:
+                    self.view.show(frame)  # its labels and markers go with it
+                    shown = True
         if index == self.pool.index:
-            self._show_session()  # the frame's labels go with the frame shown
+            # A new save has nothing to draw yet; saved work is drawn at once.
+            self._show_session(markers=session.resumed is not None and not shown)
+            self.precompute.start()  # it waits for a session: one exists now
 
     def set_model(self, model: Model, memory_mode: str | None = None) -> None:
         """Use another model (or memory mode) for every sequence (see SessionPool)."""
         self.pool.set_model(model, memory_mode)
         self.loader.label(model)
         self.refresh()
+        self.submit(self.session)  # opened, if it was not, on the worker
         self.precompute.start()
 
     def start_fresh(self) -> Future[Any]:
@@ -200,8 +239,8 @@ class Controller:
 
         def job() -> None:
             moved = self.session().discard_autosave()
-            self.controls.fresh.layout.display = "none"
-            self.canvas.label = 1  # a fresh start begins at the first label
+            self.view.set(self.controls.status_group.fresh.layout, "display", "none")
+            self.view.set(self.canvas, "label", 1)  # a fresh start begins at the first label
             self.refresh()
             self.status(f"Started fresh; the earlier session is kept in {moved}", "ok")
 
@@ -210,10 +249,11 @@ class Controller:
     def _select(self, index: int) -> None:
         def job() -> None:
             self.pool.index = index
-            self.stream.show(self.canvas.frame)
+            self.view.show(self.view.frame)
             self.timeline.sync()
             self.next_label.publish()
             if self.pool.model is not None:
+                self.session()  # opened here, not by the precompute (which waits for it)
                 self.precompute.start()
 
         self.submit(job)
@@ -224,17 +264,10 @@ class Controller:
 
         c, canvas, safe = self.controls, self.canvas, self.safe
         canvas.on_msg(lambda _w, content, buffers: self.receive(content, buffers))
-        canvas.observe(
-            lambda ch: (
-                self.jobs.activity.touch(),
-                self.stream.show(int(ch["new"])),
-                self._save_view(),
-            ),
-            names="frame",
-        )
+        canvas.observe(self._moved, names="frame")
         canvas.observe(lambda _ch: (self._swatch(), self._save_view()), names="label")
         # Playback ended: the frame in view gets its lossless upgrade.
-        canvas.observe(lambda ch: ch["new"] or self.stream.show(canvas.frame), names="playing")
+        canvas.observe(lambda ch: ch["new"] or self.view.show(self.view.frame), names="playing")
         # Kernel-side link: the kernel also moves the frame (follow propagation,
         # scripts), and a browser-side link can bounce a stale slider value back.
         w.link((c.frame, "value"), (canvas, "frame"))
@@ -252,22 +285,37 @@ class Controller:
         c.fresh.on_click(safe(self.start_fresh))
         self._swatch()
 
+    def _moved(self, change: dict[str, Any]) -> None:
+        """The browser (or a script) moved the frame; the view's own moves are sent
+        already."""
+        if self.view.writing:
+            return
+        self.jobs.activity.touch()
+        self.stream.show(int(change["new"]))
+        self._save_view()
+
     def _save_view(self) -> None:
+        """The frame and label in view, for the save (the autosave keeps them in memory
+        and writes them with the next edit and on close: not a disk write per frame)."""
         session = self.pool.peek()
         if session is not None and session.autosave is not None:
-            session.autosave.set_view(self.canvas.frame, self.canvas.label)
+            session.autosave.set_view(self.view.frame, self.canvas.label)
 
     def _swatch(self) -> None:
         r, g, b = label_color(int(self.canvas.label))
-        self.controls.label_swatch.value = (
-            f'<span style="display:inline-block;width:1.2em;height:1.2em;'
-            f'background:rgb({r},{g},{b});border:1px solid #444;vertical-align:middle">'
-            "</span>"
+        self.view.set(
+            self.controls.view.label_swatch,
+            "value",
+            (
+                f'<span style="display:inline-block;width:1.2em;height:1.2em;'
+                f'background:rgb({r},{g},{b});border:1px solid #444;vertical-align:middle">'
+                "</span>"
+            ),
         )
 
     def close(self) -> None:
         self.pool.cancel()
-        self.precompute.closed = True
+        self.precompute.close()
         self.stream.close()
         self.jobs.close()
         self.pool.close()  # another annotator or notebook may now write the saves

@@ -39,10 +39,12 @@ def handlers(ctx: Context) -> dict[type, Callable[[Any], Any]]:
                 raise PromptError("the stroke is outside the image")
             return session.paint(m.frame, m.label, mask, erase=m.erase, track=m.track)
 
-        return submit_edit(ctx, edit)
+        return submit_edit(ctx, edit, m.frame)
 
     def fill(m: Fill) -> Future[Any]:
-        return submit_edit(ctx, lambda s: s.fill(m.frame, m.y, m.x, m.label, track=m.track))
+        return submit_edit(
+            ctx, lambda s: s.fill(m.frame, m.y, m.x, m.label, track=m.track), m.frame
+        )
 
     def parent(m: SetParent) -> Future[Any]:
         mother = m.mother or None  # 0 clears

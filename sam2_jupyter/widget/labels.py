@@ -32,9 +32,15 @@ class NextLabel:
     claimed by a queued edit. Called from the comm thread (claims) and the worker
     (releases, refreshes); the session's label ids are read without its lock."""
 
-    def __init__(self, canvas: AnnotatorCanvas, session: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        canvas: AnnotatorCanvas,
+        session: Callable[[], Any],
+        write: Callable[[Any, str, Any], None] = setattr,
+    ) -> None:
         self._canvas = canvas
         self._session = session
+        self._write = write  # the view's: the trait is written on the kernel's loop
         self._queued: Counter[int] = Counter()
         self._lock = threading.Lock()
 
@@ -82,6 +88,4 @@ class NextLabel:
         return max(session.next_unused_label() if session is not None else 1, queued)
 
     def publish(self) -> None:
-        value = self.value()
-        if self._canvas.next_label != value:
-            self._canvas.next_label = value
+        self._write(self._canvas, "next_label", self.value())

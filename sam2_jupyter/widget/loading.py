@@ -19,12 +19,12 @@ class ModelLoader:
         panel.load_model.on_click(ctx.safe(self.clicked))
         for picker in (panel.model_name, panel.memory_mode):
             picker.observe(lambda _ch: self.restyle(), names="value")
-        self.label(ctx.pool.model)
+        self.label(ctx.model)
 
     def label(self, model: Model | None) -> None:
         """Say on the panel which model is in use, and whether it has random weights
         (its masks look like results and are noise); the pickers start at it."""
-        p, mode = self.panel, self.ctx.pool.options.memory_mode
+        p, mode = self.panel, self.ctx.memory_mode
         p.untrained_note.layout.display = (
             "block" if model is not None and model.untrained else "none"
         )
@@ -47,20 +47,21 @@ class ModelLoader:
     def restyle(self) -> None:
         """*Load model* is the primary button only while pressing it would change the
         model or memory mode in use."""
-        p, pool = self.panel, self.ctx.pool
-        model, pick = pool.model, get_spec(p.model_name.value)
+        p, ctx = self.panel, self.ctx
+        model, pick = ctx.model, get_spec(p.model_name.value)
         same = model is not None and model.spec.label == pick.label
-        same = same and p.memory_mode.value == pool.options.memory_mode
+        same = same and p.memory_mode.value == ctx.memory_mode
         p.load_model.button_style = "" if same else "primary"
 
     def clicked(self) -> Future[Any]:
         p = self.panel
         name, folder, mode = p.model_name.value, p.model_dir.value or None, p.memory_mode.value
 
-        def progress(done: int, total: int | None) -> None:
-            p.download.layout.display = "flex"  # shown once a download starts
-            p.download.max = max(1, total or 1)
-            p.download.value = min(done, p.download.max)
+        def progress(done: int, total: int | None) -> None:  # on the worker
+            write = self.ctx.view.set
+            write(p.download.layout, "display", "flex")  # shown once a download starts
+            write(p.download, "max", max(1, total or 1))
+            write(p.download, "value", min(done, max(1, total or 1)))
 
         def job() -> None:
             self.ctx.status(f"Loading {name}…")

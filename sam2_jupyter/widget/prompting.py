@@ -1,9 +1,9 @@
 """Prompting from the canvas: clicks, boxes, removals, undo / redo and the object
 list's delete (the M key's next label is the browser's: see :mod:`.labels`).
 
-Each edit runs on the worker, then the frame in view is redrawn; its timings
-(waiting in the queue, in the model, encoding the labels, sending) go to the
-stream's statistics.
+Each edit runs on the worker; the labels it returns are what the browser gets (no
+read back), in one message with the frame's markers. Its timings (waiting in the
+queue, in the model, encoding the labels, sending) go to the stream's statistics.
 """
 
 from __future__ import annotations
@@ -13,54 +13,36 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+import numpy as np
+
 from ..engine import Session
 from .context import Context
 from .messages import Box, DeleteLabel, Point, Redo, Remove, Undo
 
 
-def markers(session: Session | None, frame: int) -> list[dict[str, Any]]:
-    """The prompts on ``frame`` as the browser draws them."""
-    if session is None:
-        return []
-    return [
-        _marker(p) | {"pending": pending}
-        for pending, group in ((False, session.prompts), (True, session.pending))
-        for p in group
-        if p.frame == frame
-    ]
-
-
-def _marker(p: Any) -> dict[str, Any]:
-    """What the browser draws of a prompt: a mask's pixels are on the canvas already
-    (the labels), so its bits stay in the kernel."""
-    out = p.to_json()
-    out.pop("bits", None)
-    return out
-
-
-def submit_edit(ctx: Context, edit: Callable[[Session], Any]) -> Future[Any]:
-    """Queue an edit of the session in view; afterwards redraw the frame in view."""
+def submit_edit(
+    ctx: Context, edit: Callable[[Session], Any], frame: int | None = None
+) -> Future[Any]:
+    """Queue an edit of the session in view, then send what it changed: the labels it
+    returned (an array for ``frame``; else read from the session) with the markers of
+    the frame in view, as one message."""
     queued = time.perf_counter()
 
     def job() -> None:
         session = ctx.session()
         t0 = time.perf_counter()
-        ctx.canvas.busy = True  # the status bar says "working…"
-        try:
-            edit(session)
-        finally:
-            ctx.canvas.busy = False
+        with ctx.view.busy():  # the status bar says "working…"
+            result = edit(session)
         t1 = time.perf_counter()
-        ctx.stream.encode_s = 0.0
-        ctx.refresh()
-        encode = ctx.stream.encode_s
-        ctx.stream.timed(
+        labels = result if isinstance(result, np.ndarray) and frame is not None else None
+        encode = ctx.refresh(frame, labels)
+        ctx.view.stream.timed(
             queued_s=t0 - queued,
             model_s=t1 - t0,
             encode_s=encode,
             send_s=time.perf_counter() - t1 - encode,
         )
-        if ctx.canvas.status:
+        if ctx.view.status_text:
             ctx.clear_status()
 
     return ctx.submit(job)
@@ -69,11 +51,13 @@ def submit_edit(ctx: Context, edit: Callable[[Session], Any]) -> Future[Any]:
 def handlers(ctx: Context) -> dict[type, Callable[[Any], Any]]:
     def point(m: Point) -> Future[Any]:
         return submit_edit(
-            ctx, lambda s: s.add_point(m.frame, m.y, m.x, m.label, positive=m.positive)
+            ctx, lambda s: s.add_point(m.frame, m.y, m.x, m.label, positive=m.positive), m.frame
         )
 
     def box(m: Box) -> Future[Any]:
-        return submit_edit(ctx, lambda s: s.add_box(m.frame, m.y0, m.x0, m.y1, m.x1, m.label))
+        return submit_edit(
+            ctx, lambda s: s.add_box(m.frame, m.y0, m.x0, m.y1, m.x1, m.label), m.frame
+        )
 
     def remove(m: Remove) -> Future[Any]:
         return submit_edit(ctx, lambda s: s.remove_prompt(m.frame, m.y, m.x, tolerance=m.tolerance))

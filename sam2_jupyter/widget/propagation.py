@@ -31,7 +31,7 @@ class Propagator:
     def clicked(self) -> Future[Any] | None:
         """The Propagate button: the panel's start, stop, direction and stop-when-lost."""
         p = self.panel
-        start = {"current": self.ctx.canvas.frame, "frame": p.start_frame.value}.get(
+        start = {"current": self.ctx.view.frame, "frame": p.start_frame.value}.get(
             p.propagate_from.value
         )
         direction = p.direction.value
@@ -42,7 +42,7 @@ class Propagator:
 
     def cancel(self) -> None:
         """Stop a running propagation now (not queued behind it)."""
-        self.ctx.pool.cancel()
+        self.ctx.cancel()
 
     def propagate(
         self,
@@ -76,33 +76,29 @@ class Propagator:
         return future
 
     def _run(self, options: dict[str, Any]) -> None:
-        ctx, panel = self.ctx, self.panel
+        ctx, view = self.ctx, self.ctx.view
         session = ctx.session()
         total = run = None
         done = 0
         t0 = time.perf_counter()
-        ctx.canvas.busy = ctx.stream.holding = True
-        try:
+        with view.busy(hold=True):
             run = session.propagate(**options, progress=False)  # the panel shows progress
             total = run.planned
-            panel.progress.max = max(1, total)
-            panel.progress.value = 0
+            view.progress(0, total)
+            text = None
             for t, labels in run:
                 done += 1
                 elapsed = time.perf_counter() - t0
                 fps = done / elapsed if elapsed > 0 else 0.0
                 left = (total - done) / fps if fps > 0 else 0.0
-                panel.progress.value = done
-                panel.progress_text.value = (
-                    f"{done}/{plural(total, 'frame')}, {fps:.1f} fps, {left:.0f} s left"
-                )
-                if panel.follow.value and t != ctx.canvas.frame:
-                    ctx.canvas.frame = t  # the frame observer sends image and labels
-                elif t == ctx.canvas.frame:
-                    ctx.stream.send_labels(t, labels)
-                ctx.timeline.sync()
-        finally:
-            ctx.canvas.busy = ctx.stream.holding = False
+                text = f"{done}/{plural(total, 'frame')}, {fps:.1f} fps, {left:.0f} s left"
+                view.progress(done, total, text)
+                if self.panel.follow.value and t != view.frame:
+                    view.show(t, labels)  # the frame with the labels the engine gave
+                elif t == view.frame:
+                    view.labels(t, labels)
+                view.summary()
+            view.progress(done, total, text, last=True)
         if run is not None and run.lost_at:
             where = ", ".join(str(t) for t in run.lost_at)
             ctx.status(

@@ -12,23 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import tifffile
 
 from .._words import plural
-from ..errors import PromptError
+from ..io.label_images import read_label_image
 from .context import Context
 from .panels.seed import SeedPanel
-
-
-def read_label_file(path: str | Path) -> np.ndarray:
-    """A label TIFF as an array (the checks on ids and shape are the engine's)."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise PromptError(f"{path}: no such label file")
-    try:
-        return np.asarray(tifffile.imread(path))
-    except (OSError, ValueError, tifffile.TiffFileError) as exc:
-        raise PromptError(f"{path}: not a readable label TIFF ({exc})") from exc
 
 
 class Seeding:
@@ -43,8 +31,8 @@ class Seeding:
         view); a (frames, Y, X) volume gives its slice at that frame."""
 
         def job() -> None:
-            t = self.ctx.canvas.frame if frame is None else frame
-            image = read_label_file(labels) if isinstance(labels, (str, Path)) else labels
+            t = self.ctx.view.frame if frame is None else frame
+            image = read_label_image(labels) if isinstance(labels, (str, Path)) else labels
             image = np.asarray(image)
             if image.ndim == 3:
                 image = image[t]
@@ -59,7 +47,7 @@ class Seeding:
         """Show a whole label volume (an array or a label TIFF) for review."""
 
         def job() -> None:
-            source = read_label_file(volume) if isinstance(volume, (str, Path)) else volume
+            source = read_label_image(volume) if isinstance(volume, (str, Path)) else volume
             ids = self.ctx.session().load_labels(source)
             self.ctx.refresh()
             self.ctx.status(f"Loaded masks of {plural(len(ids), 'label')} for review", "ok")

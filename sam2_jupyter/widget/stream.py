@@ -25,6 +25,7 @@ import numpy as np
 from ..io import Stack
 from .canvas import AnnotatorCanvas
 from .codec import encode_image, encode_labels
+from .outbound import FrameMsg, LabelsMsg, Marker
 from .prefetch import EncodedFrames
 
 MAX_IN_FLIGHT = 2
@@ -105,7 +106,7 @@ class FrameStream:
         canvas: AnnotatorCanvas,
         stack: Callable[[], Stack],
         labels: Callable[[int], np.ndarray | None],
-        markers: Callable[[int], list[dict[str, Any]]],
+        markers: Callable[[int], list[Marker]],
         key: Callable[[], int],
         idle_for: Callable[[], float] = lambda: float("inf"),
     ) -> None:
@@ -121,21 +122,30 @@ class FrameStream:
         self._queued: OrderedDict[str, tuple[dict[str, Any], list[bytes]]] = OrderedDict()
         self._encoded = EncodedFrames()
         self._later = Later()
-        self._sent: list[tuple[str, int]] = []
+        # What was sent: counts and bytes by kind, and the latest messages' kinds and sizes.
+        self._count: Counter[str] = Counter()
+        self._bytes: Counter[str] = Counter()
+        self._sent: deque[tuple[str, int]] = deque(maxlen=HISTORY)
         # Frames fly by (a propagation follows them): no lossless upgrade meanwhile.
         self.holding = False
         self._timings: dict[str, float] = {}
         self._edits: deque[dict[str, float]] = deque(maxlen=HISTORY)
         self._shows: deque[dict[str, float]] = deque(maxlen=HISTORY)
-        self.encode_s = 0.0  # the latest labels encode (an edit's share)
 
     # -- what the browser sees -----------------------------------------------------
     def shape(self) -> dict[str, int]:
         h, w = self.stack().frame_shape
         return {"height": h, "width": w}
 
-    def show(self, t: int, lossless: bool = False) -> None:
-        """Frame ``t``'s image and labels (JPEG now, PNG when idle), and markers."""
+    def show(
+        self,
+        t: int,
+        lossless: bool = False,
+        labels: np.ndarray | None = None,
+        markers: list[Marker] | None = None,
+    ) -> None:
+        """Frame ``t``'s image (JPEG now, PNG when idle), its labels (read from the
+        session unless given: a propagated frame brings its own) and markers."""
         stack = self.stack()
         if not 0 <= t < stack.n_frames:
             return
@@ -149,34 +159,38 @@ class FrameStream:
             for near in ahead:
                 if 0 <= near < stack.n_frames:
                     self._encoded.prefetch((self.key(), near, k), self._jpeg(near, k))
-        labels = self.labels(t)
-        content = {
-            "type": "frame",
-            "frame": t,
-            "mime": mime,
-            "lossless": lossless,
-            "has_labels": labels is not None,
+        labels = self.labels(t) if labels is None else labels
+        msg = FrameMsg(
+            t,
+            mime,
+            lossless,
+            labels is not None,
             **self.shape(),
-        }
+            markers=self.markers(t) if markers is None else markers,
+        )
         buffers = [image] + ([encode_labels(labels)] if labels is not None else [])
         t1 = time.perf_counter()
-        self.post("frame", content, buffers)
-        self.canvas.prompts = self.markers(t)
+        self.post("frame", msg.content(), buffers)
         if not lossless:
             self._shows.append({"encode_s": t1 - t0, "send_s": time.perf_counter() - t1})
         if not lossless and not self.canvas.playing:
             # The timer only hands the PNG encode to the encoder thread.
             self._later.schedule(LOSSLESS_AFTER, lambda: self._encoded.run(self._upgrade, t))
 
-    def send_labels(self, t: int, labels: np.ndarray | None = None) -> None:
-        """Frame ``t``'s labels alone (after an edit, or a propagated frame in view)."""
+    def send_labels(
+        self, t: int, labels: np.ndarray | None = None, markers: list[Marker] | None = None
+    ) -> float:
+        """Frame ``t``'s labels (an edit's result, a propagated frame in view; read from
+        the session when None) and markers. Returns the seconds the encode took."""
         t0 = time.perf_counter()
         labels = self.labels(t) if labels is None else labels
-        if labels is not None:
-            content = {"type": "labels", "frame": t, **self.shape()}
-            payload = encode_labels(labels)
-            self.encode_s = time.perf_counter() - t0
-            self.post("labels", content, [payload])
+        if labels is None:
+            return 0.0
+        msg = LabelsMsg(t, **self.shape(), markers=self.markers(t) if markers is None else markers)
+        payload = encode_labels(labels)
+        encode = time.perf_counter() - t0
+        self.post("labels", msg.content(), [payload])
+        return encode
 
     def _upgrade(self, t: int) -> None:
         if self.canvas.frame != t or self.holding or self.canvas.playing:
@@ -218,7 +232,10 @@ class FrameStream:
             self._seq += 1
             content = {**content, "seq": self._seq}
             self._in_flight[self._seq] = now
-            self._sent.append((content.get("mime", content["type"]), sum(map(len, buffers))))
+            kind, size = content.get("mime", content["type"]), sum(map(len, buffers))
+            self._sent.append((kind, size))
+            self._count[kind] += 1
+            self._bytes[kind] += size
             self.canvas.send(content, buffers)
 
     def acked(self, seq: int) -> None:
@@ -239,18 +256,14 @@ class FrameStream:
         self._edits.append(self._timings)
 
     def stats(self) -> dict[str, Any]:
-        """Messages sent (count and bytes by kind), each message's kind and size,
+        """Messages sent (count and bytes by kind), the latest messages' kinds and sizes,
         the last edit's timings, and the timings of the latest edits and frames
         shown (JPEG previews: encode and send, seconds), oldest first."""
         with self._lock:
-            sent = list(self._sent)
-        count: Counter[str] = Counter(k for k, _ in sent)
-        size: Counter[str] = Counter()
-        for k, n in sent:
-            size[k] += n
+            sent, count, size = list(self._sent), dict(self._count), dict(self._bytes)
         return {
-            "messages": dict(count),
-            "bytes": dict(size),
+            "messages": count,
+            "bytes": size,
             "sent": sent,
             "last_edit": dict(self._timings),
             "edits": list(self._edits),
@@ -261,6 +274,8 @@ class FrameStream:
     def reset_stats(self) -> None:
         with self._lock:
             self._sent.clear()
+            self._count.clear()
+            self._bytes.clear()
         self._timings = {}
         self._edits.clear()
         self._shows.clear()

@@ -1,11 +1,10 @@
 // The prompt tool: clicks, boxes and removals on the image → intents for the kernel.
 // Coordinates are image pixels; the label and frame are the model's. A click's marker
 // (and a box) is shown at once, before the kernel answers: these optimistic markers go
-// when the kernel's `prompts` trait changes (its version replaces them) or, should no
-// answer come, after OPTIMISTIC_MS.
+// when the kernel's answer for their frame is drawn (its labels bring its markers,
+// which replace them) or, should no answer come, after OPTIMISTIC_MS.
 
 import { box, point, remove } from "../intents.js";
-import { listen } from "../sync.js";
 import { inside } from "../view.js";
 
 /** Screen pixels around the pointer in which a removal finds a prompt, at any zoom. */
@@ -43,13 +42,16 @@ export function createPromptTool({ model, send, scale, onChange = () => {}, time
     pending.set(marker, timer);
     onChange();
   };
-  const clear = () => {
-    if (pending.size === 0) return;
-    for (const timer of pending.values()) timers.clearTimeout(timer);
-    pending.clear();
+  /** The kernel answered on `frame`: its markers replace the optimistic ones there. */
+  const answered = (frame) => {
+    const done = [...pending.keys()].filter((m) => m.frame === frame);
+    if (done.length === 0) return;
+    for (const marker of done) {
+      timers.clearTimeout(pending.get(marker));
+      pending.delete(marker);
+    }
     onChange();
   };
-  const off = listen(model, ["prompts"], clear);
 
   return {
     /** A click: ignored off the image. */
@@ -72,13 +74,13 @@ export function createPromptTool({ model, send, scale, onChange = () => {}, time
     remove(x, y) {
       send(remove(model.get("frame"), y, x, REMOVE_RADIUS_PX / scale()));
     },
+    answered,
     /** @returns {Optimistic[]} the optimistic markers on the frame in view */
     optimistic() {
       const frame = model.get("frame");
       return [...pending.keys()].filter((m) => m.frame === frame);
     },
     dispose() {
-      off();
       for (const timer of pending.values()) timers.clearTimeout(timer);
       pending.clear();
     },

@@ -1,0 +1,40 @@
+// The kernel's messages to the browser, as sam2_jupyter/widget/outbound.py declares
+// them (tests/test_js.py checks that the typedefs here mirror its dataclasses). The
+// frame stream adds `seq`, its flow control's sequence number, to each.
+
+/**
+ * A prompt as the kernel draws it (outbound.py `Marker`), plus its own fields:
+ * y, x (point); y0, x0, y1, x1 (box); shape (mask).
+ * @typedef {object} Marker
+ * @property {string} kind
+ * @property {number} frame int
+ * @property {number} label int
+ * @property {boolean} positive
+ * @property {boolean} pending
+ */
+
+/**
+ * A frame's image (buffer 0) and, when `has_labels`, its labels (buffer 1).
+ * @typedef {object} FrameMsg
+ * @property {"frame"} type
+ * @property {number} frame int
+ * @property {string} mime
+ * @property {boolean} lossless
+ * @property {boolean} has_labels
+ * @property {number} width int
+ * @property {number} height int
+ * @property {Marker[]} markers
+ */
+
+/**
+ * A frame's labels alone (buffer 0): an edit's answer, a propagated frame in view.
+ * @typedef {object} LabelsMsg
+ * @property {"labels"} type
+ * @property {number} frame int
+ * @property {number} width int
+ * @property {number} height int
+ * @property {Marker[]} markers
+ */
+
+/** The message types the stream draws (and acknowledges); others are routed by type. */
+export const STREAMED = new Set(["frame", "labels"]);

@@ -1,0 +1,136 @@
+"""The view: one writer on the kernel's loop, results sent as the engine returned
+them, typed messages, and a precompute that never opens the session."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import fields
+
+import ipywidgets as w
+import numpy as np
+from harness import open_annotator
+from waits import wait_until
+
+from sam2_jupyter.widget.canvas import AnnotatorCanvas
+from sam2_jupyter.widget.codec import decode_labels
+from sam2_jupyter.widget.outbound import STREAMED
+from sam2_jupyter.widget.view import View
+
+
+def _reads(session, monkeypatch) -> list[int]:
+    """Frames whose labels are read back from the session from now on."""
+    reads: list[int] = []
+    original = session.label_frame
+
+    def counted(t):
+        reads.append(t)
+        return original(t)
+
+    monkeypatch.setattr(session, "label_frame", counted)
+    return reads
+
+
+def test_an_edit_answers_with_its_own_labels_and_markers_in_one_message(annotator, monkeypatch):
+    a = annotator
+    a.browser.click(0, 32, 36)  # the session opens, frame 0 is encoded
+    a.wait(30)
+    a.browser.ack_all()
+    reads = _reads(a.session, monkeypatch)
+    a.browser.messages.clear()
+    a.browser.click(0, 60, 90, label=2)
+    a.wait(30)
+    assert reads == []  # what add_point returned went out, nothing read back
+    assert [m["type"] for m, _ in a.browser.messages] == ["labels"]  # one message
+    [(content, buffers)] = a.browser.messages
+    shape = (content["height"], content["width"])
+    assert np.array_equal(decode_labels(buffers[0], shape), a.session.label_frame(0))
+    assert [(m["label"], m["y"], m["x"]) for m in content["markers"]] == [(1, 32, 36), (2, 60, 90)]
+    assert a.canvas.prompts == content["markers"]
+
+
+def test_what_the_kernel_streams_has_exactly_the_declared_fields(annotator):
+    a = annotator
+    a.browser.click(1, 32, 36)
+    a.canvas.frame = 1
+    a.wait(30)
+    a.browser.ack_all()
+    a.wait(30)
+    kinds = set()
+    for content, _ in a.browser.messages:
+        cls = STREAMED[content["type"]]
+        kinds.add(content["type"])
+        assert set(content) == {"type", "seq", *(f.name for f in fields(cls))}
+    assert kinds == {"frame", "labels"}
+
+
+def test_propagation_shows_the_engine_labels_without_reading_them_back(annotator, monkeypatch):
+    a = annotator
+    a.browser.click(0, 32, 36)
+    a.wait(30)
+    stop = a.browser.auto_ack()
+    try:
+        reads = _reads(a.session, monkeypatch)
+        a.controls.follow.value = True
+        moved = []
+        a.canvas.observe(lambda ch: moved.append(ch["new"]), names="frame")
+        a.controller.propagator.propagate("forward", 0).result(120)
+        a.wait(30)
+    finally:
+        stop.set()
+    n = a.session.n_frames
+    assert moved == list(range(1, n))  # the view moved with the run
+    assert reads == [n - 1]  # only the refresh at the end, of the frame in view
+    shown = {c["frame"] for c, _ in a.browser.of("frame") if c["has_labels"]}
+    assert shown >= set(range(1, n))
+
+
+def test_the_precompute_never_opens_the_session(model, video, monkeypatch):
+    from sam2_jupyter.widget.sessions import SessionPool
+
+    opened: list[str] = []
+    original = SessionPool._get
+
+    def recorded(self, index):
+        if index not in self.sessions:
+            opened.append(threading.current_thread().name)
+        return original(self, index)
+
+    monkeypatch.setattr(SessionPool, "_get", recorded)
+    a = open_annotator(video, model)
+    try:
+        wait_until(lambda: "ready" in a.controls.embeddings.value, 60)
+        assert opened
+        assert "background" not in " ".join(opened)
+    finally:
+        a.close()
+
+
+def test_writes_from_other_threads_land_on_the_loop():
+    canvas = AnnotatorCanvas(n_frames=5)
+    line, bar, text = w.HTML(), w.IntProgress(), w.Label()
+    seen: list[tuple[str, bool]] = []
+
+    async def main() -> None:
+        view = View(canvas, line, bar, text)
+        loop_thread = threading.get_ident()
+        canvas.observe(lambda ch: seen.append((ch["name"], threading.get_ident() == loop_thread)))
+
+        def worker() -> None:
+            view.status("hello", "ok")
+            view.set(canvas, "busy", True)
+            view.set(canvas, "busy", False)  # replaces the queued True
+            view.progress(3, 4, "3/4")
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        assert view.status_text == "hello"  # queued, already what it says
+        assert canvas.status == ""
+        await asyncio.sleep(0.05)
+
+    asyncio.run(main())
+    assert seen == [("status", True)]  # busy went True → False before the loop wrote it
+    assert canvas.status == "hello"
+    assert "hello" in line.value
+    assert (bar.value, bar.max, text.value) == (3, 4, "3/4")
