@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .engine.propagation import DIRECTIONS
-
-FORMATS = ("tiff", "tracks", "ctc", "coco", "ome-zarr", "overlay", "prompts")
+from .exports.formats import FORMATS, format_named
 
 
 @dataclass(frozen=True)
@@ -168,21 +167,8 @@ def run_stack(
 
 
 def _export(session: Any, fmt: str, folder: Path, overwrite: bool) -> Path:
-    if fmt == "tiff":
-        return session.export_masks(folder / "labels.tif", overwrite)
-    if fmt == "tracks":
-        return session.export_tracks(folder / "tracks.csv", overwrite)
-    if fmt == "ctc":
-        return session.export_ctc(folder / "RES", overwrite=overwrite)
-    if fmt == "coco":
-        return session.export_coco(folder / "coco.json", overwrite)
-    if fmt == "ome-zarr":
-        return session.export_ome_zarr(folder / "labels.ome.zarr", overwrite=overwrite)
-    if fmt == "overlay":
-        return session.export_overlay(folder / "overlay.mp4", overwrite=overwrite)
-    if fmt == "prompts":
-        return session.save_prompts(folder / "prompts.csv", overwrite)
-    raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    """One format, under its batch name in the stack's folder (``labels.tif``, ...)."""
+    return session.export(fmt, folder / format_named(fmt).filename, overwrite=overwrite)
 
 
 def _worker_name() -> str:
@@ -227,7 +213,8 @@ def propagate_many(
     memory_mode
         Default "low": memory stays bounded however long the stacks are.
     formats
-        Any of ``tiff, tracks, ctc, coco, ome-zarr, overlay, prompts``.
+        Names in :data:`sam2_jupyter.exports.formats.FORMATS`: ``tiff``,
+        ``overlay``, ``tracks``, ``ctc``, ``coco``, ``ome-zarr``, ``prompts``.
     direction
         "forward", "reverse" or "both" (from the earliest prompted frame).
     """

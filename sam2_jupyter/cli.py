@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._words import plural
-from .batch import DIRECTIONS, FORMATS, ModelSpec, propagate_many
+from .batch import DIRECTIONS, ModelSpec, propagate_many
+from .exports.formats import FORMATS
 
 
 def _model_options(parser: argparse.ArgumentParser) -> None:

@@ -40,7 +40,7 @@ def test_exports_never_clobber_and_leave_no_partial_file(tracked, tmp_path, monk
         tracked.export_masks(path)
     assert path.read_bytes() == b"precious"
 
-    import sam2_jupyter.exports.tiff as tiff_mod
+    import sam2_jupyter.io.label_images as tiff_mod  # where label TIFFs are written
 
     def failing(tmp, **kwargs):
         tmp.write_bytes(b"half")
@@ -188,3 +188,89 @@ def test_the_umask_is_read_without_proc_too(monkeypatch):
         assert os.umask(0o027) == 0o027  # and left as it was
     finally:
         os.umask(previous)
+
+
+# -- one registry of formats --------------------------------------------------------
+
+
+def _tree(path):
+    """Every file's bytes under ``path`` (or the file's own), by relative name."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_file():
+        return {".": path.read_bytes()}
+    return {
+        str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()
+    }
+
+
+def test_the_panel_batch_runs_and_the_cli_offer_the_registry(tracked, tmp_path, capsys):
+    """Every format is one entry of FORMATS: a batch run writes each under its name
+    (a file or a folder, as the entry says), the CLI and batch runs refuse other
+    names listing exactly these, and the panel has a button for each it offers."""
+    from dataclasses import fields
+
+    from sam2_jupyter import batch, cli
+    from sam2_jupyter.exports.formats import FORMATS
+    from sam2_jupyter.widget.panels.files import FilesPanel, files_panel
+
+    for name, fmt in FORMATS.items():
+        out = batch._export(tracked, name, tmp_path, overwrite=False)
+        assert out == tmp_path / fmt.filename
+        assert out.is_dir() if fmt.kind == "folder" else out.is_file(), name
+    listed = ", ".join(FORMATS)
+    with pytest.raises(ValueError, match=f"choose from {listed}$"):
+        batch.propagate_many([], tmp_path / "p.csv", tmp_path, formats=["tiff", "gif"])
+    assert cli.main(["propagate", "x.tif", "--prompts", "p.csv", "--out", "o", "--formats", "gif"])
+    assert f"choose from {listed}" in capsys.readouterr().err
+    buttons = {f.name for f in fields(FilesPanel) if f.name.startswith("export_")} - {"export_path"}
+    assert buttons == {fmt.method for fmt in FORMATS.values() if fmt.panel}
+    panel = files_panel()
+    for fmt in FORMATS.values():
+        assert getattr(panel, fmt.method if fmt.panel else "store_prompts").description == fmt.title
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "options"),
+    [
+        ("tiff", "export_masks", {}),
+        ("tracks", "export_tracks", {}),
+        ("ctc", "export_ctc", {"link_gaps": True}),
+        ("coco", "export_coco", {}),
+        ("ome-zarr", "export_ome_zarr", {"name": "cells", "include_image": False}),
+        ("overlay", "export_overlay", {"opacity": 0.3, "fps": 5}),
+        ("prompts", "save_prompts", {}),
+    ],
+)
+def test_export_by_name_writes_what_the_named_method_writes(
+    tracked, tmp_path, name, method, options
+):
+    from sam2_jupyter.exports.formats import FORMATS
+
+    suffix = FORMATS[name].suffix
+    by_name = tracked.export(name, tmp_path / f"a{suffix}", **options)
+    by_method = getattr(tracked, method)(tmp_path / f"b{suffix}", **options)
+    assert _tree(by_name) == _tree(by_method)
+    assert _tree(by_name)
+    with pytest.raises(FileExistsError):
+        tracked.export(name, by_name, **options)
+    with pytest.raises(ValueError, match="unknown format 'gif'; choose from tiff"):
+        tracked.export("gif", tmp_path / "x.gif")
+
+
+def test_a_positional_overwrite_still_works_and_warns(tracked, tmp_path):
+    path = tracked.export_masks(tmp_path / "labels.tif")
+    with pytest.warns(DeprecationWarning, match="overwrite= by keyword"):
+        assert tracked.export_masks(path, True) == path
+    with pytest.warns(DeprecationWarning, match="overwrite= by keyword"):
+        tracked.export_overlay(tmp_path / "o.mp4", 0.5, 10, False)
+    with pytest.warns(DeprecationWarning, match="overwrite=, include_image= by keyword"):
+        zarr = tracked.export_ome_zarr(tmp_path / "l.ome.zarr", "sam2", False, False)
+    assert not (zarr / "0").exists()  # include_image=False: labels only
+    prompts = tracked.save_prompts(tmp_path / "p.csv")
+    with pytest.warns(DeprecationWarning, match="overwrite="), pytest.raises(FileExistsError):
+        tracked.save_prompts(prompts, False)
+    for method in ("export_masks", "export_tracks", "export_coco", "save_prompts"):
+        with pytest.raises(TypeError, match="positional"):
+            getattr(tracked, method)(tmp_path / "x", True, True)

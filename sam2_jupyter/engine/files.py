@@ -3,8 +3,10 @@
 :class:`SessionFiles` gives a Session these methods on top of its public API only
 (the :class:`Readable` protocol below: frames, labels, prompts, and ``reading()``,
 the lock that keeps a propagation from changing frames while they are read); it
-holds no state of its own. Each method is a thin call into
-:mod:`sam2_jupyter.exports` or the prompt readers.
+holds no state of its own. Each export is one line into the format registry
+(:mod:`sam2_jupyter.exports.formats`), which :meth:`SessionFiles.export` reaches by
+name; ``overwrite`` is keyword-only (the old positional form still works, with a
+DeprecationWarning).
 """
 
 from __future__ import annotations
@@ -17,16 +19,10 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ..exports import (
-    tracks_table,
-    write_coco,
-    write_ctc,
-    write_label_tiff,
-    write_ome_zarr,
-    write_overlay_mp4,
-    write_tracks_csv,
-)
+from ..exports.formats import tracks_of
+from ..exports.formats import write as write_format
 from ..io import Stack
+from ._compat import positional_flags
 from .napari_prompts import is_napari_csv, read_napari_prompts, write_napari_prompts
 from .prompt_io import read_prompts_csv, write_prompts_csv
 from .prompts import Prompt
@@ -65,12 +61,8 @@ def read_prompt_file(session: Readable, path: str | Path, label: int = 1) -> lis
 class SessionFiles:
     """Prompt files and exports for a :class:`Readable` host (the Session)."""
 
-    @staticmethod
-    def _extra_axis(self: Readable) -> tuple[str, int] | None:
-        other = self.stack.other_axis
-        return (other, self.stack.other_index) if other else None
-
-    def save_prompts(self: Readable, path: str | Path, overwrite: bool = True) -> Path:
+    @positional_flags("overwrite")
+    def save_prompts(self: Readable, path: str | Path, *, overwrite: bool = True) -> Path:
         """All prompts (sent and pending) as CSV, one row each, in order."""
         return write_prompts_csv([*self.prompts, *self.pending], path, overwrite)
 
@@ -87,8 +79,9 @@ class SessionFiles:
         self.add_prompts(loaded, replace_all=replace_all)
         return loaded
 
+    @positional_flags("overwrite")
     def save_prompts_napari(
-        self: Readable, path: str | Path, overwrite: bool = False
+        self: Readable, path: str | Path, *, overwrite: bool = False
     ) -> list[Path]:
         """Prompts as napari layer CSVs: points to ``path`` (label and sign as
         properties), boxes as rectangles to ``<name>_boxes.csv``."""
@@ -103,59 +96,76 @@ class SessionFiles:
         self.add_prompts(loaded, replace_all=replace_all)
         return loaded
 
-    def export_masks(self: Readable, path: str | Path, overwrite: bool = False) -> Path:
-        """Labels as an ImageJ uint16 TIFF with axes TYX or ZYX."""
-        with self.reading():
-            return write_label_tiff(self, path, overwrite)
+    def export(
+        self: Readable, format: str, path: str | Path, /, *, overwrite: bool = False, **options: Any
+    ) -> Any:
+        """Write the labels (or the prompts) as ``format``: a name in
+        :data:`sam2_jupyter.exports.formats.FORMATS` (``tiff``, ``overlay``,
+        ``tracks``, ``ctc``, ``coco``, ``ome-zarr``, ``prompts``), with that format's
+        ``options`` (e.g. ``opacity=``, ``fps=`` for the overlay). An existing
+        ``path`` raises FileExistsError unless ``overwrite``; an unknown format
+        raises ValueError naming them all."""
+        return write_format(self, format, path, overwrite=overwrite, **options)
 
+    @positional_flags("overwrite")
+    def export_masks(self: Readable, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Labels as an ImageJ uint16 TIFF with axes TYX or ZYX."""
+        return write_format(self, "tiff", path, overwrite=overwrite)
+
+    @positional_flags("overwrite")
     def export_overlay(
         self: Readable,
         path: str | Path,
         opacity: float = 0.5,
         fps: float = 10,
+        *,
         overwrite: bool = False,
     ) -> Path:
         """An mp4 of the frames with coloured labels at ``opacity``."""
-        with self.reading():
-            return write_overlay_mp4(self, path, opacity, fps, overwrite)
+        return write_format(self, "overlay", path, overwrite=overwrite, opacity=opacity, fps=fps)
 
     def tracks(self: Readable) -> pd.DataFrame:
         """Centroid of every label on every frame: track_id, t (or z), [z,] y, x, and
         parent_id (the mother's label after a division, else 0)."""
-        with self.reading():
-            return tracks_table(self, SessionFiles._extra_axis(self), self.parents)
+        return tracks_of(self)
 
-    def export_tracks(self: Readable, path: str | Path, overwrite: bool = False) -> Path:
+    @positional_flags("overwrite")
+    def export_tracks(self: Readable, path: str | Path, *, overwrite: bool = False) -> Path:
         """:meth:`tracks` as CSV (napari's Tracks layer reads it)."""
-        return write_tracks_csv(SessionFiles.tracks(self), path, overwrite)
+        return write_format(self, "tracks", path, overwrite=overwrite)
 
+    @positional_flags("overwrite")
     def export_ctc(
         self: Readable,
         folder: str | Path,
         parents: Mapping[int, int] | None = None,
         link_gaps: bool = False,
+        *,
         overwrite: bool = False,
     ) -> Path:
         """A Cell Tracking Challenge result folder; see :mod:`sam2_jupyter.exports.ctc`.
         ``parents`` (daughter → mother) defaults to the divisions marked in the session."""
-        parents = self.parents if parents is None else parents
-        with self.reading():
-            return write_ctc(self, folder, parents, link_gaps, overwrite)
+        options = {"parents": parents, "link_gaps": link_gaps}
+        return write_format(self, "ctc", folder, overwrite=overwrite, **options)
 
-    def export_coco(self: Readable, path: str | Path, overwrite: bool = False, **kw: Any) -> Path:
+    @positional_flags("overwrite")
+    def export_coco(
+        self: Readable, path: str | Path, *, overwrite: bool = False, **kw: Any
+    ) -> Path:
         """COCO JSON, one image per frame, RLE masks, label as ``track_id``."""
-        with self.reading():
-            return write_coco(self, path, overwrite, **kw)
+        return write_format(self, "coco", path, overwrite=overwrite, **kw)
 
+    @positional_flags("overwrite", "include_image")
     def export_ome_zarr(
         self: Readable,
         path: str | Path,
         name: str = "sam2",
+        *,
         overwrite: bool = False,
         include_image: bool = True,
     ) -> Path:
         """OME-Zarr with the frames as stored (dtype, every channel) and
         ``labels/<name>`` (napari, Fiji, QuPath): measurements there are the data's,
         not the contrast stretch's."""
-        with self.reading():
-            return write_ome_zarr(self, path, name, overwrite, include_image)
+        options = {"name": name, "include_image": include_image}
+        return write_format(self, "ome-zarr", path, overwrite=overwrite, **options)

@@ -1,4 +1,5 @@
-"""The panel's file buttons: store / load prompts and the exports.
+"""The panel's file buttons: store / load prompts and the exports (one per format
+of :data:`sam2_jupyter.exports.formats.FORMATS` the panel offers).
 
 No file is ever replaced silently: when the target exists, the panel asks
 (Replace / Keep) and only a Replace writes over it. The job itself still runs with
@@ -11,57 +12,22 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .._words import plural
-from ..engine import Session
+from ..exports.formats import FORMATS
 from .context import Context
 from .panels.files import FilesPanel
 
 # overwrite -> result
 Write = Callable[[bool], Any]
 
-
-@dataclass(frozen=True)
-class Export:
-    button: str  # the FilesPanel field
-    suffix: str  # added to the "Export to" name
-    done: str  # what the status line says
-    call: Callable[[Session, Path, bool, FilesPanel, Context], Any]
-
-
-EXPORTS = (
-    Export(
-        "export_masks", ".tif", "Masks exported", lambda s, p, ow, _f, _c: s.export_masks(p, ow)
-    ),
-    Export(
-        "export_overlay",
-        ".mp4",
-        "Overlay exported",
-        lambda s, p, ow, f, c: s.export_overlay(p, c.canvas.opacity, f.fps.value, ow),
-    ),
-    Export(
-        "export_tracks", ".csv", "Tracks exported", lambda s, p, ow, _f, _c: s.export_tracks(p, ow)
-    ),
-    Export(
-        "export_ctc",
-        "_RES",
-        "CTC folder exported",
-        lambda s, p, ow, _f, _c: s.export_ctc(p, overwrite=ow),
-    ),
-    Export(
-        "export_coco", ".json", "COCO JSON exported", lambda s, p, ow, _f, _c: s.export_coco(p, ow)
-    ),
-    Export(
-        "export_ome_zarr",
-        ".ome.zarr",
-        "OME-Zarr exported",
-        lambda s, p, ow, _f, _c: s.export_ome_zarr(p, overwrite=ow),
-    ),
-)
-SUFFIXES = tuple(e.suffix for e in EXPORTS)
+# The options a format takes from the panel and the view (the rest are its defaults).
+OPTIONS: dict[str, Callable[[FilesPanel, Context], dict[str, Any]]] = {
+    "overlay": lambda panel, ctx: {"opacity": ctx.canvas.opacity, "fps": panel.fps.value},
+}
+SUFFIXES = tuple(dict.fromkeys(f.suffix for f in FORMATS.values()))
 
 
 class FileActions:
@@ -73,8 +39,9 @@ class FileActions:
         self._pending: tuple[Path, Write, str] | None = None
         panel.store_prompts.on_click(ctx.safe(self.store_prompts))
         panel.load_prompts.on_click(ctx.safe(self.load_prompts))
-        for export in EXPORTS:
-            getattr(panel, export.button).on_click(ctx.safe(lambda e=export: self.export(e)))
+        for name, fmt in FORMATS.items():
+            if fmt.panel:
+                getattr(panel, fmt.method).on_click(ctx.safe(lambda n=name: self.export(n)))
         panel.replace.on_click(ctx.safe(self.replace))
         panel.keep.on_click(ctx.safe(self.keep))
 
@@ -94,10 +61,17 @@ class FileActions:
 
         self.ctx.submit(job)
 
-    def export(self, export: Export) -> None:
-        path = self.path(export.suffix)
+    def export(self, name: str) -> None:
+        """The export button of format ``name`` (of the format registry)."""
+        fmt = FORMATS[name]
+        path = self.path(fmt.suffix)
         panel, ctx = self.panel, self.ctx
-        self._write(path, lambda ow: export.call(ctx.session(), path, ow, panel, ctx), export.done)
+
+        def write(overwrite: bool) -> Any:
+            options = OPTIONS.get(name, lambda _p, _c: {})(panel, ctx)
+            return ctx.session().export(name, path, overwrite=overwrite, **options)
+
+        self._write(path, write, fmt.done)
 
     def path(self, suffix: str) -> Path:
         """``<export to><suffix>``: labels.tif, labels_RES (a CTC folder), ..."""

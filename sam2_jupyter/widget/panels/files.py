@@ -1,5 +1,7 @@
-"""Files group: prompts file (Store / Load), export name, fps, the export buttons,
-and the Replace / Keep question."""
+"""Files group: prompts file (Store / Load), export name, fps, the export buttons
+(one per format of :data:`sam2_jupyter.exports.formats.FORMATS` that the panel
+offers, named by the Session method that writes it), and the Replace / Keep
+question."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
+from ...exports.formats import FORMATS
 from .widgets import button, row
 
 
@@ -32,46 +35,29 @@ class FilesPanel:
 
 def files_panel() -> FilesPanel:
     prompts_path = w.Text("prompts.csv", description="Prompts")
-    store = button("Store", "Save prompts as CSV")
+    store = button(FORMATS["prompts"].title, FORMATS["prompts"].help)
     load = button("Load", "Load prompts from CSV (batched per object)")
     export_path = w.Text("labels", description="Export to", tooltip="file name without extension")
     fps = w.BoundedFloatText(10, min=0.1, max=240, description="fps")
-    masks = button("Masks (TIFF)", "Label TIFF, ImageJ axes")
-    overlay = button("Overlay (mp4)", "Frames with labels at the chosen opacity")
-    tracks = button("Tracks (CSV)", "Centroid per object and frame")
-    ctc = button("CTC", "Cell Tracking Challenge folder: maskTTT.tif + res_track.txt")
-    coco = button("COCO", "COCO JSON with RLE masks, object id as track_id")
-    ome = button("OME-Zarr", "Frames and labels as OME-Zarr (napari, Fiji)")
+    exports = {f.method: button(f.title, f.help) for f in FORMATS.values() if f.panel}
+    buttons = list(exports.values())
     # Asked when a file would be replaced; hidden otherwise.
     text = w.HTML("")
     replace = button("Replace", "Replace the existing file", "danger")
     keep = button("Keep", "Keep the existing file; write nothing")
     confirm = row([text, replace, keep], display="none")
-    box = w.VBox(
-        [
-            row([prompts_path, store, load]),
-            export_path,
-            fps,
-            row([masks, overlay, tracks]),
-            row([ctc, coco, ome]),
-            confirm,
-        ]
-    )
+    rows = [row(buttons[i : i + 3]) for i in range(0, len(buttons), 3)]
+    box = w.VBox([row([prompts_path, store, load]), export_path, fps, *rows, confirm])
     return FilesPanel(
-        prompts_path,
-        store,
-        load,
-        export_path,
-        fps,
-        masks,
-        overlay,
-        tracks,
-        ctc,
-        coco,
-        ome,
-        text,
-        replace,
-        keep,
-        confirm,
-        box,
+        prompts_path=prompts_path,
+        store_prompts=store,
+        load_prompts=load,
+        export_path=export_path,
+        fps=fps,
+        **exports,
+        confirm_text=text,
+        replace=replace,
+        keep=keep,
+        confirm=confirm,
+        box=box,
     )
