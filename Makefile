@@ -59,7 +59,9 @@ quick: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_corrections.py
 	$(PY) benchmarks/bench_review.py
+	$(PY) benchmarks/bench_timeline.py
 	$(PY) benchmarks/bench_editing.py
 	$(PY) benchmarks/bench_background.py
 	$(PY) benchmarks/bench_browser.py
