@@ -21,7 +21,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from sam2_jupyter.engine.labels import composite
-from sam2_jupyter.engine.quality import RECORD, QualityMatrix, measure
+from sam2_jupyter.engine.quality import RECORD, QualityMatrix, measure, with_frame
+from sam2_jupyter.engine.quality_records import QualityRecords
+from sam2_jupyter.engine.summary import QualitySummary
 from sam2_jupyter.widget.codec import encode_labels
 from sam2_jupyter.widget.timeline import Timeline, summary_bits
 
@@ -106,8 +108,9 @@ def timeline_cost(n_frames: int, n_labels: int, repeat: int) -> None:
     data = whole()
     build_ms = timed(whole, max(3, repeat // 4))
     # One propagated frame: the record changes on one frame, the timeline sends a delta.
-    record = SimpleNamespace(quality=dict(quality), prompts=())
+    record = SimpleNamespace(quality=QualityRecords(quality), prompts=())
     session = SimpleNamespace(record=record, label_ids=labels, n_frames=n_frames)
+    session.quality_summary = lambda: QualitySummary(lambda: (record, labels), n_frames)
     sent: list[int] = []
     canvas = SimpleNamespace(send=lambda content, buffers: sent.append(len(buffers[0])))
     timeline = Timeline(canvas, lambda: session)  # type: ignore[arg-type]
@@ -118,9 +121,7 @@ def timeline_cost(n_frames: int, n_labels: int, repeat: int) -> None:
         t = next(frames)
         rec = record.quality[t].copy()
         rec["area"] += 1
-        q = dict(record.quality)
-        q[t] = rec
-        record.quality = q
+        record.quality = with_frame(record.quality, t, rec)  # as the tracker stores it
         timeline.sync()
 
     delta_ms = timed(one_frame, repeat)

@@ -44,7 +44,7 @@ def frame_record(t: int, n_labels: int, rng: np.random.Generator) -> np.ndarray:
     return rec
 
 
-def propagation(model, n_frames: int, n_labels: int) -> dict[str, float]:
+def propagation(model, n_frames: int, n_labels: int, make=Timeline) -> dict[str, float]:
     stack = np.zeros((n_frames, 32, 32), np.uint8)
     session = Session(stack, model, feature_cache=None, correction_cache=None)
     core = session._core  # the tracker's view of the session: its record, its lock
@@ -52,7 +52,7 @@ def propagation(model, n_frames: int, n_labels: int) -> dict[str, float]:
         core.update(prompts=[PointPrompt(0, label, 16, 16) for label in range(1, n_labels + 1)])
     sent: list[int] = []
     canvas = SimpleNamespace(send=lambda content, buffers: sent.append(len(buffers[0])))
-    timeline = Timeline(canvas, lambda: session)  # type: ignore[arg-type]
+    timeline = make(canvas, lambda: session)
     timeline.sync()
     rng = np.random.default_rng(0)
     syncs, updates = [], []
