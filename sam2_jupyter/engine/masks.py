@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import tifffile
 from skimage.segmentation import flood
 
 from ..errors import PromptError
+from ..io.label_images import read_label_image
 from .labels import LABEL_DTYPE, MAX_LABEL, pack_mask, unpack_mask
 from .prompts import MaskPrompt, Prompt
 
@@ -91,10 +91,7 @@ def read_label_volume(source: object, n_frames: int, shape: tuple[int, int]) -> 
     """A (frames, Y, X) label volume from an array or a label TIFF, checked like a
     label image; a single (Y, X) image is refused (use seeding for one frame)."""
     if isinstance(source, (str, Path)):
-        try:
-            source = tifffile.imread(source)
-        except (OSError, ValueError, tifffile.TiffFileError) as exc:
-            raise PromptError(f"{source}: not a readable label TIFF ({exc})") from exc
+        source = read_label_image(source)
     arr = np.asarray(source)
     if arr.shape != (n_frames, *shape):
         raise PromptError(

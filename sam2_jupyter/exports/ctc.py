@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import tifffile
 
 from .._atomic import atomic_dir
 from .._words import plural
+from ..io.label_images import read_label_images, write_label_image
 from .protocol import LabelSource
 
 
@@ -115,7 +115,7 @@ def write_ctc(
     with atomic_dir(folder, overwrite) as tmp:
         if volume:
             stack = np.stack([source.label_frame(t) for t in range(n)]).astype(np.uint16)
-            tifffile.imwrite(tmp / f"mask{0:0{digits}d}.tif", stack, compression="zlib")
+            write_label_image(tmp / f"mask{0:0{digits}d}.tif", stack)
             table["B"] = 0
             table["E"] = 0
             table["P"] = 0
@@ -127,7 +127,7 @@ def write_ctc(
                     new = relabel.get((int(obj), t))
                     if new is not None:
                         labels[original == obj] = new
-                tifffile.imwrite(tmp / f"mask{t:0{digits}d}.tif", labels, compression="zlib")
+                write_label_image(tmp / f"mask{t:0{digits}d}.tif", labels)
         table.to_csv(tmp / "res_track.txt", sep=" ", header=False, index=False)
     return Path(folder)
 
@@ -136,7 +136,7 @@ def read_ctc(folder: str | Path) -> tuple[np.ndarray, pd.DataFrame]:
     """A CTC folder back as (frames, Y, X) or (Z, Y, X) labels and its track table."""
     folder = Path(folder)
     masks = sorted(folder.glob("mask*.tif"), key=lambda p: int(p.stem[4:]))
-    labels = np.stack([tifffile.imread(p) for p in masks])
+    labels = read_label_images(masks)
     if labels.shape[0] == 1 and labels.ndim == 4:
         labels = labels[0]
     table = pd.read_csv(

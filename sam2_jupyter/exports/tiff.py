@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import tifffile
 
 from .._atomic import atomic_path
+from ..io.label_images import write_label_volume
 from .protocol import LabelSource
 
 
@@ -20,7 +20,5 @@ def write_label_tiff(source: LabelSource, path: str | Path, overwrite: bool = Fa
     shape = (source.n_frames, *source.frame_shape)
     frames = (source.label_frame(t).astype(np.uint16, copy=False) for t in range(source.n_frames))
     with atomic_path(path, overwrite) as tmp:
-        tifffile.imwrite(
-            tmp, data=frames, shape=shape, dtype=np.uint16, imagej=True, metadata={"axes": axes}
-        )
+        write_label_volume(tmp, frames, shape, axes)
     return Path(path)

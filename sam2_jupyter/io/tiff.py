@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import StackError
-from .readers import Source
+from .source import Source
 
 
 class _SizeCheckedMemmap(np.memmap):
