@@ -7,7 +7,7 @@
 
 import { redo, setParent, undo } from "./intents.js";
 import { FLAGGED, PROMPTED } from "./summary.js";
-import { brushSizeOf, stepBrushSize } from "./tools/traits.js";
+import { brushSizeOf, hiddenOf, stepBrushSize } from "./tools/traits.js";
 
 /** The largest label id (labels are uint16; 0 is background). */
 export const MAX_LABEL = 65535;
@@ -31,7 +31,7 @@ export function createActions({ model, send, sync, viewport, tool, summary, tool
   const frame = (f) => sync.now({ frame: clamp(f, 0, model.get("n_frames") - 1) });
   const label = (l) => sync.now({ label: clamp(l, 1, MAX_LABEL) });
   const jump = (bit, direction) => {
-    const t = summary.next(model.get("frame"), bit, direction, new Set(model.get("hidden") ?? []));
+    const t = summary.next(model.get("frame"), bit, direction, hiddenOf(model));
     if (t >= 0) frame(t);
   };
   return {

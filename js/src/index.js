@@ -24,6 +24,7 @@ import { createCursor } from "./tools/cursor.js";
 import { createFillTool } from "./tools/fill.js";
 import { createPickTool } from "./tools/pick.js";
 import { createPromptTool } from "./tools/prompt.js";
+import { hiddenOf } from "./tools/traits.js";
 import { createViewport } from "./viewport.js";
 
 /** The canvas' tooltip: what the mouse does on it, and how to scroll past it. */
@@ -54,16 +55,37 @@ function buildDom(el) {
   return { root, stage, canvas, marks, bar };
 }
 
+/**
+ * A lifetime: `own(x)` keeps a cleanup (a function, or an object's `dispose`) and
+ * returns `x`; `dispose()` runs them all, the latest first. Nothing made here can be
+ * left out of the cleanup by forgetting to list it.
+ */
+function scope() {
+  const cleanups = [];
+  return {
+    own(x) {
+      const cleanup = typeof x === "function" ? x : x?.dispose;
+      if (typeof cleanup === "function") cleanups.push(cleanup);
+      return x;
+    },
+    dispose() {
+      while (cleanups.length) cleanups.pop()();
+    },
+  };
+}
+
 function render({ model, el }) {
+  const { own, dispose } = scope();
   const dom = buildDom(el);
-  const nextLabel = createNextLabel(model);
+  own(() => dom.root.remove());
+  const sync = own(createSync(model));
+  const nextLabel = own(createNextLabel(model));
   const send = nextLabel.wrap(createSend(model));
-  const sync = createSync(model);
-  const renderer = createRenderer(dom.canvas, dom.marks);
-  const status = createStatus(model, dom.bar);
+  const renderer = own(createRenderer(dom.canvas, dom.marks));
+  const status = own(createStatus(model, dom.bar));
   const summary = createSummary();
-  const debug = createDebug(model, dom.canvas, renderer, { summary });
-  const viewport = createViewport({ model, root: dom.root, renderer, sync });
+  const debug = own(createDebug(model, dom.canvas, renderer, { summary }));
+  const viewport = own(createViewport({ model, root: dom.root, renderer, sync }));
   // The kernel's prompt markers (they come with the frame's image or labels), then the
   // ones the tool shows before the kernel answers.
   let markers = { frame: null, seq: Number.NEGATIVE_INFINITY, list: [] };
@@ -74,7 +96,7 @@ function render({ model, el }) {
     renderer.requestDraw();
     debug.report(dom.canvas, { optimistic: String(optimistic.length) });
   };
-  const tool = createPromptTool({ model, send, scale: viewport.scale, onChange: showPrompts });
+  const tool = own(createPromptTool({ model, send, scale: viewport.scale, onChange: showPrompts }));
   /** A frame or labels message was drawn: its markers replace the optimistic ones. */
   const answered = (msg) => {
     if (!Array.isArray(msg.markers) || (msg.frame === markers.frame && msg.seq < markers.seq)) return;
@@ -86,17 +108,17 @@ function render({ model, el }) {
   const traits = {
     frame: showPrompts, // markers belong to the frame they were made on
     opacity: () => renderer.setOpacity(model.get("opacity")),
-    hidden: () => renderer.setHidden(new Set(model.get("hidden") ?? [])),
+    hidden: () => renderer.setHidden(hiddenOf(model)),
   };
   for (const set of Object.values(traits)) set();
   // The editing tools: which one is active, the brush / eraser, fill, pick, the cursor.
   const report = (values) => debug.report(dom.canvas, values);
-  const tools = createToolState({ model, sync, report });
-  const brush = createBrushTool({ model, send, layer: renderer, scale: viewport.scale, report });
-  const filler = createFillTool({ model, send });
-  const picker = createPickTool({ sync, shown: () => renderer.state });
-  const cursor = createCursor({ model, canvas: dom.canvas, renderer, scale: viewport.scale, tool: tools.current });
-  const toolbar = createToolbar({ model, sync, tools });
+  const tools = own(createToolState({ model, sync, report }));
+  const brush = own(createBrushTool({ model, send, layer: renderer, scale: viewport.scale, report }));
+  const filler = own(createFillTool({ model, send }));
+  const picker = own(createPickTool({ sync, shown: () => renderer.state }));
+  const cursor = own(createCursor({ model, canvas: dom.canvas, renderer, scale: viewport.scale, tool: tools.current }));
+  const toolbar = own(createToolbar({ model, sync, tools }));
   dom.stage.before(toolbar.el);
   // The cursor's radius is in screen pixels: it follows the tool and the zoom.
   const zoomed =
@@ -117,26 +139,28 @@ function render({ model, el }) {
     picker,
     nextLabel: nextLabel.next,
   });
-  const timeline = createTimeline({ model, sync, summary, report: debug.report });
-  const objects = createObjects({ model, sync, send, summary, report: debug.report });
-  const playbar = createPlaybar({ model, sync, summary, shown: () => renderer.state.frame });
+  const timeline = own(createTimeline({ model, sync, summary, report: debug.report }));
+  const objects = own(createObjects({ model, sync, send, summary, report: debug.report }));
+  const playbar = own(createPlaybar({ model, sync, summary, shown: () => renderer.state.frame }));
   dom.bar.before(timeline.el, objects.el, playbar.el);
   // Keys act anywhere in the annotator and never reach JupyterLab from it (scope.js).
-  const keyScope = mountKeyScope({ el, canvas: dom.canvas });
+  own(mountKeyScope({ el, canvas: dom.canvas }));
 
   const onDrawn = (seq, ms, msg) => {
     debug.drawn(seq, ms);
     brush.drawn(msg);
     answered(msg);
   };
-  const cleanups = [
-    tools.onChange(cursor.refresh),
-    ...Object.entries(traits).map(([name, set]) =>
+  own(tools.onChange(cursor.refresh));
+  for (const [name, set] of Object.entries(traits)) {
+    own(
       listen(model, [name], () => {
         set();
         renderer.requestDraw();
       }),
-    ),
+    );
+  }
+  own(
     attachInput(dom.canvas, {
       toImage: viewport.toImage,
       point: tool.point,
@@ -158,30 +182,12 @@ function render({ model, el }) {
       },
       hover: cursor.move,
     }),
-    mountActivityHints(dom.canvas, send),
-    // The one listener of the kernel's messages: frames and labels, and the timeline.
-    mountStream({ model, send, sink: renderer, onDrawn, onError: status.error, route: { timeline: summary.apply } }),
-    keyScope,
-    nextLabel.dispose,
-    toolbar.dispose,
-    cursor.dispose,
-    brush.dispose,
-    tools.dispose,
-    playbar.dispose,
-    objects.dispose,
-    timeline.dispose,
-    tool.dispose,
-    viewport.dispose,
-    debug.dispose,
-    status.dispose,
-    renderer.dispose,
-    sync.dispose,
-    () => dom.root.remove(),
-  ];
+  );
+  own(mountActivityHints(dom.canvas, send));
+  // The one listener of the kernel's messages: frames and labels, and the timeline.
+  own(mountStream({ model, send, sink: renderer, onDrawn, onError: status.error, route: { timeline: summary.apply } }));
   send(ready());
-  return () => {
-    for (const cleanup of cleanups) cleanup();
-  };
+  return dispose;
 }
 
 export default { render };

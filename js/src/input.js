@@ -4,6 +4,7 @@
 // Zoom and pan stay in the browser; only intents reach the kernel.
 
 import { lookup } from "./keymap.js";
+import { capturePointer, releasePointer, wheelFactor } from "./pointer.js";
 import { bindEvents } from "./sync.js";
 import { paints } from "./tools/traits.js";
 
@@ -65,11 +66,7 @@ export function attachInput(canvas, on) {
     press = { id: e.pointerId, button: e.button, x: p.x, y: p.y, lastX: p.x, lastY: p.y, moved: false };
     Object.assign(press, { shift: e.shiftKey, alt: e.altKey, tool: on.tool?.() ?? "prompt" });
     press.paint = paints(press.tool) && e.button === 0;
-    try {
-      canvas.setPointerCapture(e.pointerId);
-    } catch {
-      // A pointer the browser does not know as active (a synthetic event): no capture.
-    }
+    capturePointer(canvas, e);
     if (e.button === 1) e.preventDefault(); // middle-button drag pans; no autoscroll
     if (press.paint) {
       const a = on.toImage(p.x, p.y);
@@ -108,8 +105,7 @@ export function attachInput(canvas, on) {
     if (boxing()) on.dragBox(null);
     finish(on.toImage(press.x, press.y), on.toImage(p.x, p.y), e.timeStamp);
     press = null;
-    // Browsers release capture after a pointerup they fire; not after a synthetic one.
-    if (canvas.hasPointerCapture?.(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
+    releasePointer(canvas, e);
   };
   const cancel = (e) => {
     if (!press || e.pointerId !== press.id) return;
@@ -129,7 +125,7 @@ export function attachInput(canvas, on) {
   const wheel = (e) => {
     e.preventDefault();
     const p = pos(e);
-    on.zoom(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), p.x, p.y);
+    on.zoom(wheelFactor(e), p.x, p.y);
   };
   const key = (e) => {
     const binding = lookup(e);

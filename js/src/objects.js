@@ -10,6 +10,7 @@ import { labelColor } from "./codecs.js";
 import { deleteLabel, setParent } from "./intents.js";
 import { perFrame } from "./schedule.js";
 import { bindEvents, listen } from "./sync.js";
+import { hiddenOf } from "./tools/traits.js";
 import { frameSpan, plural } from "./words.js";
 
 /**
@@ -119,7 +120,7 @@ export function createObjects({ model, sync, send, summary, report = () => {} })
   const hidden = () => model.get("hidden") ?? [];
 
   function update() {
-    const state = { label: model.get("label"), hidden: new Set(hidden()), parents: model.get("parents") ?? {} };
+    const state = { label: model.get("label"), hidden: hiddenOf(model), parents: model.get("parents") ?? {} };
     const descriptors = objectRows(summary, state);
     const seen = new Set();
     descriptors.forEach((d, i) => {

@@ -10,6 +10,7 @@
 
 import { FLAGGED } from "./summary.js";
 import { bindEvents, listen } from "./sync.js";
+import { hiddenOf } from "./tools/traits.js";
 
 export const DEFAULT_FPS = 10;
 export const MAX_FPS = 60;
@@ -75,7 +76,7 @@ export function createPlayer({
     clear();
     timer = timers.setTimeout(tick, Math.max(0, ms));
   };
-  const flagged = (t) => summary.any(t, FLAGGED, new Set(model.get("hidden") ?? []));
+  const flagged = (t) => summary.any(t, FLAGGED, hiddenOf(model));
 
   function tick() {
     timer = null;

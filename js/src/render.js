@@ -53,6 +53,14 @@ export function createRenderer(scene, marks) {
     dpr: 1,
     overlayBuilds: 0,
   };
+  // What is drawn, for the other modules to read: getters only, so that nobody but
+  // the renderer can change it.
+  const shown = Object.freeze(
+    Object.defineProperties(
+      {},
+      Object.fromEntries(Object.keys(state).map((k) => [k, { get: () => state[k], enumerable: true }])),
+    ),
+  );
   const dirty = { scene: true, marks: true };
   let frameRequest = 0;
 
@@ -106,7 +114,7 @@ export function createRenderer(scene, marks) {
   }
 
   return {
-    state,
+    state: shown,
     resize(cssW, cssH, dpr) {
       Object.assign(state, { cssW, cssH, dpr });
       for (const c of [scene, marks]) {

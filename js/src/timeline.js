@@ -4,13 +4,14 @@
 // animation frame while dragging); the wheel zooms around the pointer, a double click
 // shows every frame again, and a zoomed strip follows the current frame.
 
+import { capturePointer, releasePointer, wheelFactor } from "./pointer.js";
 import { perFrame } from "./schedule.js";
 import { bindEvents, listen } from "./sync.js";
 import { drawCursor, follow, frameAt, fullRange, paint, rowHeight, stripHeight, zoomRange } from "./timeline-paint.js";
+import { hiddenOf } from "./tools/traits.js";
 import { frameNumber } from "./words.js";
 
 /** Wheel delta → zoom factor, as on the canvas (input.js). */
-const wheelFactor = (e) => Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
 
 /**
  * @param {object} o
@@ -99,11 +100,7 @@ export function createTimeline({ model, sync, summary, report = () => {} }) {
   const down = (e) => {
     if (e.button !== 0 || press !== null) return;
     press = e.pointerId;
-    try {
-      canvas.setPointerCapture(e.pointerId);
-    } catch {
-      // A pointer the browser does not know as active (a synthetic event): no capture.
-    }
+    capturePointer(canvas, e);
     fraction = at(e).x;
     seek();
   };
@@ -123,7 +120,7 @@ export function createTimeline({ model, sync, summary, report = () => {} }) {
     fraction = at(e).x;
     seeking.cancel();
     seek();
-    if (canvas.hasPointerCapture?.(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
+    releasePointer(canvas, e);
   };
   const cancel = (e) => {
     if (e.pointerId !== press) return;
@@ -154,7 +151,7 @@ export function createTimeline({ model, sync, summary, report = () => {} }) {
   ];
   const offEvents = bindEvents(canvas, listeners);
   const readHidden = () => {
-    hidden = new Set(model.get("hidden") ?? []);
+    hidden = hiddenOf(model);
   };
   readHidden();
   const observer = new ResizeObserver(() => redraw.request());

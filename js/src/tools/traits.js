@@ -37,6 +37,13 @@ export function clampBrushSize(value) {
 /** @param {import("../sync.js").Model} model */
 export const brushSizeOf = (model) => clampBrushSize(model.get("brush_size"));
 
+/**
+ * The labels the canvas does not draw (the object list's eye), as a set.
+ * @param {import("../sync.js").Model} model
+ * @returns {Set<number>}
+ */
+export const hiddenOf = (model) => new Set(model.get("hidden") ?? []);
+
 /** @param {import("../sync.js").Model} model */
 export const trackFixOf = (model) => model.get("track_fix") ?? true;
 
