@@ -9,12 +9,15 @@ from dataclasses import fields
 
 import ipywidgets as w
 import numpy as np
+import pytest
 from harness import open_annotator
 from waits import wait_until
 
+from sam2_jupyter import Annotator
 from sam2_jupyter.widget.canvas import AnnotatorCanvas
 from sam2_jupyter.widget.codec import decode_labels
 from sam2_jupyter.widget.outbound import STREAMED
+from sam2_jupyter.widget.sessions import SessionOptions
 from sam2_jupyter.widget.view import View
 
 
@@ -134,3 +137,24 @@ def test_writes_from_other_threads_land_on_the_loop():
     assert canvas.status == "hello"
     assert "hello" in line.value
     assert (bar.value, bar.max, text.value) == (3, 4, "3/4")
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"feature_cache": "lots"}, "feature_cache must be bytes"),
+        ({"feature_cache": True}, "feature_cache must be bytes"),
+        ({"memory_mode": "tiny"}, "memory"),
+        ({"auto_segment": 1}, "auto_segment must be True or False"),
+        ({"autosave": 3}, "autosave must be a folder"),
+    ],
+)
+def test_session_options_are_checked_when_made(options, error):
+    with pytest.raises((TypeError, ValueError), match=error):
+        SessionOptions(**options)
+
+
+def test_a_bad_feature_cache_fails_the_annotator_not_the_first_click(video):
+    with pytest.raises(ValueError, match="feature_cache"):
+        Annotator(video, feature_cache="lots")
+    assert SessionOptions(feature_cache=-1).feature_cache == -1  # the old "auto" still passes

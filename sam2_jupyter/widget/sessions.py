@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from .._threads import TimedLock
-from ..engine import Session
+from ..engine import MemoryMode, Session
 from ..engine.autosave import SaveLockedError
 from ..errors import Sam2JupyterError
 from ..io import Stack
@@ -25,7 +24,8 @@ from ..models import Model
 
 @dataclass(frozen=True)
 class SessionOptions:
-    """What every Session of an annotator is built with (checked by the Annotator)."""
+    """What every Session of an annotator is built with, checked when made: a bad
+    value is an error when the Annotator is made, not at the first click."""
 
     memory_mode: str = "normal"
     auto_segment: bool = True
@@ -33,7 +33,21 @@ class SessionOptions:
     feature_dir: str | Path | bool | None = None
     autosave: str | Path | bool | None = True
     resume: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "memory_mode", MemoryMode.parse(self.memory_mode).name)
+        for name in ("auto_segment", "resume"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        budget = self.feature_cache
+        is_bytes = isinstance(budget, int) and not isinstance(budget, bool)
+        if not (budget in ("auto", None) or (is_bytes and budget >= -1)):  # -1: old "auto"
+            raise ValueError(f"feature_cache must be bytes, 'auto' or None, got {budget!r}")
+        for name in ("feature_dir", "autosave"):
+            if not isinstance(getattr(self, name), str | Path | bool | type(None)):
+                raise TypeError(
+                    f"{name} must be a folder, True, False or None, got {getattr(self, name)!r}"
+                )
 
 
 class SessionPool:
@@ -91,7 +105,6 @@ class SessionPool:
                 feature_dir=o.feature_dir,
                 autosave=o.autosave,
                 resume=o.resume,
-                **o.extra,
             )
             try:
                 session = build()
