@@ -183,7 +183,7 @@ def throughput(model: sj.Model, n: int, rounds: int = 2) -> tuple[float, float]:
         a = open_annotator(video(n), model, autosave=False)
         try:
             # Each frame done updates the progress line: no polling (it takes the GIL).
-            a.controls.embeddings.observe(
+            a.controls.propagate.embeddings.observe(
                 lambda ch: "all" in ch["new"] or ours.append(time.perf_counter()), names="value"
             )
             a.controller.jobs.background.idle(600)

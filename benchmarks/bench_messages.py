@@ -202,7 +202,7 @@ def propagation(model: Any, video: np.ndarray, wire: Wire, follow: bool) -> None
         time.sleep(0.5)
         steps: list[float] = []
         timed_steps(a.session, steps)
-        a.controls.propagate_group.follow.value = follow
+        a.controls.propagate.follow.value = follow
         mark = wire.mark()
         t0 = time.perf_counter()
         a.controller.propagator.propagate("forward", 0)

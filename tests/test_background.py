@@ -253,7 +253,7 @@ def test_a_click_during_a_slow_precompute_starts_at_once(model, slow_encoder):
         assert timing["queued_s"] < 0.05
         assert timing["model_s"] < 1.0  # not slowed by the encode, which waits
         assert a.session.features_ready() < 3
-        wait_until(lambda: "all 3" in a.controls.embeddings.value, 60)  # it resumes
+        wait_until(lambda: "all 3" in a.controls.propagate.embeddings.value, 60)  # it resumes
     finally:
         a.close()
 
@@ -271,7 +271,7 @@ def test_precompute_waits_while_the_user_works_and_completes_after(model, video)
         assert a.session.features_ready() == ready < len(video)
         hold.set()
         done = f"Embeddings: all {len(video)} frames ready"
-        wait_until(lambda: a.controls.embeddings.value == done, 60)
+        wait_until(lambda: a.controls.propagate.embeddings.value == done, 60)
         assert a.session.features_ready() == len(video)
     finally:
         a.close()

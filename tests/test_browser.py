@@ -229,7 +229,7 @@ def test_keys_act_only_with_focus(lab):
     page.keyboard.press("+")
     lab_.wait_kernel("a.canvas.label == 2")
     page.keyboard.press("ArrowRight")
-    lab_.wait_kernel("a.canvas.frame == 1 and a.controls.frame.value == 1")
+    lab_.wait_kernel("a.canvas.frame == 1 and a.controls.view.frame.value == 1")
     page.keyboard.press("-")
     lab_.wait_kernel("a.canvas.label == 1")
     cells = page.locator(".jp-Cell").count()
@@ -405,7 +405,7 @@ def test_propagation_streams_masks_and_cancels(lab):
 @RATIO_1
 def test_a_correction_survives_propagating_again_from_the_panel(lab):
     lab_, page = lab
-    lab_.kernel("a.wait(60); a.controls.follow.value = False; a.canvas.label = 1")
+    lab_.kernel("a.wait(60); a.controls.propagate.follow.value = False; a.canvas.label = 1")
     show(lab_, page, 0)
     lab_.wait_kernel("any(p.frame == 0 for p in a.session.prompts)")
     page.get_by_role("button", name="Propagate", exact=True).click()
@@ -420,7 +420,7 @@ def test_a_correction_survives_propagating_again_from_the_panel(lab):
     lab_.kernel("a.wait(60); corrected = a.session.label_frame(6)")
     # Again, from the frame in view (the panel's "From: this frame").
     page.locator("select").filter(has_text="earliest prompt").select_option(label="this frame")
-    lab_.wait_kernel("a.controls.propagate_from.value == 'current'")
+    lab_.wait_kernel("a.controls.propagate.propagate_from.value == 'current'")
     page.get_by_role("button", name="Propagate", exact=True).click()
     lab_.wait_kernel("a.canvas.busy", timeout=30)
     lab_.wait_kernel("not a.canvas.busy", timeout=120)
@@ -434,7 +434,7 @@ def test_a_correction_survives_propagating_again_from_the_panel(lab):
         f"document.querySelector('.sam2j-canvas').dataset.labelled === '{expected}'",
         timeout=30_000,
     )
-    lab_.kernel("a.controls.propagate_from.value = 'first'")
+    lab_.kernel("a.controls.propagate.propagate_from.value = 'first'")
     show(lab_, page, 0)
 
 

@@ -280,7 +280,7 @@ def test_a_resumed_session_shows_its_objects_and_timeline(lab):
         timeout=30_000,
     )
     assert page.locator(".sam2j-timeline").last.evaluate("e => e.dataset.timelineLabels") == "1,5"
-    assert "Resumed" in lab_.kernel("print(again.controls.status.value)")
+    assert "Resumed" in lab_.kernel("print(again.controls.status.status.value)")
     flagged = json.loads(
         lab_.kernel(
             "import json; q = again.session.quality()\n"

@@ -69,16 +69,16 @@ def test_sam2_sees_the_composite_and_the_panel_changes_it(model, tmp_path):
 
         a.browser = FakeBrowser(a)
         a.browser.ready()
-        assert a.controls.channels_group.box.layout.display == "flex"
+        assert a.controls.channels.box.layout.display == "flex"
         a.browser.click(0, 10, 12, label=1)
         a.wait(30)
         first = a.session
-        rows = a.controls.channels_group.rows
+        rows = a.controls.channels.rows
         rows[0].channel.value = 2
         rows[0].color.value = "cyan"
         rows[1].channel.value = 3
         rows[1].color.value = "magenta"
-        a.controls.channels_group.apply.click()
+        a.controls.channels.apply.click()
         a.wait(60)
         second = a.session
         assert second is not first
@@ -99,6 +99,6 @@ def test_sam2_sees_the_composite_and_the_panel_changes_it(model, tmp_path):
 def test_colour_video_shows_no_channel_picker(model, video):
     a = Annotator(video, model=model, autosave=False)
     try:
-        assert a.controls.channels_group.box.layout.display == "none"
+        assert a.controls.channels.box.layout.display == "none"
     finally:
         a.close()

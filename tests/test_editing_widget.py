@@ -114,17 +114,17 @@ def test_seeding_and_loading_masks_from_python_and_the_panel(annotator, tmp_path
     volume[:, 40:60, 40:60] = 12
     tifffile.imwrite(tmp_path / "vol.tif", volume)
     a.canvas.frame = 5
-    a.controls.labels_path.value = str(tmp_path / "vol.tif")
-    a.controls.seed.click()  # the frame in view's slice of the volume
+    a.controls.seed.labels_path.value = str(tmp_path / "vol.tif")
+    a.controls.seed.seed.click()  # the frame in view's slice of the volume
     a.wait(60)
     assert 12 in a.session.label_ids
     assert [p.frame for p in a.session.prompts if p.label == 12] == [5]
-    a.controls.load.click()
+    a.controls.seed.load.click()
     a.wait(60)
     assert np.array_equal(a.session.labels, volume)
     assert "Loaded masks of 1 label for review" in a.canvas.status
-    a.controls.labels_path.value = str(tmp_path / "missing.tif")
-    a.controls.seed.click()
+    a.controls.seed.labels_path.value = str(tmp_path / "missing.tif")
+    a.controls.seed.seed.click()
     a.wait(30)
     assert "no such label file" in a.canvas.status
 

@@ -70,15 +70,15 @@ def test_a_count_of_one_reads_singular(annotator):
     a = annotator
     a.browser.send(type="point", frame=0, y=32.0, x=36.0, label=1)
     a.wait(30)
-    a.controls.follow.value = False
+    a.controls.propagate.follow.value = False
     a.canvas.frame = a.session.n_frames - 1  # forward from the last frame: one frame
-    a.controls.propagate_from.value = "current"
+    a.controls.propagate.propagate_from.value = "current"
     stop = a.browser.auto_ack()
-    a.controls.propagate.click()
+    a.controls.propagate.propagate.click()
     a.wait(60)
     stop.set()
     assert "Propagation done: 1 frame." in a.canvas.status
-    assert a.controls.progress_text.value.startswith("1/1 frame,")
+    assert a.controls.propagate.progress_text.value.startswith("1/1 frame,")
 
 
 def test_the_panel_wraps_rows_and_never_squeezes_a_button():

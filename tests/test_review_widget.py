@@ -63,7 +63,7 @@ def test_timeline_is_sent_whole_then_frame_by_frame(annotator):
     assert first.rows[0, 0] & (PROMPTED | TRACKED) == PROMPTED | TRACKED
     assert not first.rows[0, 1:].any()
     stop = a.browser.auto_ack()
-    a.controls.propagate.click()
+    a.controls.propagate.propagate.click()
     a.wait(60)
     stop.set()
     m = mirror_of(a.browser)
@@ -97,7 +97,7 @@ def test_flags_reach_the_timeline(annotator, monkeypatch):
     a.browser.click(0, 32, 36, label=1)
     a.wait(30)
     stop = a.browser.auto_ack()
-    a.controls.propagate.click()
+    a.controls.propagate.propagate.click()
     a.wait(60)
     stop.set()
     m = mirror_of(a.browser)
@@ -149,7 +149,7 @@ def test_panel_start_and_stop_frames(annotator, direction, start, stop, frames):
     a = annotator
     a.browser.click(0, 32, 36, label=1)
     a.wait(30)
-    c = a.controls
+    c = a.controls.propagate
     c.propagate_from.value = "frame"
     c.start_frame.value = start
     c.propagate_to.value = "frame"
@@ -172,11 +172,11 @@ def test_panel_stop_when_lost(annotator, monkeypatch):
     a = annotator
     a.browser.click(0, 32, 36, label=1)
     a.wait(30)
-    a.controls.stop_lost.value = True
-    a.controls.lost_frames.value = 2
+    a.controls.propagate.stop_lost.value = True
+    a.controls.propagate.lost_frames.value = 2
     seen = record_plans(a)
     ack = a.browser.auto_ack()
-    a.controls.propagate.click()
+    a.controls.propagate.propagate.click()
     a.wait(60)
     ack.set()
     assert seen[0][1] == 2

@@ -194,7 +194,7 @@ def test_propagation_streams_and_clicks_queue_behind_it(annotator):
     a = annotator
     a.browser.send(type="point", frame=0, y=32.0, x=36.0, label=1)
     a.wait(30)
-    a.controls.follow.value = True
+    a.controls.propagate.follow.value = True
     auto_ack = threading.Event()
 
     def acker():
@@ -212,7 +212,7 @@ def test_propagation_streams_and_clicks_queue_behind_it(annotator):
     auto_ack.set()
     frames_seen = {c["frame"] for c, _ in a.browser.messages if c["type"] in ("frame", "labels")}
     assert frames_seen >= {0, a.session.n_frames - 1}
-    assert a.controls.progress.value == a.session.n_frames
+    assert a.controls.propagate.progress.value == a.session.n_frames
     assert f"Propagation done: {a.session.n_frames} frames." in statuses
     assert [p.label for p in a.session.prompts] == [1, 2]  # the click was not lost
     assert not a.canvas.busy
@@ -232,10 +232,10 @@ def test_panel_propagates_from_here_in_any_direction(annotator, start, direction
     a = annotator
     a.browser.send(type="point", frame=0, y=32.0, x=36.0, label=1)
     a.wait(30)
-    a.controls.follow.value = False
+    a.controls.propagate.follow.value = False
     a.canvas.frame = 4
-    a.controls.propagate_from.value = start
-    a.controls.direction.value = direction
+    a.controls.propagate.propagate_from.value = start
+    a.controls.propagate.direction.value = direction
     seen = []
     original = a.session.propagate
 
@@ -246,12 +246,12 @@ def test_panel_propagates_from_here_in_any_direction(annotator, start, direction
 
     a.session.propagate = recording
     stop = a.browser.auto_ack()
-    a.controls.propagate.click()
+    a.controls.propagate.propagate.click()
     a.wait(60)
     stop.set()
     assert seen == [frames]
-    assert a.controls.progress.max == len(frames)
-    assert a.controls.progress.value == len(frames)
+    assert a.controls.propagate.progress.max == len(frames)
+    assert a.controls.propagate.progress.value == len(frames)
     assert f"done: {len(frames)} frames" in a.canvas.status
 
 
@@ -261,14 +261,14 @@ def test_a_correction_made_in_the_widget_survives_the_next_propagation(annotator
     a.browser.send(type="point", frame=0, y=32.0, x=36.0, label=1)
     a.wait(30)
     stop = a.browser.auto_ack()
-    a.controls.propagate.click()
+    a.controls.propagate.propagate.click()
     a.wait(60)
     a.canvas.frame = 6
     a.browser.send(type="point", frame=6, y=50.0, x=60.0, label=1)
     a.browser.send(type="point", frame=6, y=30.0, x=90.0, label=1, positive=False)
     a.wait(30)
     corrected = a.session.label_frame(6)
-    a.controls.propagate.click()
+    a.controls.propagate.propagate.click()
     a.wait(60)
     a.canvas.frame = 3
     a.canvas.frame = 6
@@ -288,14 +288,14 @@ def test_cancel_button_stops_propagation(annotator):
     def acker():
         while not stop.is_set():
             a.browser.ack_all()
-            if a.controls.progress.value >= 2:
-                a.controls.cancel.click()
+            if a.controls.propagate.progress.value >= 2:
+                a.controls.propagate.cancel.click()
             time.sleep(0.005)
 
     threading.Thread(target=acker, daemon=True).start()
     a.controller.propagator.propagate().result(60)
     stop.set()
-    done = a.controls.progress.value
+    done = a.controls.propagate.progress.value
     assert 2 <= done < a.session.n_frames
     assert "cancelled" in a.canvas.status
 
@@ -391,11 +391,11 @@ def test_buttons_export_and_store(annotator, tmp_path):
     a = annotator
     a.browser.send(type="point", frame=1, y=32.0, x=36.0, label=1)
     a.wait(30)
-    a.controls.export_path.value = str(tmp_path / "out")
-    a.controls.export_masks.click()
-    a.controls.export_tracks.click()
-    a.controls.prompts_path.value = str(tmp_path / "p.csv")
-    a.controls.store_prompts.click()
+    a.controls.files.export_path.value = str(tmp_path / "out")
+    a.controls.files.export_masks.click()
+    a.controls.files.export_tracks.click()
+    a.controls.files.prompts_path.value = str(tmp_path / "p.csv")
+    a.controls.files.store_prompts.click()
     a.wait(30)
     assert (tmp_path / "out.tif").exists()
     assert (tmp_path / "out.csv").exists()
@@ -403,18 +403,18 @@ def test_buttons_export_and_store(annotator, tmp_path):
     before = (tmp_path / "out.tif").read_bytes()
     a.browser.send(type="point", frame=4, y=60.0, x=90.0, label=2)
     a.wait(30)
-    a.controls.export_masks.click()  # exists: the panel asks, nothing is written yet
+    a.controls.files.export_masks.click()  # exists: the panel asks, nothing is written yet
     a.wait(30)
-    assert a.controls.confirm.layout.display == "flex"
-    assert "out.tif" in a.controls.confirm_text.value
+    assert a.controls.files.confirm.layout.display == "flex"
+    assert "out.tif" in a.controls.files.confirm_text.value
     assert (tmp_path / "out.tif").read_bytes() == before
-    a.controls.keep.click()
+    a.controls.files.keep.click()
     a.wait(30)
-    assert a.controls.confirm.layout.display == "none"
+    assert a.controls.files.confirm.layout.display == "none"
     assert (tmp_path / "out.tif").read_bytes() == before
     assert "Kept" in a.canvas.status
-    a.controls.export_masks.click()
-    a.controls.replace.click()
+    a.controls.files.export_masks.click()
+    a.controls.files.replace.click()
     a.wait(30)
     assert (tmp_path / "out.tif").read_bytes() != before
     assert not list(tmp_path.glob(".*tmp*"))  # no partial files left beside it
@@ -437,7 +437,7 @@ def test_model_from_controls_reports_failure_as_sentence(video, tmp_path, monkey
             raise ModelError("cannot download sam2.1_hiera_tiny.pt: no network")
 
         monkeypatch.setattr(ctl, "load_model", offline)
-        a.controls.load_model.click()
+        a.controls.model.load_model.click()
         a.wait(10)
         assert "cannot download" in a.canvas.status
     finally:
@@ -449,9 +449,9 @@ def test_an_untrained_model_is_labelled_on_the_panel(model, video):
     a, b = Annotator(video, model=model), Annotator(video)
     try:
         assert model.untrained
-        assert "Untrained model: masks are random" in a.controls.untrained_note.value
-        assert a.controls.untrained_note.layout.display == "block"
-        assert b.controls.untrained_note.layout.display == "none"  # no model yet
+        assert "Untrained model: masks are random" in a.controls.model.untrained_note.value
+        assert a.controls.model.untrained_note.layout.display == "block"
+        assert b.controls.model.untrained_note.layout.display == "none"  # no model yet
     finally:
         a.close()
         b.close()
@@ -465,7 +465,7 @@ def test_the_panel_says_which_model_is_in_use(model, video, monkeypatch):
     monkeypatch.setattr(ctl, "load_model", lambda name, model_dir=None, progress=None: model)
     a, b = Annotator(video, model=model, memory_mode="low"), Annotator(video)
     try:
-        c = a.controls
+        c = a.controls.model
         assert "In use: SAM2.1 Tiny" in c.model_in_use.value
         assert f"{model.image_size} px" in c.model_in_use.value
         assert str(model.device) in c.model_in_use.value
@@ -479,18 +479,18 @@ def test_the_panel_says_which_model_is_in_use(model, video, monkeypatch):
         assert c.load_model.button_style == "primary"
         a.controller.set_model(model, "normal")
         assert c.load_model.button_style != "primary"
-        assert "No model loaded" in b.controls.model_in_use.value
-        assert b.controls.load_model.button_style == "primary"
+        assert "No model loaded" in b.controls.model.model_in_use.value
+        assert b.controls.model.load_model.button_style == "primary"
         # The group is open while no model is in use, folded into its title after.
-        assert b.controls.group.selected_index == 0
-        assert b.controls.group.titles == ("Model: none loaded",)
+        assert b.controls.model.group.selected_index == 0
+        assert b.controls.model.group.titles == ("Model: none loaded",)
         assert c.group.selected_index is None
         assert c.group.titles == (f"Model: SAM2.1 Tiny · {model.image_size} px",)
-        b.controls.load_model.click()
+        b.controls.model.load_model.click()
         b.wait(30)
-        assert "In use: SAM2.1 Tiny" in b.controls.model_in_use.value
-        assert b.controls.load_model.button_style != "primary"
-        assert b.controls.group.selected_index is None
+        assert "In use: SAM2.1 Tiny" in b.controls.model.model_in_use.value
+        assert b.controls.model.load_model.button_style != "primary"
+        assert b.controls.model.group.selected_index is None
     finally:
         a.close()
         b.close()
@@ -506,8 +506,8 @@ def test_second_slider_switches_the_4d_sequence(model):
         a.browser.send(type="ready")
         a.controller.handle(Point(1, 30.0, 30.0, 1, True))
         a.wait(30)
-        assert a.controls.other.layout.display == "flex"
-        a.controls.other.value = 1
+        assert a.controls.view.other.layout.display == "flex"
+        a.controls.view.other.value = 1
         a.wait(30)
         a.browser.ack_all()
         assert a.stack.other_index == 1
@@ -536,11 +536,11 @@ def test_load_model_button_reports_download_progress(model, video, monkeypatch):
         a.controller.handle(Point(1, 30.0, 30.0, 2, True))
         a.wait(30)
         monkeypatch.setattr(ctl, "load_model", fake_load)
-        a.controls.memory_mode.value = "low"
-        a.controls.load_model.click()
+        a.controls.model.memory_mode.value = "low"
+        a.controls.model.load_model.click()
         a.wait(30)
-        assert a.controls.download.max == 120
-        assert a.controls.download.value == 120
+        assert a.controls.model.download.max == 120
+        assert a.controls.model.download.value == 120
         assert a.session.memory_mode.name == "low"
         assert [p.label for p in a.session.prompts] == [2]  # re-applied to the new session
         assert "Loaded" in a.canvas.status
@@ -568,14 +568,14 @@ def test_features_are_precomputed_in_the_background(model, video):
         a.browser = FakeBrowser(a)
         a.browser.send(type="ready")
         _wait_all_ready(a)
-        assert a.controls.embeddings.value == f"Embeddings: all {len(video)} frames ready"
+        assert a.controls.propagate.embeddings.value == f"Embeddings: all {len(video)} frames ready"
         assert len(a.session.features) == len(video)
     finally:
         a.close()
 
 
 def _wait_all_ready(a, timeout=60):
-    wait_until(lambda: "all" in a.controls.embeddings.value, timeout, 0.05)
+    wait_until(lambda: "all" in a.controls.propagate.embeddings.value, timeout, 0.05)
 
 
 @pytest.mark.alone
@@ -584,7 +584,7 @@ def test_the_precompute_stops_at_the_memory_budget_and_says_so(model, video):
     try:
         a.browser = FakeBrowser(a)
         a.browser.send(type="ready")
-        wait_until(lambda: "memory budget reached" in a.controls.embeddings.value, 60)
+        wait_until(lambda: "memory budget reached" in a.controls.propagate.embeddings.value, 60)
         assert a.session.features_ready() < len(video)
     finally:
         a.close()
@@ -605,7 +605,10 @@ def test_reopened_annotator_reads_features_from_disk(model, video, tmp_path):
         again.browser = FakeBrowser(again)
         again.browser.send(type="ready")
         _wait_all_ready(again)
-        assert again.controls.embeddings.value == f"Embeddings: all {len(video)} frames ready"
+        assert (
+            again.controls.propagate.embeddings.value
+            == f"Embeddings: all {len(video)} frames ready"
+        )
         store = again.session.features.store
         assert store.saved == 0  # nothing computed again
         assert len(again.session.features) == 0  # memory budget 0: found on disk, not loaded
@@ -630,17 +633,21 @@ def test_panel_exports_exchange_formats(annotator, tmp_path):
     a = annotator
     a.browser.send(type="point", frame=1, y=32.0, x=36.0, label=1)
     a.wait(30)
-    a.controls.export_path.value = str(tmp_path / "run1")
-    for button in (a.controls.export_ctc, a.controls.export_coco, a.controls.export_ome_zarr):
+    a.controls.files.export_path.value = str(tmp_path / "run1")
+    for button in (
+        a.controls.files.export_ctc,
+        a.controls.files.export_coco,
+        a.controls.files.export_ome_zarr,
+    ):
         button.click()
         a.wait(60)
     assert (tmp_path / "run1_RES" / "res_track.txt").exists()
     assert (tmp_path / "run1.json").exists()
     assert (tmp_path / "run1.ome.zarr" / "labels").is_dir()
-    a.controls.export_ctc.click()  # a folder that exists: asked too
+    a.controls.files.export_ctc.click()  # a folder that exists: asked too
     a.wait(30)
-    assert "run1_RES" in a.controls.confirm_text.value
-    a.controls.replace.click()
+    assert "run1_RES" in a.controls.files.confirm_text.value
+    a.controls.files.replace.click()
     a.wait(60)
     assert "CTC folder exported" in a.canvas.status
 
@@ -651,11 +658,11 @@ def test_double_click_on_export_never_clobbers(annotator, tmp_path):
     a = annotator
     a.browser.send(type="point", frame=1, y=32.0, x=36.0, label=1)
     a.wait(30)
-    a.controls.export_path.value = str(tmp_path / "twice")
+    a.controls.files.export_path.value = str(tmp_path / "twice")
     gate = threading.Event()
     a.controller.submit(lambda: gate.wait(30))  # both presses queue behind this
-    a.controls.export_masks.click()
-    a.controls.export_masks.click()
+    a.controls.files.export_masks.click()
+    a.controls.files.export_masks.click()
     gate.set()
     a.wait(30)
     assert "exists now; press the button again" in a.canvas.status

@@ -51,19 +51,19 @@ def test_reopening_the_data_resumes_and_start_fresh_keeps_the_old(model, video, 
         assert np.array_equal(s.labels, labels)
         assert len(s.prompts) == 2
         assert (b.canvas.frame, b.canvas.label) == (2, 3)  # the view comes back
-        assert "Resumed" in b.controls.status.value
+        assert "Resumed" in b.controls.status.status.value
         # The object list and timeline have the resumed labels before any edit.
         full = [c for c, _ in b.browser.of("timeline") if c["full"]]
         assert full
         assert full[-1]["labels"] == [1, 3]
         assert b.canvas.next_label == 4
         assert {m["label"] for m in b.canvas.prompts} == {1, 3}  # markers of frame 2
-        assert b.controls.fresh.layout.display != "none"
-        b.controls.fresh.click()
+        assert b.controls.status.fresh.layout.display != "none"
+        b.controls.status.fresh.click()
         b.wait(30)
         assert b.session.prompts == ()
         assert not b.session.labels.any()
-        assert b.controls.fresh.layout.display == "none"
+        assert b.controls.status.fresh.layout.display == "none"
         assert b.canvas.label == 1  # the old session's label is not carried over
         assert b.canvas.next_label == 1
         (kept,) = tmp_path.glob("work.old-*")
@@ -88,13 +88,13 @@ def test_data_held_by_another_kernel_opens_read_only_and_says_who(model, video, 
     try:
         b.wait(30)
         assert np.array_equal(b.session.labels, labels)
-        status = b.controls.status.value
+        status = b.controls.status.status.value
         assert "Read-only" in status
         assert f"process {pid}" in status
-        assert b.controls.fresh.layout.display == "none"  # nothing of its own to set aside
+        assert b.controls.status.fresh.layout.display == "none"  # nothing of its own to set aside
         click(b, 5, 60, 90, label=2)  # works in memory; the status still says so
         b.wait(30)
-        assert "Read-only" in b.controls.status.value
+        assert "Read-only" in b.controls.status.status.value
     finally:
         b.close()
         kill(pid)
@@ -116,10 +116,10 @@ def test_a_second_annotator_in_this_kernel_takes_over_and_the_first_says_so(mode
         assert [p.frame for p in b.session.prompts] == [2]
         click(a, 4, 30, 30)
         a.wait(30)
-        assert "opened again in this kernel" in a.controls.status.value
+        assert "opened again in this kernel" in a.controls.status.status.value
         click(b, 6, 30, 30)
         b.wait(30)
-        assert "Read-only" not in b.controls.status.value
+        assert "Read-only" not in b.controls.status.status.value
     finally:
         a.close()
         if b is not None:
@@ -146,7 +146,7 @@ def test_a_memory_mode_switch_keeps_hand_edits_and_divisions_with_a_full_disk(
         click(a, 3, 60, 90, label=2)
         a.wait(30)
         assert "full" in s.autosave.error
-        assert "full" in a.controls.status.value  # a click does not clear the warning
+        assert "full" in a.controls.status.status.value  # a click does not clear the warning
         before = (s.labels, [p.to_json() for p in s.prompts], dict(s.record.manual))
         a.controller.set_model(model, "low")
         a.wait(30)
@@ -176,11 +176,11 @@ def test_repeated_propagate_presses_run_once(model, video):
 
         a.session.propagate = counted
         for _ in range(5):
-            a.controls.propagate.click()
+            a.controls.propagate.propagate.click()
         assert "already running" in a.canvas.status
         a.wait(120)
         assert len(runs) == 1
-        a.controls.propagate.click()  # after it finished, a new press works
+        a.controls.propagate.propagate.click()  # after it finished, a new press works
         a.wait(120)
         assert len(runs) == 2
     finally:
@@ -194,9 +194,9 @@ def test_cancel_during_export_leaves_a_whole_file(model, video, tmp_path):
         click(a, 0, 30, 30)
         a.wait(30)
         a.session.run_propagation()
-        a.controls.export_path.value = str(tmp_path / "movie")
-        a.controls.export_overlay.click()
-        a.controls.cancel.click()  # while the export is queued or running
+        a.controls.files.export_path.value = str(tmp_path / "movie")
+        a.controls.files.export_overlay.click()
+        a.controls.propagate.cancel.click()  # while the export is queued or running
         a.wait(120)
         import imageio.v3 as iio
 
@@ -213,7 +213,7 @@ def test_close_during_propagation_stops_promptly_and_keeps_frames(model, video, 
     a = open_annotator(np.concatenate([video] * 4), model, autosave=tmp_path / "s")
     click(a, 0, 30, 30)
     a.wait(30)
-    a.controls.propagate.click()
+    a.controls.propagate.propagate.click()
     g = Geometry(4 * len(video), video.shape[1:3])
     wait_until(lambda: len(Autosave.read(tmp_path / "s", g).labels) >= 4, 60, 0.02)
     t0 = time.time()
@@ -230,8 +230,8 @@ def test_redisplay_during_propagation_and_clicks_are_not_lost(model, video):
     try:
         click(a, 0, 30, 30)
         a.wait(30)
-        a.controls.propagate.click()
-        wait_until(lambda: a.controls.progress.value >= 1, 60)
+        a.controls.propagate.propagate.click()
+        wait_until(lambda: a.controls.propagate.progress.value >= 1, 60)
         # A second view renders (another cell, a reloaded page) mid-propagation.
         a.controller.receive({"type": "ready"}, [])
         click(a, 5, 60, 90, label=2)  # queued behind the propagation
@@ -269,10 +269,10 @@ def test_out_of_memory_during_propagation_keeps_the_session(model, video, oom_af
         click(a, 0, 30, 30)
         a.wait(30)
         oom_after(a.session.predictor, 4)
-        a.controls.propagate.click()
+        a.controls.propagate.propagate.click()
         a.wait(60)
         monkeypatch.undo()
-        status = a.controls.status.value
+        status = a.controls.status.status.value
         assert "out of memory" in status
         assert "memory_mode=&#x27;low&#x27;" in status or "memory_mode='low'" in status
         kept = [t for t in range(len(video)) if a.session.label_frame(t).any()]
@@ -282,9 +282,9 @@ def test_out_of_memory_during_propagation_keeps_the_session(model, video, oom_af
         click(a, 3, 60, 90, label=2)  # the session still works
         a.wait(30)
         assert [p.label for p in a.session.prompts] == [1, 2]
-        a.controls.propagate.click()
+        a.controls.propagate.propagate.click()
         a.wait(60)
-        assert "done" in a.controls.status.value
+        assert "done" in a.controls.status.status.value
     finally:
         a.close()
 
@@ -369,11 +369,11 @@ def test_two_annotators_propagating_at_once_match_one_at_a_time(model, video):
             click(a, 0, 30, 30)
             a.wait(30)
         for a in both:
-            a.controls.propagate.click()
+            a.controls.propagate.propagate.click()
         for a in both:
             a.wait(120)
         for a, expected in zip(both, alone, strict=True):
-            assert "done" in a.controls.status.value
+            assert "done" in a.controls.status.status.value
             assert np.array_equal(a.session.labels, expected)
     finally:
         for a in both:

@@ -74,7 +74,7 @@ def test_propagation_shows_the_engine_labels_without_reading_them_back(annotator
     stop = a.browser.auto_ack()
     try:
         reads = _reads(a.session, monkeypatch)
-        a.controls.follow.value = True
+        a.controls.propagate.follow.value = True
         moved = []
         a.canvas.observe(lambda ch: moved.append(ch["new"]), names="frame")
         a.controller.propagator.propagate("forward", 0).result(120)
@@ -102,7 +102,7 @@ def test_the_precompute_never_opens_the_session(model, video, monkeypatch):
     monkeypatch.setattr(SessionPool, "_get", recorded)
     a = open_annotator(video, model)
     try:
-        wait_until(lambda: "ready" in a.controls.embeddings.value, 60)
+        wait_until(lambda: "ready" in a.controls.propagate.embeddings.value, 60)
         assert opened
         assert "background" not in " ".join(opened)
     finally:

@@ -52,8 +52,8 @@ class Controller:
     ) -> None:
         self.canvas = canvas
         self.controls = controls
-        p = controls.propagate_group
-        self.view = View(canvas, controls.status_group.status, p.progress, p.progress_text)
+        p = controls.propagate
+        self.view = View(canvas, controls.status.status, p.progress, p.progress_text)
         self.jobs = Jobs(self.view.status, lambda: self.pool.options.memory_mode, where)
         self.pool = SessionPool(stack, model, options, self._opened)
         self.view.session = self.pool.peek
@@ -70,8 +70,8 @@ class Controller:
         self.propagator = Propagator(self, p)
         self.precompute = Precompute(self, p)
         self.files = FileActions(controls.files, self)
-        self.seeding = Seeding(self, controls.seed_group)
-        self.channels = Channels(self, controls.channels_group)
+        self.seeding = Seeding(self, controls.seed)
+        self.channels = Channels(self, controls.channels)
         self.loader = ModelLoader(self, controls.model, self.set_model)
         self._handlers: dict[type, Callable[[Any], Any]] = {
             Ack: lambda m: self.stream.acked(m.seq),
@@ -212,7 +212,7 @@ class Controller:
         shown = False  # whether the resumed labels and markers went with a frame
         if session.resumed is not None:
             if index not in self.pool.locked:  # a read-only save has nothing to set aside
-                self.view.set(self.controls.status_group.fresh.layout, "display", "inline-flex")
+                self.view.set(self.controls.status.fresh.layout, "display", "inline-flex")
             view = session.resumed.view
             if index == self.pool.index and view:
                 label = max(1, int(view.get("label", self.canvas.label)))
@@ -239,7 +239,7 @@ class Controller:
 
         def job() -> None:
             moved = self.session().discard_autosave()
-            self.view.set(self.controls.status_group.fresh.layout, "display", "none")
+            self.view.set(self.controls.status.fresh.layout, "display", "none")
             self.view.set(self.canvas, "label", 1)  # a fresh start begins at the first label
             self.refresh()
             self.status(f"Started fresh; the earlier session is kept in {moved}", "ok")
@@ -262,7 +262,7 @@ class Controller:
     def _wire(self) -> None:
         import ipywidgets as w
 
-        c, canvas, safe = self.controls, self.canvas, self.safe
+        c, m, canvas, safe = self.controls.view, self.controls.model, self.canvas, self.safe
         canvas.on_msg(lambda _w, content, buffers: self.receive(content, buffers))
         canvas.observe(self._moved, names="frame")
         canvas.observe(lambda _ch: (self._swatch(), self._save_view()), names="label")
@@ -274,7 +274,7 @@ class Controller:
         w.jslink((c.opacity, "value"), (canvas, "opacity"))
         w.link((c.label, "value"), (canvas, "label"))
         c.frame.max = max(0, self.pool.stack.n_frames - 1)
-        c.memory_mode.value = self.pool.options.memory_mode
+        m.memory_mode.value = self.pool.options.memory_mode
         c.auto_segment.value = self.pool.options.auto_segment
         c.auto_segment.observe(lambda ch: self.pool.set_auto(bool(ch["new"])), names="value")
         c.other.value = self.pool.index
@@ -282,7 +282,7 @@ class Controller:
         c.segment.on_click(safe(lambda: prompting.submit_edit(self, lambda s: s.segment())))
         c.undo.on_click(safe(lambda: prompting.submit_edit(self, lambda s: s.undo())))
         c.redo.on_click(safe(lambda: prompting.submit_edit(self, lambda s: s.redo())))
-        c.fresh.on_click(safe(self.start_fresh))
+        self.controls.status.fresh.on_click(safe(self.start_fresh))
         self._swatch()
 
     def _moved(self, change: dict[str, Any]) -> None:

@@ -1,13 +1,13 @@
 """The ipywidgets panel beside the canvas, one small layout module per group.
 
 Layout only: each feature module wires its own group. :class:`Controls` composes
-the groups and, for scripts, reaches any control by name (``controls.follow``).
+the groups, each named for what it holds; a control is reached through its group
+(``controls.propagate.follow``), so that a type checker knows what it is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
 
 import ipywidgets as w
 
@@ -24,34 +24,29 @@ from .view import ViewPanel, view_panel
 class Controls:
     model: ModelPanel
     view: ViewPanel
-    channels_group: ChannelsPanel
-    propagate_group: PropagatePanel
+    channels: ChannelsPanel
+    propagate: PropagatePanel
     files: FilesPanel
-    seed_group: SeedPanel
-    status_group: StatusPanel
+    seed: SeedPanel
+    status: StatusPanel
     box: w.VBox
 
-    def __getattr__(self, name: str) -> Any:
-        # Only called when normal lookup fails: find the control in its group.
-        for f in fields(self):
-            group = self.__dict__.get(f.name)
-            if group is not None and name in getattr(group, "__dataclass_fields__", {}):
-                return getattr(group, name)
-        raise AttributeError(f"no control named {name!r}")
+    def groups(self) -> tuple[object, ...]:
+        return (
+            self.model,
+            self.view,
+            self.channels,
+            self.propagate,
+            self.files,
+            self.seed,
+            self.status,
+        )
 
     def buttons(self) -> list[w.Button]:
         return [
             getattr(group, f.name)
-            for group in (
-                self.model,
-                self.view,
-                self.channels_group,
-                self.propagate_group,
-                self.files,
-                self.seed_group,
-                self.status_group,
-            )
-            for f in fields(group)
+            for group in self.groups()
+            for f in fields(group)  # type: ignore[arg-type]
             if isinstance(getattr(group, f.name), w.Button)
         ]
 
