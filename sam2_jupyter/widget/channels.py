@@ -9,6 +9,7 @@ the prompts are sent again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -26,20 +27,23 @@ def views_of(panel: ChannelsPanel) -> list[tuple[int, str, tuple[float, float]]]
     ]
 
 
-def show_views(panel: ChannelsPanel, stack: Stack) -> None:
-    """Set the rows from a Stack's composite (or its single channel)."""
+def show_views(
+    panel: ChannelsPanel, stack: Stack, write: Callable[[Any, str, Any], None] = setattr
+) -> None:
+    """Set the rows from a Stack's composite (or its single channel), through
+    ``write`` (the view's, from the worker)."""
     views = list(stack.views)
     for k, r in enumerate(panel.rows):
         if k < len(views):
-            r.channel.value = views[k].channel
-            r.color.value = views[k].color
+            write(r.channel, "value", views[k].channel)
+            write(r.color, "value", views[k].color)
             lo, hi = views[k].limits
-            r.limits.max = max(r.limits.max, hi)
-            r.limits.value = (lo, hi)
+            write(r.limits, "max", max(r.limits.max, hi))
+            write(r.limits, "value", (lo, hi))
         elif not views and k == 0:
-            r.channel.value = stack.channel
+            write(r.channel, "value", stack.channel)
         else:
-            r.channel.value = -1
+            write(r.channel, "value", -1)
 
 
 class Channels:
@@ -59,7 +63,7 @@ class Channels:
         def job() -> None:
             stack = ctx.data.with_channels(channels or None)
             ctx.set_stack(stack)
-            show_views(self.panel, stack)
+            show_views(self.panel, stack, ctx.view.set)
             ctx.view.show(ctx.view.frame)  # the new image, with its labels and markers
             ctx.refresh()
             picked = ", ".join(f"{v.channel} {v.color}" for v in stack.views) or "one channel"

@@ -24,24 +24,25 @@ class ModelLoader:
     def label(self, model: Model | None) -> None:
         """Say on the panel which model is in use, and whether it has random weights
         (its masks look like results and are noise); the pickers start at it."""
-        p, mode = self.panel, self.ctx.memory_mode
-        p.untrained_note.layout.display = (
-            "block" if model is not None and model.untrained else "none"
-        )
+        p, mode, write = self.panel, self.ctx.memory_mode, self.ctx.view.set  # often on the worker
+        untrained = model is not None and model.untrained
+        write(p.untrained_note.layout, "display", "block" if untrained else "none")
         if model is None:
-            p.model_in_use.value = "<i>No model loaded: pick one and press Load model</i>"
-            p.group.set_title(0, "Model: none loaded")
-            p.group.selected_index = 0
+            write(p.model_in_use, "value", "<i>No model loaded: pick one and press Load model</i>")
+            write(p.group, "titles", ("Model: none loaded",))
+            write(p.group, "selected_index", 0)
         else:
             source = "random weights" if model.untrained else str(model.checkpoint)
-            p.model_in_use.value = (
+            write(
+                p.model_in_use,
+                "value",
                 f'<span title="{html.escape(source)}">In use: {model.spec.label}'
-                f" · {model.image_size} px · {model.device}</span>"
+                f" · {model.image_size} px · {model.device}</span>",
             )
-            p.model_name.value = model.spec.name
-            p.group.set_title(0, f"Model: {model.spec.label} · {model.image_size} px")
-            p.group.selected_index = None  # folded: its title says what is in use
-        p.memory_mode.value = mode
+            write(p.model_name, "value", model.spec.name)
+            write(p.group, "titles", (f"Model: {model.spec.label} · {model.image_size} px",))
+            write(p.group, "selected_index", None)  # folded: its title says what is in use
+        write(p.memory_mode, "value", mode)
         self.restyle()
 
     def restyle(self) -> None:
@@ -51,7 +52,7 @@ class ModelLoader:
         model, pick = ctx.model, get_spec(p.model_name.value)
         same = model is not None and model.spec.label == pick.label
         same = same and p.memory_mode.value == ctx.memory_mode
-        p.load_model.button_style = "" if same else "primary"
+        self.ctx.view.set(p.load_model, "button_style", "" if same else "primary")
 
     def clicked(self) -> Future[Any]:
         p = self.panel
