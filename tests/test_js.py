@@ -17,7 +17,7 @@ import pytest
 from sam2_jupyter.exports import label_color
 from sam2_jupyter.widget.codec import encode_labels
 from sam2_jupyter.widget.messages import MESSAGES, parse_message
-from sam2_jupyter.widget.outbound import STREAMED, Marker
+from sam2_jupyter.widget.outbound import STREAMED, Marker, TimelineMsg
 
 JS = Path(__file__).resolve().parent.parent / "js"
 NODE = shutil.which("node")
@@ -137,13 +137,16 @@ def _typedefs(source: str) -> dict[str, list[tuple[str, str]]]:
 
 def _js_type(python: str) -> str:
     """A dataclass field's annotation as the JSDoc typedefs write it."""
+    python = python.removesuffix(" | None")  # optional: present in some messages
+    python = re.sub(r"^list\[(int|float)\]$", "number[]", python)
     return {"str": "string"}.get(python, re.sub(r"^list\[(\w+)\]$", r"\1[]", python))
 
 
 def test_outbound_typedefs_mirror_the_kernel_messages():
     typedefs = _typedefs((JS / "src" / "outbound.js").read_text())
-    assert sorted(typedefs) == sorted([*(cls.__name__ for cls in STREAMED.values()), "Marker"])
-    for kind, cls in STREAMED.items():
+    messages = {**STREAMED, TimelineMsg.type: TimelineMsg}
+    assert sorted(typedefs) == sorted([*(cls.__name__ for cls in messages.values()), "Marker"])
+    for kind, cls in messages.items():
         expected = [("type", f'"{kind}"')] + [(f.name, _js_type(str(f.type))) for f in fields(cls)]
         assert typedefs[cls.__name__] == expected, cls.__name__
     # A marker's own fields (y, x; y0 … x1; shape) follow the common ones, flat.

@@ -36,5 +36,17 @@
  * @property {Marker[]} markers
  */
 
+/**
+ * The review summary (summary.js), outside the flow control, never acknowledged.
+ * Buffer 0: when `full`, the whole table run-length coded; else the columns `frames`,
+ * raw, frame-major. A message carries `n_frames` (full) or `frames`, not both.
+ * @typedef {object} TimelineMsg
+ * @property {"timeline"} type
+ * @property {boolean} full
+ * @property {number[]} labels
+ * @property {number} n_frames int
+ * @property {number[]} frames
+ */
+
 /** The message types the stream draws (and acknowledges); others are routed by type. */
 export const STREAMED = new Set(["frame", "labels"]);
