@@ -47,7 +47,7 @@ def seeding(model, video: np.ndarray, n: int) -> tuple[float, float]:
     ours = (time.perf_counter() - t0) / n
     s2 = Session(video, model)  # a fresh sam2 state built the same way
     s2.precompute_frame(0)
-    state = s2._state
+    state = s2._core.sam
     t0 = time.perf_counter()
     with torch.inference_mode():
         for k in range(1, n + 1):
@@ -86,7 +86,7 @@ def stroke_costs(model, repeat: int = 7) -> dict[str, float]:
         # The model's own part: the same add_new_mask on a twin session's state.
         t0 = time.perf_counter()
         with torch.inference_mode():
-            model.predictor.add_new_mask(bare._state, frame_idx=0, obj_id=1, mask=base | mask)
+            model.predictor.add_new_mask(bare._core.sam, frame_idx=0, obj_id=1, mask=base | mask)
         out["model"].append(time.perf_counter() - t0)
     return {k: statistics.median(v) * 1000 for k, v in out.items()}
 

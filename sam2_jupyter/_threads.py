@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -148,16 +148,28 @@ class Closable(Protocol):
     def close(self, timeout: float | None = ...) -> None: ...
 
 
-_OPEN: weakref.WeakSet[Closable] = weakref.WeakSet()
+# Owner -> what to run on it at exit; weakly held, so closed sessions get freed.
+_AT_EXIT: weakref.WeakKeyDictionary[Any, Callable[[Any], None]] = weakref.WeakKeyDictionary()
+
+
+def at_exit(owner: Any, finish: Callable[[Any], None]) -> None:
+    """Run ``finish(owner)`` at interpreter exit if ``owner`` is still alive then
+    (``finish`` must not hold ``owner`` itself): the one exit registry of the
+    package's threads and writers."""
+    _AT_EXIT[owner] = finish
+
+
+def _close(owner: Closable) -> None:
+    owner.close(timeout=10.0)
 
 
 def close_at_exit(owner: Closable) -> None:
     """Close ``owner``'s thread at interpreter exit if it is still open: a thread
     killed inside a PyTorch call at exit aborts the whole process."""
-    _OPEN.add(owner)
+    at_exit(owner, _close)
 
 
 @atexit.register
-def _close_all() -> None:
-    for owner in list(_OPEN):
-        owner.close(timeout=10.0)
+def _finish_all() -> None:
+    for owner, finish in list(_AT_EXIT.items()):
+        finish(owner)

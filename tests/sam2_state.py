@@ -140,3 +140,9 @@ def ref_mask(
     """sam2's add_new_mask driven directly; the labels from its returned logits."""
     _, ids, masks = model.predictor.add_new_mask(state, frame_idx=frame, obj_id=obj, mask=mask)
     return ref_labels(ids, masks)
+
+
+def state_of(session: Any) -> dict[str, Any]:
+    """sam2's inference state of a Session: the tracker state its core owns (the
+    tests' one reach into it, beside the helpers that read its keys)."""
+    return session._core.sam

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import tifffile
 from conftest import IMAGE_SIZE, moving_discs
-from sam2_state import assert_same_outputs
+from sam2_state import assert_same_outputs, state_of
 
 from sam2_jupyter import AutosaveWarning, Session
 from sam2_jupyter.engine.autosave import where as where_mod
@@ -96,7 +96,7 @@ def test_resume_rebuilds_prompt_state_exactly(model, video, tmp_path):
     assert same(b.prompts, a.prompts)
     assert same(b.pending, a.pending)
     assert np.array_equal(b.labels, a.labels)
-    assert assert_same_outputs(b._state, a._state) > 0
+    assert assert_same_outputs(state_of(b), state_of(a)) > 0
     assert b.run_propagation() == a.run_propagation()
     assert np.array_equal(b.labels, a.labels)
 

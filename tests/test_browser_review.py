@@ -25,7 +25,7 @@ CELLS = annotator_cells(view_height=360)
 # weights give random ones): frames 10-15 are flagged "lost".
 LOST_FROM = 10
 SET_SCORES = (
-    "import sam2_jupyter.engine.tracker as _tr\n"
+    "import sam2_jupyter._sam2.state as _tr\n"
     f"_tr.object_score = lambda state, idx, t: 4.0 if t < {LOST_FROM} else -4.0"
 )
 

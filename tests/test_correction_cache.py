@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sam2_state import assert_same_outputs
+from sam2_state import assert_same_outputs, state_of
 
 from sam2_jupyter import Session
 
@@ -35,7 +35,7 @@ class Twins:
         before = self.counts()
         self("add_point", frame, y, x, label, positive=positive)
         assert np.array_equal(self.cached.labels, self.plain.labels)
-        assert_same_outputs(self.cached._state, self.plain._state)
+        assert_same_outputs(state_of(self.cached), state_of(self.plain))
         hits, misses = self.counts()
         return "hit" if hits > before[0] else "miss" if misses > before[1] else "none"
 
@@ -86,7 +86,7 @@ def test_undo_and_redo_of_a_propagation(twins):
 def test_low_memory_releases_miss(video, model):
     t = Twins(video, model, memory_mode="low")
     for s in (t.cached, t.plain):
-        s._window = 2  # release as a long video would
+        s._propagator.window = 2  # release as a long video would
     t("add_point", 0, 30, 30, 1)
     t("run_propagation")
     assert t.click(FIX, 40, 40) == "miss"  # its neighbours were released

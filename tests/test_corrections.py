@@ -16,6 +16,7 @@ from sam2_state import (
     ref_click,
     ref_propagate,
     reference_state,
+    state_of,
     tracked,
 )
 
@@ -51,7 +52,7 @@ def test_a_correction_survives_repropagation(model, video, kind, objects, direct
     assert (corrected != tracked[FIX]).sum() > 50, "the correction must change the frame"
     s.run_propagation(direction=direction, start=start)
     assert np.array_equal(s.label_frame(FIX), corrected)
-    assert FIX in cond_frames(s._state)[1]
+    assert FIX in cond_frames(state_of(s))[1]
     # and it is tracked from: the frames after it (in the tracking direction) change
     after = range(FIX + 1, N) if direction == "forward" else range(FIX)
     assert any((s.label_frame(t) != tracked[t]).any() for t in after)
@@ -96,8 +97,8 @@ def test_corrections_equal_sam2_built_the_same_way(model, jpeg_folder):
     assert again.keys() == expected.keys()
     for t in expected:
         assert np.array_equal(again[t], expected[t]), t
-    assert assert_same_outputs(s._state, ref) >= 2 * N
-    assert cond_frames(s._state) == cond_frames(ref) == {1: {0, FIX}, 2: {3, FIX}}
+    assert assert_same_outputs(state_of(s), ref) >= 2 * N
+    assert cond_frames(state_of(s)) == cond_frames(ref) == {1: {0, FIX}, 2: {3, FIX}}
 
 
 @pytest.mark.slow
@@ -119,9 +120,9 @@ def test_undo_and_redo_keep_the_rule(model, video):
     for _ in range(4):
         s.undo()
     assert np.array_equal(s.label_frame(FIX), tracked)
-    assert cond_frames(s._state)[1] == {0}
+    assert cond_frames(state_of(s))[1] == {0}
     s.run_propagation()
-    assert FIX not in cond_frames(s._state)[1]
+    assert FIX not in cond_frames(state_of(s))[1]
 
 
 @pytest.mark.slow
@@ -139,7 +140,7 @@ def test_removing_a_correction_click_replays_the_rest_as_a_correction(model, vid
     removed = a.remove_prompt(FIX, 40, 40)
     assert (removed.y, removed.x, removed.positive) == (40, 40, True)
     assert np.array_equal(a.label_frame(FIX), only)
-    assert_same_outputs(a._state, b._state)
+    assert_same_outputs(state_of(a), state_of(b))
     a.run_propagation()
     b.run_propagation()
     assert np.array_equal(a.labels, b.labels)
@@ -147,7 +148,7 @@ def test_removing_a_correction_click_replays_the_rest_as_a_correction(model, vid
     # Removing the last correction brings back the tracked mask; the frame is an
     # ordinary tracked frame again.
     a.remove_prompt(FIX, 80, 110)
-    assert FIX not in cond_frames(a._state)[1]
+    assert FIX not in cond_frames(state_of(a))[1]
     b.undo()
     b.undo()  # b back to before its correction: one propagation, no correction
     assert np.array_equal(b.label_frame(FIX), tracked)
@@ -161,7 +162,7 @@ def test_removing_the_only_prompt_on_an_untracked_frame_clears_its_pixels(model,
     assert (s.label_frame(FIX) == 1).any()
     s.remove_prompt(FIX, 40, 40)
     assert not (s.label_frame(FIX) == 1).any()
-    assert cond_frames(s._state)[1] == {0}
+    assert cond_frames(state_of(s))[1] == {0}
 
 
 @pytest.mark.slow
@@ -180,10 +181,10 @@ def test_resume_brings_back_corrections_exactly(model, video, tmp_path):
     resumed = Session(video, model, autosave=folder)
     assert "resumed" in resumed.notes[0]
     assert np.array_equal(resumed.labels, live.labels)
-    assert cond_frames(resumed._state) == cond_frames(live._state)
-    assert tracked(resumed._state, 1) == tracked(live._state, 1)
-    assert tracked(resumed._state, 2) == tracked(live._state, 2)
-    assert assert_same_outputs(resumed._state, live._state) >= 4
+    assert cond_frames(state_of(resumed)) == cond_frames(state_of(live))
+    assert tracked(state_of(resumed), 1) == tracked(state_of(live), 1)
+    assert tracked(state_of(resumed), 2) == tracked(state_of(live), 2)
+    assert assert_same_outputs(state_of(resumed), state_of(live)) >= 4
     # The next propagation keeps the correction, exactly as the live session does.
     live.run_propagation()
     resumed.run_propagation()
@@ -193,7 +194,7 @@ def test_resume_brings_back_corrections_exactly(model, video, tmp_path):
     live.remove_prompt(FIX, 70, 100)
     resumed.remove_prompt(FIX, 70, 100)
     assert np.array_equal(resumed.label_frame(FIX), live.label_frame(FIX))
-    assert_same_outputs(resumed._state, live._state)
+    assert_same_outputs(state_of(resumed), state_of(live))
 
 
 @pytest.mark.slow
@@ -212,7 +213,7 @@ def test_resume_without_sam2s_state_replays_the_same_conditioning_frames(model, 
     with pytest.warns(AutosaveWarning, match="written for other prompts"):
         resumed = Session(video, model, autosave=folder)
     assert np.array_equal(resumed.label_frame(FIX), corrected)  # the saved labels
-    assert cond_frames(resumed._state) == cond_frames(live._state) == {1: {0, FIX}}
+    assert cond_frames(state_of(resumed)) == cond_frames(state_of(live)) == {1: {0, FIX}}
     replayed = Session(video, model)
     replayed.add_point(0, 30, 30, 1)
     from_prompts = replayed.add_box(FIX, 20, 30, 70, 90, 1)
@@ -234,7 +235,7 @@ def test_damaged_sam2_state_is_named_and_the_prompts_replayed(model, video, tmp_
     with pytest.warns(AutosaveWarning, match="SAM2's saved state .* is unusable"):
         resumed = Session(video, model, autosave=folder)
     assert np.array_equal(resumed.labels, live.labels)
-    assert cond_frames(resumed._state) == cond_frames(live._state)
+    assert cond_frames(state_of(resumed)) == cond_frames(state_of(live))
 
 
 @pytest.mark.slow
@@ -246,7 +247,7 @@ def test_prompts_csv_round_trip_keeps_prompted_frames_as_conditioning(model, vid
     live.save_prompts(tmp_path / "p.csv")
     loaded = Session(video, model)
     loaded.load_prompts(tmp_path / "p.csv")
-    assert cond_frames(loaded._state) == cond_frames(live._state) == {1: {0, FIX}}
+    assert cond_frames(state_of(loaded)) == cond_frames(state_of(live)) == {1: {0, FIX}}
     on_load = loaded.label_frame(FIX)
     loaded.run_propagation()
     assert np.array_equal(loaded.label_frame(FIX), on_load)
@@ -306,4 +307,4 @@ def test_capping_conditioning_frames_equals_sam2_configured_the_same(jpeg_folder
     expected = ref_propagate(capped, ref)
     for t in expected:
         assert np.array_equal(ours[t], expected[t]), t
-    assert assert_same_outputs(s._state, ref) >= N
+    assert assert_same_outputs(state_of(s), ref) >= N

@@ -415,7 +415,7 @@ def test_untrained_model_warns(monkeypatch: pytest.MonkeyPatch) -> None:
 
     built = []
     monkeypatch.setattr(build, "_build", lambda *a, **k: built.append(a) or torch.nn.Linear(1, 1))
-    monkeypatch.setattr(build, "_fix_cpu_memory_dtype", lambda p: None)
+    monkeypatch.setattr(build, "_patch_sam2", lambda p: p)
     monkeypatch.setattr(
         build, "ensure_checkpoint", lambda *a, **k: pytest.fail("untrained must not download")
     )

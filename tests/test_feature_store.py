@@ -8,9 +8,10 @@ import os
 import numpy as np
 import pytest
 import torch
-from sam2_state import assert_same_outputs, ref_click, ref_propagate, reference_state
+from sam2_state import assert_same_outputs, ref_click, ref_propagate, reference_state, state_of
 
 from sam2_jupyter import Session, open_stack
+from sam2_jupyter.engine.features import keys as feature_keys
 from sam2_jupyter.engine.features import store as feature_store
 from sam2_jupyter.engine.features.store import FeatureStore, frame_digest, weights_digest
 
@@ -43,7 +44,7 @@ def test_reopened_data_skips_the_encoder_and_matches_sam2(
     assert second.features.store.loaded == n
     for t in expected:
         assert np.array_equal(ours[t], expected[t])
-    assert_same_outputs(second._state, ref)
+    assert_same_outputs(state_of(second), ref)
 
 
 def test_loaded_features_are_bit_identical(model, jpeg_folder, tmp_path):
@@ -96,11 +97,11 @@ def test_other_weights_use_another_folder(model):
         saved = p.clone()
         p.add_(1.0)
         try:
-            feature_store._digests.pop(model.predictor, None)
+            feature_keys._digests.pop(model.predictor, None)
             assert weights_digest(model.predictor) != digest
         finally:
             p.copy_(saved)
-            feature_store._digests.pop(model.predictor, None)
+            feature_keys._digests.pop(model.predictor, None)
     assert weights_digest(model.predictor) == digest
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sam2_state import assert_same_outputs, ref_click, ref_propagate, reference_state
+from sam2_state import assert_same_outputs, ref_click, ref_propagate, reference_state, state_of
 
 from sam2_jupyter import Session
 
@@ -32,7 +32,7 @@ def test_repropagation_skips_the_encoder_and_matches_sam2(model, jpeg_folder, en
     expected = ref_propagate(model, ref)
     for t in expected:
         assert np.array_equal(again[t], expected[t])
-    assert_same_outputs(s._state, ref)
+    assert_same_outputs(state_of(s), ref)
 
 
 def test_budget_bounds_the_cache(model, jpeg_folder, encoder_calls):
@@ -80,7 +80,7 @@ def test_precomputed_features_equal_sam2s_and_serve_propagation(model, jpeg_fold
     expected = ref_propagate(model, ref)
     for t in expected:
         assert np.array_equal(ours_frames[t], expected[t])
-    assert_same_outputs(s._state, ref)
+    assert_same_outputs(state_of(s), ref)
     assert calls_ours == 0
 
 

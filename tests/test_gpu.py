@@ -13,6 +13,7 @@ from sam2_state import (
     ref_click,
     ref_propagate,
     reference_state,
+    state_of,
     storage_device,
 )
 
@@ -44,7 +45,7 @@ def test_cuda_session_matches_sam2_direct(cuda_model, jpeg_folder):
         theirs = ref_propagate(cuda_model, ref)
     for t in theirs:
         assert np.array_equal(ours[t], theirs[t])
-    assert_same_outputs(s._state, ref)
+    assert_same_outputs(state_of(s), ref)
 
 
 @pytest.mark.parametrize("mode", ["low", "super-low"])
@@ -56,7 +57,7 @@ def test_cuda_low_memory_modes_match_normal(cuda_model, jpeg_folder, mode):
         s.run_propagation(direction="both")
     assert np.array_equal(normal.labels, low.labels)
     expected = "cpu" if mode == "super-low" else "cuda"
-    assert storage_device(low._state).type == expected
+    assert storage_device(state_of(low)).type == expected
 
 
 def test_cuda_features_on_disk_match_a_fresh_encode(cuda_model, jpeg_folder, tmp_path):

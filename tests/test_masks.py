@@ -7,7 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tifffile
-from sam2_state import assert_same_outputs, cond_frames, ref_mask, ref_propagate, reference_state
+from sam2_state import (
+    assert_same_outputs,
+    cond_frames,
+    ref_mask,
+    ref_propagate,
+    reference_state,
+    state_of,
+)
 
 from sam2_jupyter import Session
 from sam2_jupyter.engine.masks import rasterise_stroke
@@ -35,7 +42,7 @@ def test_add_mask_equals_sam2_add_new_mask_and_its_propagation(model, jpeg_folde
     expected = ref_propagate(model, ref, start_frame_idx=0)
     for t in range(1, 10):
         assert np.array_equal(frames[t], expected[t]), t
-    assert assert_same_outputs(s._state, ref) >= 18
+    assert assert_same_outputs(state_of(s), ref) >= 18
     assert np.array_equal(s.label_frame(0) == 1, a)  # kept exactly after propagating
     assert theirs.shape == ours.shape
 
@@ -48,7 +55,7 @@ def test_a_mask_replaces_the_labels_earlier_prompts_there(model, video):
     mask = disc(40, 40, 10)
     s.add_mask(3, mask, 1)
     assert [(p.kind, p.label) for p in s.prompts] == [("point", 2), ("mask", 1)]
-    assert cond_frames(s._state)[1] == {3}
+    assert cond_frames(state_of(s))[1] == {3}
     assert np.array_equal(s.label_frame(3) == 1, mask)
     s.undo()
     assert [p.kind for p in s.prompts] == ["point", "point", "point"]
@@ -64,7 +71,7 @@ def test_paint_with_tracking_becomes_the_mask_prompt(model, video):
     s.paint(5, 1, stroke, track=True)
     assert np.array_equal(s.label_frame(5) == 1, before | stroke)
     assert s.prompts[-1].kind == "mask"
-    assert 5 in cond_frames(s._state)[1]
+    assert 5 in cond_frames(state_of(s))[1]
     s.run_propagation()
     assert np.array_equal(s.label_frame(5) == 1, before | stroke)
 

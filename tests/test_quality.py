@@ -149,7 +149,7 @@ def test_bad_thresholds_are_named():
 def scores(monkeypatch):
     """Set SAM2's object score logit per frame (+4 present, -4 absent) as the tracker
     records it: ``scores[t] = -4``."""
-    import sam2_jupyter.engine.tracker as tracker
+    import sam2_jupyter._sam2.state as tracker
 
     table: dict[int, float] = {}
     real = tracker.object_score
@@ -182,7 +182,7 @@ def test_stop_when_lost_needs_every_label_absent(model, video, scores):
     s.add_point(0, 30, 30, 1)
     s.add_point(0, 65, 95, 2)
     real = scores.copy()  # label 2 stays present: never stops
-    import sam2_jupyter.engine.tracker as tracker
+    import sam2_jupyter._sam2.state as tracker
 
     assert real == {}
     for t in range(10):

@@ -90,7 +90,7 @@ def test_a_new_view_gets_the_whole_summary(annotator):
 
 
 def test_flags_reach_the_timeline(annotator, monkeypatch):
-    import sam2_jupyter.engine.tracker as tracker
+    import sam2_jupyter._sam2.state as tracker
 
     monkeypatch.setattr(tracker, "object_score", lambda state, idx, t: 4.0 if t < 5 else -4.0)
     a = annotator
@@ -166,7 +166,7 @@ def test_panel_start_and_stop_frames(annotator, direction, start, stop, frames):
 
 
 def test_panel_stop_when_lost(annotator, monkeypatch):
-    import sam2_jupyter.engine.tracker as tracker
+    import sam2_jupyter._sam2.state as tracker
 
     monkeypatch.setattr(tracker, "object_score", lambda state, idx, t: 4.0 if t < 3 else -4.0)
     a = annotator

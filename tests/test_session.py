@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import moving_discs
-from sam2_state import assert_same_outputs, object_ids
+from sam2_state import assert_same_outputs, object_ids, state_of
 
 from sam2_jupyter import PromptError, Session, SessionBusyError, open_stack
 
@@ -70,7 +70,7 @@ def test_failed_sam2_call_leaves_state_untouched(session, monkeypatch):
         session.add_point(2, 60, 90, 2)
     assert np.array_equal(session.labels, labels)
     assert session.prompts == prompts
-    assert object_ids(session._state) == [1]
+    assert object_ids(state_of(session)) == [1]
 
 
 def test_remove_point_replays_the_rest(model, video):
@@ -84,7 +84,7 @@ def test_remove_point_replays_the_rest(model, video):
     fresh.add_point(2, 32, 36, 1)
     fresh.add_point(2, 40, 30, 1)
     assert np.array_equal(s.label_frame(2), fresh.label_frame(2))
-    assert_same_outputs(s._state, fresh._state)
+    assert_same_outputs(state_of(s), state_of(fresh))
     assert [(p.y, p.x) for p in s.prompts] == [(32, 36), (40, 30)]
 
 

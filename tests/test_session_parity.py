@@ -19,6 +19,7 @@ from sam2_state import (
     ref_click,
     ref_propagate,
     reference_state,
+    state_of,
 )
 
 from sam2_jupyter import Session
@@ -30,7 +31,7 @@ def test_frames_fed_to_sam2_equal_sam2_loader(model, jpeg_folder):
     ref = reference_state(model, jpeg_folder)
     s = Session(jpeg_folder, model)
     for t in (0, 4, N - 1):
-        ours, theirs = frame_tensor(s._state, t), frame_tensor(ref, t)
+        ours, theirs = frame_tensor(state_of(s), t), frame_tensor(ref, t)
         assert ours.dtype == theirs.dtype
         assert np.array_equal(ours.numpy(), theirs.numpy())
 
@@ -49,7 +50,7 @@ def test_clicks_one_by_one(model, jpeg_folder):
         expected = ref_click(model, ref, frame, y, x, obj, pos)
         assert np.array_equal(ours, expected)
         assert np.array_equal(s.label_frame(frame), expected)
-    assert assert_same_outputs(s._state, ref) >= 2
+    assert assert_same_outputs(state_of(s), ref) >= 2
     assert set(np.unique(s.label_frame(2))) - {0}, "the test must produce some labels"
 
 
@@ -65,7 +66,7 @@ def test_box_then_points(model, jpeg_folder):
     expected = ref_batch(model, ref, 3, 1, [(36, 40, False)], box=(12, 18, 55, 62))
     assert np.array_equal(ours, expected)
     assert [p.kind for p in s.prompts] == ["point", "box"]
-    assert_same_outputs(s._state, ref)
+    assert_same_outputs(state_of(s), ref)
 
 
 def test_batched_prompts_equal_one_sam2_call(model, jpeg_folder):
@@ -82,7 +83,7 @@ def test_batched_prompts_equal_one_sam2_call(model, jpeg_folder):
     ref_batch(model, ref, 1, 1, [(30, 34, True), (85, 15, False)])
     expected = ref_batch(model, ref, 1, 2, [(66, 92, True)], box=(50, 70, 90, 120))
     assert np.array_equal(s.label_frame(1), expected)
-    assert assert_same_outputs(s._state, ref) >= 2
+    assert assert_same_outputs(state_of(s), ref) >= 2
     assert not s.pending
     assert len(s.prompts) == 4
 
@@ -120,7 +121,7 @@ def test_propagation(model, jpeg_folder, kwargs, ref_kwargs):
     final = dict(expected)
     for t, labels in final.items():
         assert np.array_equal(s.label_frame(t), labels)
-    assert assert_same_outputs(s._state, ref) >= len(final)
+    assert assert_same_outputs(state_of(s), ref) >= len(final)
 
 
 @pytest.mark.slow
@@ -138,7 +139,7 @@ def test_reprompt_and_repropagate(model, jpeg_folder):
     assert again.keys() == expected.keys()
     for t in expected:
         assert np.array_equal(again[t], expected[t])
-    assert_same_outputs(s._state, ref)
+    assert_same_outputs(state_of(s), ref)
 
 
 @pytest.mark.slow
@@ -173,8 +174,8 @@ def test_low_mode_bounds_outputs_and_keeps_masks(model):
     for (t, a), (t2, b) in zip(normal.propagate(), low.propagate(), strict=True):
         assert t == t2
         assert np.array_equal(a, b), f"frame {t}"
-        held_normal.append(held_outputs(normal._state, 1))
-        held_low.append(held_outputs(low._state, 1))
+        held_normal.append(held_outputs(state_of(normal), 1))
+        held_low.append(held_outputs(state_of(low), 1))
     assert held_normal[-1] == len(frames) - 1
     assert max(held_low) <= 2 * window + 1
     assert held_low[-1] < held_normal[-1]
@@ -205,7 +206,7 @@ def test_undo_redo_restore_masks_exactly(model, jpeg_folder):
     assert np.array_equal(s.labels, fresh.labels)
     from sam2_state import assert_same_outputs as same
 
-    same(s._state, fresh._state)
+    same(state_of(s), state_of(fresh))
 
 
 def test_undo_propagation(model, jpeg_folder):

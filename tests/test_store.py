@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 from elsewhere import hold, kill
-from sam2_state import assert_same_outputs
+from sam2_state import assert_same_outputs, state_of
 
 from sam2_jupyter import AutosaveWarning, Session
 from sam2_jupyter.engine.autosave import STORE_NAME, Autosave, SaveLockedError
@@ -187,7 +187,7 @@ def test_a_kill_at_any_write_point_of_an_edit_reopens_before_or_after_it(model, 
     s.close()
     r = Session(video, model, autosave=folder)
     assert np.array_equal(r.labels, s.labels)
-    assert assert_same_outputs(r._state, s._state) > 0
+    assert assert_same_outputs(state_of(r), state_of(s)) > 0
     assert r.parents == {3: 1}
 
 
@@ -419,7 +419,7 @@ def test_a_format1_save_is_moved_into_the_store_once_the_original_kept(model, vi
     assert np.array_equal(b.labels, a.labels)
     assert b.record.manual == a.record.manual
     assert b.parents == {4: 2}
-    assert assert_same_outputs(b._state, a._state) > 0  # the correction, exactly
+    assert assert_same_outputs(state_of(b), state_of(a)) > 0  # the correction, exactly
     kept = {
         p.relative_to(folder / "format1"): p.read_bytes()
         for p in (folder / "format1").rglob("*")
@@ -467,7 +467,7 @@ def test_reopen_hands_over_the_work_in_memory_even_when_the_disk_is_full(model, 
     assert np.array_equal(low.labels, s.labels)
     assert low.record.manual == s.record.manual
     assert low.parents == {5: 1}
-    assert assert_same_outputs(low._state, s._state) > 0
+    assert assert_same_outputs(state_of(low), state_of(s)) > 0
     assert low.autosave.error is None  # and the store caught up
     low.close()
     back = Session(video, model, autosave=folder)

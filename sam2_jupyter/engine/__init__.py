@@ -6,6 +6,7 @@ from .prompt_io import read_prompts_csv, write_prompts_csv
 from .prompts import BoxPrompt, MaskPrompt, PointPrompt, Prompt
 from .propagation import Plan, Propagation
 from .session import Session
+from .tracking import TrackerModel, TrackerState
 
 __all__ = [
     "MODES",
@@ -18,6 +19,8 @@ __all__ = [
     "Prompt",
     "Propagation",
     "Session",
+    "TrackerModel",
+    "TrackerState",
     "composite",
     "read_prompts_csv",
     "write_prompts_csv",

@@ -56,3 +56,23 @@ def direction_from(reverse: bool | None, both: bool | None, direction: str | Non
         f"reverse= and both= are replaced by direction={new!r}", DeprecationWarning, stacklevel=3
     )
     return new
+
+
+def renamed(old: str, new: str) -> Callable[..., Any]:
+    """A method ``old`` that warns and calls ``new`` (its name since then)."""
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        warnings.warn(f"{old} is now {new}", DeprecationWarning, stacklevel=2)
+        return getattr(self, new)(*args, **kwargs)
+
+    call.__name__ = old
+    call.__doc__ = f"Deprecated name of :meth:`{new}`."
+    return call
+
+
+def auto_from_minus_one(budget: Any) -> Any:
+    """``feature_cache=-1``, the sentinel of earlier releases, is "auto" (warns)."""
+    if budget is not None and not isinstance(budget, str) and budget == -1:
+        warnings.warn("feature_cache=-1 is now 'auto'", DeprecationWarning, stacklevel=3)
+        return "auto"
+    return budget

@@ -36,7 +36,7 @@ from ..errors import SessionBusyError
 from .labels import LabelStore
 from .masks import ManualEdit
 from .prompts import Prompt
-from .state import Base, restore_state, snapshot_state
+from .state import Base
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,8 @@ class SessionCore:
 
     def __init__(self, labels: LabelStore, history: int) -> None:
         self.lock = TimedLock("the session")
-        self.sam: dict[str, Any] = {}  # sam2's inference state, set by the Session
+        # The tracker's state (a TrackerState: sam2's inference state), set by the Session.
+        self.sam: Any = {}
         self.labels = labels
         self.record = SessionState()
         self.busy = False
@@ -130,10 +131,10 @@ class SessionCore:
 
     # -- snapshots ----------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        return Snapshot(snapshot_state(self.sam), self.labels.snapshot(), self.record)
+        return Snapshot(self.sam.snapshot(), self.labels.snapshot(), self.record)
 
     def restore(self, snap: Snapshot) -> None:
-        restore_state(self.sam, snap.sam)
+        self.sam.restore(snap.sam)
         self.labels.restore(snap.labels)
         self.record = snap.record
 

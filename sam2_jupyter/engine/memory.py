@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .._sam2.state import memory_reach
+
 MODES = ("normal", "low", "super-low")
 
 
@@ -48,33 +50,14 @@ class MemoryMode:
 
 
 def memory_window(predictor: Any) -> int:
-    """How many frames back SAM2's memory attention can reach.
-
-    It reads the masks memories of the last ``num_maskmem - 1`` frames (every
-    ``memory_temporal_stride_for_eval``-th) and the object pointers of up to
-    ``max_obj_ptrs_in_encoder - 1`` frames; the window covers both with a margin.
-    """
-    stride = int(getattr(predictor, "memory_temporal_stride_for_eval", 1))
-    maskmem = int(predictor.num_maskmem) * stride + 1
-    ptrs = int(getattr(predictor, "max_obj_ptrs_in_encoder", 16))
-    return max(maskmem, ptrs)
+    """How many frames of tracking outputs the low modes keep around the current
+    frame and every prompted one: SAM2's memory reach
+    (:func:`sam2_jupyter._sam2.state.memory_reach`, the one formula) plus the frame
+    computed next."""
+    return window_for(memory_reach(predictor))
 
 
-def release_outside_window(state: dict[str, Any], current: int, window: int) -> int:
-    """Drop non-conditioning outputs not within ``window`` of the current frame or of
-    any conditioning (prompted) frame; returns how many were dropped.
-
-    Frames near a prompted frame are kept because a later pass in the other direction
-    (propagate both ways, or reverse after forward) starts there and reads them.
-    """
-    anchors = {current}
-    for obj in state["output_dict_per_obj"].values():
-        anchors.update(obj["cond_frame_outputs"])
-    dropped = 0
-    for obj in state["output_dict_per_obj"].values():
-        non_cond = obj["non_cond_frame_outputs"]
-        stale = [t for t in non_cond if all(abs(t - a) > window for a in anchors)]
-        for t in stale:
-            del non_cond[t]
-        dropped += len(stale)
-    return dropped
+def window_for(reach: int) -> int:
+    """The release window of a tracker whose memory reads ``reach`` frames back: the
+    next frame reads one further than the current one."""
+    return int(reach) + 1

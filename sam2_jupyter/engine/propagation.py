@@ -1,4 +1,5 @@
-"""What a propagation will compute: its passes and frames, decided once.
+"""A propagation: what it will compute (its passes and frames, decided once) and
+the :class:`Propagator` that runs it.
 
 The engine plans a propagation before it starts, and everything that reports on it
 (the progress bar, the panel's "n frames" text) reads this plan instead of working
@@ -7,23 +8,20 @@ it out again.
 
 from __future__ import annotations
 
-import contextlib
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from .._threads import thread_value
 from .._words import plural
 from ..errors import PromptError, is_out_of_memory
 from .prompts import check_frame
 
 if TYPE_CHECKING:
     from .core import SessionCore
+    from .guard import Guard
     from .tracker import Tracker
 
 DIRECTIONS = ("forward", "reverse", "both")
@@ -114,114 +112,105 @@ def _plan(
     return Plan(direction, start, ((False, stop - start),))
 
 
-_quiet = threading.local()
+class Saver(Protocol):
+    def write_frame(self, frame: int) -> None: ...
 
 
-def _quiet_tqdm(module: Any) -> None:
-    """sam2 wraps each ``propagate_in_video`` call in its own tqdm bar, one per pass
-    and counted in sam2's terms; ours (or the panel's, or a batch run's) is the one
-    shown. Wrap the module's ``tqdm`` once so that our propagations on this thread
-    get none of sam2's, and every other caller (sam2 driven directly, other threads)
-    still gets sam2's bar."""
-    real = module.tqdm
-    if getattr(real, "_sam2j_quiet", False):
-        return
+class Propagator:
+    """Runs planned propagations of one session: the collaborators wired once.
 
-    def tqdm(iterable: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if getattr(_quiet, "on", False):
-            return iterable
-        return real(iterable, *args, **kwargs)
+    ``window``: in the low memory modes, how many frames back from the current one
+    (and from every prompted frame) the tracker's outputs are kept (None: all, the
+    normal mode); ``saver.write_frame(t)`` autosaves each frame as it is computed.
+    """
 
-    tqdm._sam2j_quiet = True  # type: ignore[attr-defined]
-    module.tqdm = tqdm
+    def __init__(
+        self, core: SessionCore, tracker: Tracker, guard: Guard, saver: Saver, window: int | None
+    ) -> None:
+        self.core = core
+        self.tracker = tracker
+        self.guard = guard
+        self.saver = saver
+        self.window = window
 
+    def start(self, plan: Plan, progress: bool = True) -> Propagation:
+        """The running propagation of ``plan`` (nothing runs until it is iterated)."""
+        lost: list[int] = []
+        return Propagation(plan, self._frames(plan, lost.append, progress), lost)
 
-@contextlib.contextmanager
-def sam2_quiet(predictor: Any) -> Iterator[None]:
-    """sam2's own progress bar off for calls on this thread."""
-    _quiet_tqdm(sys.modules[type(predictor).propagate_in_video.__module__])
-    with thread_value(_quiet, "on", True):
-        yield
+    def _after(self, frame: int) -> None:
+        """Under the lock, before the frame is yielded: autosave, memory release."""
+        self.saver.write_frame(frame)
+        if self.window is not None:
+            self.tracker.model.release(self.core.sam, frame, self.window)
 
+    def _frames(
+        self, plan: Plan, lost: Callable[[int], None], progress: bool
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """Run the tracker's propagation pass by pass, one frame per step under the
+        lock.
 
-def run(
-    core: SessionCore,
-    tracker: Tracker,
-    plan: Plan,
-    context: Callable[[], contextlib.AbstractContextManager[Any]],
-    after_frame: Callable[[int], None],
-    out_of_memory: Callable[[str], BaseException],
-    lost: Callable[[int], None] = lambda frame: None,
-    progress: bool = True,
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Run sam2's propagation pass by pass, one frame per step under the lock.
-
-    The state before it is one undo step (pushed when the first frame arrives);
-    ``core.cancelled`` stops it before the next frame, keeping every finished one;
-    ``after_frame(t)`` runs (locked) before the frame is yielded (autosave, memory
-    release); running out of memory keeps the finished frames and raises
-    ``out_of_memory(what happened)``. A pass that ``plan.stop_when_lost`` ends
-    early calls ``lost(frame)`` with its last frame. sam2's own progress bar is
-    always quiet; ``progress`` shows ours, one bar over the planned frames (False:
-    the caller shows its own)."""
-    with core.lock:
-        core.check_idle()
-        core.busy = True
-        before = core.snapshot()
-    pushed = False
-    done: list[int] = []
-    bar = tqdm(total=plan.planned, desc="Propagating", unit="frame", disable=not progress)
-    try:
-        for reverse, count in plan.passes:
-            gen = tracker.predictor.propagate_in_video(
-                core.sam,
-                start_frame_idx=plan.start,
-                max_frame_num_to_track=count,
-                reverse=reverse,
-            )
-            absent = 0  # consecutive frames on which every label was absent
-            try:
-                while not core.cancelled.is_set():
-                    with core.lock, context(), sam2_quiet(tracker.predictor):
-                        try:
-                            frame, obj_ids, masks = next(gen)
-                        except StopIteration:
-                            break
-                        if not pushed:
-                            core.history.push(before)
-                            pushed = True
-                        labels = tracker.store(frame, list(obj_ids), masks)
-                        after_frame(frame)
-                    done.append(frame)
-                    bar.update()
-                    yield frame, labels
-                    if plan.stop_when_lost is not None:
-                        absent = absent + 1 if all_absent(core, frame) else 0
-                        if absent >= plan.stop_when_lost:
-                            lost(frame)
-                            break
-            finally:
-                gen.close()
-            if core.cancelled.is_set():
-                break
-    except Exception as exc:
-        if not is_out_of_memory(exc):
-            raise
-        where = f"after frame {done[-1]}" if done else "on the first frame"
-        raise out_of_memory(
-            f"while propagating, {where}; {plural(len(done), 'finished frame')} kept"
-        ) from exc
-    finally:
-        bar.close()
+        The state before it is one undo step (pushed when the first frame arrives);
+        ``core.cancelled`` stops it before the next frame, keeping every finished
+        one; running out of memory keeps the finished frames and raises the guard's
+        advice. A pass that ``plan.stop_when_lost`` ends early calls ``lost(frame)``
+        with its last frame. The model's own progress bar is always quiet;
+        ``progress`` shows ours, one bar over the planned frames (False: the caller
+        shows its own)."""
+        core, tracker, model = self.core, self.tracker, self.tracker.model
         with core.lock:
-            core.busy = False
-            core.changed()
+            core.check_idle()
+            core.busy = True
+            before = core.snapshot()
+        pushed = False
+        done: list[int] = []
+        bar = tqdm(total=plan.planned, desc="Propagating", unit="frame", disable=not progress)
+        try:
+            for reverse, count in plan.passes:
+                gen = model.propagate(core.sam, plan.start, count, reverse)
+                absent = 0  # consecutive frames on which every label was absent
+                try:
+                    while not core.cancelled.is_set():
+                        with core.lock, self.guard.sam2(), model.quiet():
+                            try:
+                                frame, obj_ids, masks = next(gen)
+                            except StopIteration:
+                                break
+                            if not pushed:
+                                core.history.push(before)
+                                pushed = True
+                            labels = tracker.store(frame, list(obj_ids), masks)
+                            self._after(frame)
+                        done.append(frame)
+                        bar.update()
+                        yield frame, labels
+                        if plan.stop_when_lost is not None:
+                            absent = absent + 1 if all_absent(core, frame) else 0
+                            if absent >= plan.stop_when_lost:
+                                lost(frame)
+                                break
+                finally:
+                    gen.close()  # type: ignore[attr-defined]
+                if core.cancelled.is_set():
+                    break
+        except Exception as exc:
+            if not is_out_of_memory(exc):
+                raise
+            where = f"after frame {done[-1]}" if done else "on the first frame"
+            raise self.guard.out_of_memory(
+                f"while propagating, {where}; {plural(len(done), 'finished frame')} kept"
+            ) from exc
+        finally:
+            bar.close()
+            with core.lock:
+                core.busy = False
+                core.changed()
 
 
 def all_absent(core: SessionCore, frame: int, threshold: float = 0.5) -> bool:
     """Whether SAM2 said every label it tracks is absent on ``frame``."""
     rec = core.record.quality.get(frame)
-    tracked = set(core.sam["obj_ids"])
+    tracked = set(core.sam.object_ids)
     if rec is None or not tracked:
         return False
     scored = {int(r["label"]): float(r["present"]) for r in rec if int(r["label"]) in tracked}

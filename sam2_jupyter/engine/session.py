@@ -11,33 +11,21 @@ lock rule) and delegates; :meth:`cancel` is the one call meant for another threa
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
-import torch
 
 from .._words import plural
 from ..errors import PromptError
 from ..io import Stack, open_stack
 from ..models import Model
-from . import editing
-from ._compat import direction_from, positional_flags
-from .autosave import Resumer, SavedSession
-from .core import SessionCore
-from .features import FeaturePrecompute, feature_store, install
-from .features import feature_cache as make_feature_cache
-from .features.conditioned import correction_cache_for
+from ._assemble import assemble, open_saving
+from ._compat import auto_from_minus_one, direction_from, positional_flags, renamed
+from .autosave import SavedSession
+from .drawing import SessionDrawing
 from .files import SessionFiles
-from .frames import SamFrames
-from .guard import Guard
-from .labels import LabelStore
-from .masks import check_label_image, check_mask, read_label_volume
-from .memory import MemoryMode, memory_window, release_outside_window
+from .memory import MemoryMode
 from .prompts import (
     BoxPrompt,
     PointPrompt,
@@ -48,15 +36,13 @@ from .prompts import (
     check_point,
     check_prompt,
 )
-from .propagation import Propagation, make_plan, run
-from .quality import QualityMatrix, QualityRules, quality_table
+from .propagation import Propagation, make_plan
 from .replay import batch_by_key
 from .saving import SessionSaving
-from .state import new_inference_state
-from .tracker import Tracker
+from .views import SessionViews
 
 
-class Session(SessionFiles, SessionSaving):
+class Session(SessionViews, SessionDrawing, SessionFiles, SessionSaving):
     """Interactive SAM2 segmentation and tracking of one sequence of frames.
 
     Parameters
@@ -127,93 +113,16 @@ class Session(SessionFiles, SessionSaving):
         self.model = model
         self.memory_mode = MemoryMode.parse(memory_mode)
         self.auto_segment = bool(auto_segment)
-        low = self.memory_mode.frame_cache is not None
-        cache_device = torch.device("cpu") if low else model.device
-        self._frames = SamFrames(
-            self.stack, model.image_size, model.device, self.memory_mode.frame_cache, cache_device
-        )
-        if feature_cache == -1:  # the sentinel of earlier releases
-            warnings.warn("feature_cache=-1 is now 'auto'", DeprecationWarning, stacklevel=2)
-            feature_cache = "auto"
-        store = feature_store(model, self._frames, feature_dir)
-        self.features = make_feature_cache(feature_cache, low, model, store)
-        h, w = self.stack.frame_shape
-        self._core = SessionCore(LabelStore(self.stack.n_frames, (h, w)), history)
-        self._core.sam = new_inference_state(
-            self._frames, h, w, model.device, low, self.memory_mode.offload_state, self.features
-        )
-        self._tracker = Tracker(self._core, model.predictor, (h, w))
-        self._precompute = FeaturePrecompute(self._core, model, self._frames, self.features)
-        install(model.predictor)
-        self.corrections = correction_cache_for(
-            correction_cache, self._core.sam, model.predictor, low, store
-        )
-        self._guard = Guard(self._core, model, self.memory_mode.name, self.corrections)
-        self._window = memory_window(model.predictor)
-        self._options = dict(
-            auto_segment=auto_segment, history=history, feature_cache=feature_cache
-        ) | dict(feature_dir=feature_dir, correction_cache=correction_cache)
-        self._saving = Resumer(self._core, model, self.stack, self._tracker.send)
-        self._core.on_change.append(self._saving.sync)
-        if autosave or _carry:
-            self._saving.open(autosave or None, resume, read_only, _carry)
-
-    # -- read-only views ----------------------------------------------------------
-    predictor = property(lambda self: self.model.predictor)
-    n_frames = property(lambda self: self.stack.n_frames)
-    frame_shape = property(lambda self: self.stack.frame_shape)
-    frame_axis = property(lambda self: self.stack.prop_axis or "T")
-    busy = property(lambda self: self._core.busy)
-    _state = property(lambda self: self._core.sam)  # sam2's inference state (tests)
-    record = property(lambda self: self._core.record)  # the immutable SessionState
-
-    @property
-    def prompts(self) -> tuple[Prompt, ...]:
-        """Prompts sent to SAM2, in the order they were given."""
-        return self._core.record.prompts
-
-    @property
-    def pending(self) -> tuple[Prompt, ...]:
-        """Prompts waiting for :meth:`segment` (auto_segment=False)."""
-        return self._core.record.pending
-
-    @property
-    def label_ids(self) -> list[int]:
-        """Labels (object ids) that have prompts or are in SAM2's state."""
-        return sorted(self._core.record.label_ids | set(self._core.sam["obj_ids"]))
-
-    def next_unused_label(self) -> int:
-        """One more than the largest label in use (napari's M key convention)."""
-        ids = self.label_ids
-        return (max(ids) + 1) if ids else 1
-
-    @property
-    def labels(self) -> np.ndarray:
-        """(frames, Y, X) uint16 label volume; 0 is background.
-
-        Where objects overlap, a pixel goes to the label with the highest mask logit
-        (see :func:`~sam2_jupyter.engine.labels.composite`). This builds a new array;
-        :meth:`label_frame` reads one frame.
-        """
-        with self._core.lock:
-            return self._core.labels.to_array()
-
-    def label_frame(self, t: int) -> np.ndarray:
-        """Frame ``t``'s (Y, X) uint16 labels (a new array)."""
-        return self._core.labels.get(check_frame(t, self.n_frames))
-
-    def reading(self) -> contextlib.AbstractContextManager[Any]:
-        """Hold while reading many frames (exports): no propagation step changes a
-        frame meanwhile."""
-        return self._core.lock
-
-    def image_frame(self, t: int) -> np.ndarray:
-        """Frame ``t`` as the uint8 RGB image SAM2 sees (before resizing)."""
-        return self.stack.display_frame(check_frame(t, self.n_frames))
-
-    def data_frame(self, t: int) -> np.ndarray:
-        """Frame ``t`` as stored, every channel: image exports write it, not the display."""
-        return self.stack.data_frame(check_frame(t, self.n_frames))
+        feature_cache = auto_from_minus_one(feature_cache)
+        options = dict(history=history, feature_cache=feature_cache, feature_dir=feature_dir)
+        options["correction_cache"] = correction_cache
+        self._options = {"auto_segment": auto_segment, **options}  # what reopen() passes on
+        parts = assemble(self.stack, model, self.memory_mode, **options)
+        self._frames, self._core, self._tracker = parts.frames, parts.core, parts.tracker
+        self._guard, self._propagator, self._saving = parts.guard, parts.propagator, parts.saving
+        self.features, self.corrections = parts.features, parts.corrections
+        self.precompute = parts.precompute  # image features ahead of the user
+        open_saving(parts, autosave, resume, read_only, _carry)
 
     # -- edits --------------------------------------------------------------------
     @positional_flags("positive")
@@ -239,7 +148,7 @@ class Session(SessionFiles, SessionSaving):
         y, x = check_point(y, x, self.frame_shape)
         with self._guard.edit():
             p = PointPrompt(frame, label, y, x, bool(positive), group=self._core.new_group())
-            return self._add(p)
+            return self._tracker.add(p, self.auto_segment)
 
     def add_box(
         self, frame: int, y0: float, x0: float, y1: float, x1: float, label: int
@@ -263,16 +172,8 @@ class Session(SessionFiles, SessionSaving):
         label = check_label(label)
         top, left, bottom, right = check_box(y0, x0, y1, x1, self.frame_shape)
         with self._guard.edit():
-            return self._add(BoxPrompt(frame, label, top, left, bottom, right))
-
-    def _add(self, p: Prompt) -> np.ndarray | None:
-        core = self._core
-        if not self.auto_segment:
-            core.update(pending=[*core.record.pending, p])
-            return None
-        if isinstance(p, PointPrompt):
-            return self._tracker.click(p)
-        return self._tracker.batch(p.frame, p.label, [p])
+            box = BoxPrompt(frame, label, top, left, bottom, right)
+            return self._tracker.add(box, self.auto_segment)
 
     def segment(self) -> list[int]:
         """Send the pending prompts, each label's prompts on a frame as one batch.
@@ -327,10 +228,7 @@ class Session(SessionFiles, SessionSaving):
         with self._guard.edit():
             return self._tracker.remove_nearest(frame, y, x, label, tolerance)
 
-    def remove_point(self, *args: Any, **kwargs: Any) -> Prompt:
-        """Deprecated name of :meth:`remove_prompt`."""
-        warnings.warn("remove_point is now remove_prompt", DeprecationWarning, stacklevel=2)
-        return self.remove_prompt(*args, **kwargs)
+    remove_point = renamed("remove_point", "remove_prompt")
 
     def clear_label(self, label: int) -> None:
         """Remove a label: its prompts, its SAM2 memory and its pixels on every frame.
@@ -345,105 +243,6 @@ class Session(SessionFiles, SessionSaving):
             if label not in self.label_ids:
                 raise PromptError(f"label {label} is not in use (labels: {self.label_ids})")
             self._tracker.drop_object(label)
-
-    # -- masks drawn by hand (see engine/masks.py for the rules) ---------------------
-    def add_mask(self, frame: int, mask: np.ndarray, label: int) -> np.ndarray:
-        """``mask`` (boolean (Y, X)) as the label's mask prompt on ``frame``, sent
-        through sam2's ``add_new_mask``; it replaces the label's earlier prompts there.
-        The frame's labels are the mask exactly; SAM2 tracks from its own copy.
-
-        Returns
-        -------
-        numpy.ndarray
-            The frame's new labels.
-
-        Raises
-        ------
-        PromptError
-            A frame or label out of range, or a mask of the wrong shape, not binary,
-            or empty.
-        """
-        frame, label = check_frame(frame, self.n_frames), check_label(label)
-        mask = check_mask(mask, self.frame_shape)
-        with self._guard.edit():
-            return editing.add_mask(self._tracker, frame, label, mask)
-
-    def paint(
-        self,
-        frame: int,
-        label: int,
-        mask: np.ndarray,
-        *,
-        erase: bool = False,
-        track: bool = True,
-    ) -> np.ndarray:
-        """Add (``erase``: remove) ``mask``'s pixels to ``label`` on ``frame``.
-
-        ``track=True``: the label's resulting mask there becomes its mask prompt, so the
-        fix propagates. ``track=False``: only the labels change (a manual fix SAM2 does
-        not see), and no later propagation overwrites it. One undoable step.
-
-        Returns
-        -------
-        numpy.ndarray
-            The frame's new labels.
-
-        Raises
-        ------
-        PromptError
-            As :meth:`add_mask` (an empty ``mask`` too).
-        """
-        frame, label = check_frame(frame, self.n_frames), check_label(label)
-        mask = check_mask(mask, self.frame_shape)
-        with self._guard.edit():
-            return editing.paint(self._tracker, frame, label, mask, bool(erase), bool(track))
-
-    def fill(self, frame: int, y: float, x: float, label: int, *, track: bool = True) -> np.ndarray:
-        """Flood-fill the 4-connected region under (y, x) with ``label`` (as
-        :meth:`paint`). Returns the frame's new labels."""
-        frame, label = check_frame(frame, self.n_frames), check_label(label)
-        y, x = check_point(y, x, self.frame_shape)
-        with self._guard.edit():
-            return editing.fill(self._tracker, frame, y, x, label, bool(track))
-
-    def seed_from_labels(self, labels: np.ndarray, frame: int) -> list[int]:
-        """Every non-zero id of an integer (Y, X) label image (Cellpose, StarDist, an
-        export) becomes a label with that id, its pixels the mask prompt on ``frame``.
-        One undoable step.
-
-        Returns
-        -------
-        list of int
-            The ids seeded.
-
-        Raises
-        ------
-        PromptError
-            Not an integer image of the frame's shape, negative ids, or no objects.
-        """
-        frame = check_frame(frame, self.n_frames)
-        image = check_label_image(labels, self.frame_shape)
-        with self._guard.edit():
-            return editing.seed(self._tracker, frame, image)
-
-    def load_labels(self, volume: Any) -> list[int]:
-        """Show a whole (frames, Y, X) label volume (a TIFF path or an array: our
-        export or another tool's) for review and correction; SAM2's state is kept.
-        Labels SAM2 does not track keep their pixels through later propagations.
-        One undoable step. Returns the label ids found."""
-        vol = read_label_volume(volume, self.n_frames, self.frame_shape)
-        with self._guard.edit():
-            return editing.load_volume(self._core, vol)
-
-    def set_parent(self, daughter: int, mother: int | None) -> None:
-        """Mark ``daughter`` as divided from ``mother`` (None clears it); written by the
-        Cell Tracking Challenge and tracks exports. Undoable."""
-        daughter = check_label(daughter)
-        mother = None if mother is None else check_label(mother)
-        with self._guard.edit():
-            editing.set_parent(self._core, daughter, mother, self.label_ids)
-
-    parents = property(lambda self: dict(self._core.record.parents))  # daughter -> mother
 
     def undo(self) -> bool:
         """Take back the last edit or propagation exactly; False if nothing to undo."""
@@ -501,25 +300,7 @@ class Session(SessionFiles, SessionSaving):
             first = min(p.frame for p in self._core.record.prompts)
             plan = make_plan(self.n_frames, first, direction, start, stop, stop_when_lost)
             self._core.cancelled.clear()
-
-        def after(frame: int) -> None:
-            self._saving.write_frame(frame)
-            if self.memory_mode.release_outputs:
-                release_outside_window(self._core.sam, frame, self._window)
-
-        lost: list[int] = []
-        guard = self._guard
-        frames = run(
-            self._core,
-            self._tracker,
-            plan,
-            guard.sam2,
-            after,
-            guard.out_of_memory,
-            lost.append,
-            progress,
-        )
-        return Propagation(plan, frames, lost)
+        return self._propagator.start(plan, progress)
 
     def run_propagation(self, *args: Any, **kwargs: Any) -> list[int]:
         """:meth:`propagate` to completion (or cancel).
@@ -535,50 +316,11 @@ class Session(SessionFiles, SessionSaving):
         """Stop a running propagation before its next frame (safe from any thread)."""
         self._core.cancelled.set()
 
-    def quality(self, rules: QualityRules | None = None, **thresholds: Any) -> pd.DataFrame:
-        """How each produced mask looks, to find the frames that went wrong.
-
-        Parameters
-        ----------
-        rules, **thresholds
-            A :class:`QualityRules`, or its fields by name (``area_jump=3``); see
-            :mod:`sam2_jupyter.engine.quality` for the flags and defaults.
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per (frame, label) SAM2 produced: ``frame``, ``label``,
-            ``present`` (sigmoid of SAM2's object score logit, 0–1; NaN: none),
-            ``area`` (pixels in the label volume), ``prompted``, ``flags``
-            (comma-separated, empty when fine), ``centroid_y`` / ``_x``, ``claimed``
-            (share of its SAM2 mask other labels took). Recorded as frames are
-            produced; undo, autosave and resume keep it. A threshold out of range
-            raises :class:`PromptError`.
-        """
-        rec = self._core.record
-        rules = rules or QualityRules(**thresholds)
-        return quality_table(QualityMatrix.of(rec, self.label_ids, self.n_frames, rules))
-
-    # -- image features -------------------------------------------------------------
-    def precompute_order(self, center: int = 0) -> list[int]:
-        """Frames whose image features are not ready yet, nearest to ``center`` first."""
-        return self._precompute.order(center)
-
-    def precompute_frame(self, t: int, pause: Callable[[], None] | None = None) -> bool:
-        """Make frame ``t``'s image features ready (see :class:`FeaturePrecompute`).
-
-        The encode holds no lock: edits from other threads go on meanwhile.
-        ``pause`` is called between the encoder's layers (it may block while the
-        user works, or raise to abandon the frame)."""
-        return self._precompute.frame(t, pause)
-
-    def features_ready(self) -> int:
-        """Frames whose image features are in memory or on disk."""
-        return self._precompute.ready()
-
-    def flush_features(self) -> None:
-        """Wait until computed features are written to the disk store (if any)."""
-        self._precompute.flush()
+    # -- the widget's names for :attr:`precompute` (a :class:`FeaturePrecompute`) ------
+    precompute_order = property(lambda self: self.precompute.order, doc="precompute.order")
+    precompute_frame = property(lambda self: self.precompute.frame, doc="precompute.frame")
+    features_ready = property(lambda self: self.precompute.ready, doc="precompute.ready")
+    flush_features = property(lambda self: self.precompute.flush, doc="precompute.flush")
 
     def _clear_all(self) -> None:
         with self._guard.edit():

@@ -1,7 +1,9 @@
-"""sam2's calls for one session: prompts in, label frames out.
+"""The tracker's calls for one session: prompts in, label frames out.
 
 Every call here runs with the session's lock held (inside an edit or a
-propagation step) and changes only what :class:`~.core.SessionCore` owns.
+propagation step) and changes only what :class:`~.core.SessionCore` owns. The model
+is reached only through :class:`~.tracking.TrackerModel` (SAM2's is
+:class:`sam2_jupyter._sam2.Sam2Tracker`).
 """
 
 from __future__ import annotations
@@ -17,24 +19,31 @@ from .masks import pin
 from .prompts import BoxPrompt, MaskPrompt, PointPrompt, Prompt
 from .quality import measure, with_frame, without_label
 from .replay import batch_by_key, batch_members, merge_batch, replay_groups
-from .state import base_pixels, capture_base, has_output, object_score, reset_to_base
+from .state import base_pixels, capture_base
+from .tracking import TrackerModel
 
 
 class Tracker:
-    """Sends prompts to sam2's predictor and turns its logits into label frames."""
+    """Sends prompts to the tracker model and turns its logits into label frames."""
 
-    def __init__(self, core: SessionCore, predictor: Any, frame_shape: tuple[int, int]) -> None:
+    def __init__(
+        self, core: SessionCore, model: TrackerModel, frame_shape: tuple[int, int]
+    ) -> None:
         self.core = core
-        self.predictor = predictor
+        self.model = model
         self.frame_shape = frame_shape
+
+    def tracked(self) -> list[int]:
+        """The objects the model tracks."""
+        return self.core.sam.object_ids
 
     # -- labels -------------------------------------------------------------------
     def store(self, frame: int, obj_ids: list[int], masks: Any) -> np.ndarray:
         """Turn SAM2's per-object logits on ``frame`` into the frame's labels."""
-        core = self.core
+        core, model = self.core, self.model
         sam, labels = core.sam, core.labels
-        idx = sam["obj_id_to_idx"]
-        known = [has_output(sam, idx[o], frame) for o in obj_ids]
+        tracked = sam.object_ids
+        known = [model.has_output(sam, o, frame) for o in obj_ids]
         logits = (
             masks[:, 0].float().cpu().numpy()
             if len(obj_ids)
@@ -45,8 +54,8 @@ class Tracker:
         # Labels SAM2 does not track (loaded, painted by hand) keep their pixels
         # wherever no tracked label claims them; the frame's record lists them.
         before = core.record.quality.get(frame)
-        if before is not None and set(before["label"].tolist()) - set(sam["obj_ids"]):
-            stray = (out == 0) & (previous != 0) & ~np.isin(previous, sam["obj_ids"])
+        if before is not None and set(before["label"].tolist()) - set(tracked):
+            stray = (out == 0) & (previous != 0) & ~np.isin(previous, tracked)
             out[stray] = previous[stray]
         pin(out, frame, core.record.prompts, core.record.manual)
         labels.set(frame, out)
@@ -56,26 +65,18 @@ class Tracker:
         rec = measure(
             out,
             [obj_ids[i] for i in answered],
-            [object_score(sam, idx[obj_ids[i]], frame) for i in answered],
+            [model.object_score(sam, obj_ids[i], frame) for i in answered],
             own,
         )
         core.update(quality=with_frame(core.record.quality, frame, rec))
         return out
 
     def refresh(self, frame: int) -> np.ndarray:
-        """Recompute a frame's labels from what SAM2 now holds (after removals)."""
-        sam = self.core.sam
-        obj_ids = list(sam["obj_ids"])
+        """Recompute a frame's labels from what the model now holds (after removals)."""
+        obj_ids = self.tracked()
         if not obj_ids:
             return self.store(frame, [], None)
-        is_cond = any(
-            frame in d["cond_frame_outputs"] for d in sam["temp_output_dict_per_obj"].values()
-        )
-        out = self.predictor._consolidate_temp_output_across_obj(
-            sam, frame, is_cond=is_cond, consolidate_at_video_res=True
-        )
-        _, masks = self.predictor._get_orig_video_res_output(sam, out["pred_masks_video_res"])
-        return self.store(frame, obj_ids, masks)
+        return self.store(frame, obj_ids, self.model.frame_masks(self.core.sam, frame))
 
     # -- sending ------------------------------------------------------------------
     def send(
@@ -89,19 +90,17 @@ class Tracker:
         frame records what it had there before (its base)."""
         core = self.core
         if (frame, label) not in core.record.bases:
-            base = capture_base(core.sam, frame, label, core.labels.get(frame))
+            base = capture_base(self.model, core.sam, frame, label, core.labels.get(frame))
             core.update(bases={**core.record.bases, (frame, label): base})
         masks = [i for i, p in enumerate(prompts) if isinstance(p, MaskPrompt)]
         if masks:
             # A mask replaces everything before it (as sam2 does); what came after
             # it refines SAM2's mask, sent as one batch.
             mask = prompts[masks[-1]]
-            _, obj_ids, logits = self.predictor.add_new_mask(
-                core.sam, frame_idx=frame, obj_id=label, mask=mask.array()
-            )
+            obj_ids, logits = self.model.add_mask(core.sam, frame, label, mask.array())
             prompts = prompts[masks[-1] + 1 :]
             if not prompts:
-                return self.store(frame, list(obj_ids), logits) if store else None
+                return self.store(frame, obj_ids, logits) if store else None
             batched = True
         points = [p for p in prompts if isinstance(p, PointPrompt)]
         boxes = [p for p in prompts if isinstance(p, BoxPrompt)]
@@ -112,10 +111,18 @@ class Tracker:
         if boxes:
             b = boxes[-1]
             given["box"] = [b.x0, b.y0, b.x1, b.y1]
-        _, obj_ids, logits = self.predictor.add_new_points_or_box(
-            core.sam, frame_idx=frame, obj_id=label, clear_old_points=batched, **given
-        )
-        return self.store(frame, list(obj_ids), logits) if store else None
+        obj_ids, logits = self.model.add_points(core.sam, frame, label, clear_old=batched, **given)
+        return self.store(frame, obj_ids, logits) if store else None
+
+    def add(self, prompt: Prompt, auto_segment: bool) -> np.ndarray | None:
+        """A new point or box: segmented at once (a point as a click, a box with the
+        label's points there), or pending until ``segment`` (None)."""
+        if not auto_segment:
+            self.core.update(pending=[*self.core.record.pending, prompt])
+            return None
+        if isinstance(prompt, PointPrompt):
+            return self.click(prompt)
+        return self.batch(prompt.frame, prompt.label, [prompt])
 
     def click(self, prompt: Prompt) -> np.ndarray:
         """An auto-segmented click: refines the object's mask on its frame."""
@@ -171,7 +178,7 @@ class Tracker:
 
     def clear_all(self) -> None:
         """Every label, prompt and pixel gone (Start fresh)."""
-        for label in sorted(self.core.record.label_ids | set(self.core.sam["obj_ids"])):
+        for label in sorted(self.core.record.label_ids | set(self.tracked())):
             self.drop_object(label)
         self.core.update(pending=[])
         self.core.labels.restore({})
@@ -180,9 +187,9 @@ class Tracker:
         """Resend the object's remaining prompts on ``frame`` from its base: what it
         had there before its first prompt (the tracked mask, for a correction)."""
         core = self.core
-        self.predictor.clear_all_prompts_in_frame(core.sam, frame, label, need_output=False)
         base = core.record.bases.get((frame, label))
-        reset_to_base(core.sam, frame, label, base)
+        output, tracked = (None, None) if base is None else (base.output, base.tracked)
+        self.model.restart_frame(core.sam, frame, label, output, tracked)
         remaining = batch_members(core.record.prompts, (frame, label))
         if remaining:
             replay_groups(self.send, remaining)
@@ -209,12 +216,11 @@ class Tracker:
             drawn=rec.drawn - {label},
             parents={d: m for d, m in rec.parents.items() if label not in (d, m)},
         )
-        if label in core.sam["obj_id_to_idx"]:
-            self.predictor.remove_object(core.sam, label, need_output=False)
+        self.model.remove_object(core.sam, label)
         for t in core.labels.labelled_frames():
             frame = core.labels.get(t)
             if (frame == label).any():
-                if core.sam["obj_ids"]:
+                if self.tracked():
                     frame = self.refresh(t)
                 frame[frame == label] = 0
                 core.labels.set(t, frame)

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from .._sam2 import install as _patch_sam2
 from .._words import plural
 from ..errors import ModelError
 from .download import Progress, ensure_checkpoint
@@ -109,28 +110,6 @@ def _build(
         hydra_overrides_extra=extra,
         vos_optimized=compiled,
     )
-
-
-def _fix_cpu_memory_dtype(predictor: Any) -> None:
-    """Let sam2 track on devices without autocast.
-
-    sam2 stores memory features in bfloat16 and relies on CUDA autocast to mix them
-    with float32 weights. When every memory of a frame is bfloat16 (an object first
-    prompted on a later frame, so no object pointer joins them) the memory attention
-    fails on the CPU with a dtype error. Upcasting the memory to the query's dtype
-    is what ``torch.cat`` type promotion already does whenever a float32 pointer is
-    present, so results elsewhere are unchanged, bit for bit.
-    """
-    attention = predictor.memory_attention
-    forward = attention.forward
-
-    def forward_same_dtype(curr: Any, memory: Any, *args: Any, **kwargs: Any) -> Any:
-        query = curr[0] if isinstance(curr, list) else curr
-        if memory.dtype != query.dtype and not torch.is_autocast_enabled(query.device.type):
-            memory = memory.to(query.dtype)
-        return forward(curr, memory, *args, **kwargs)
-
-    attention.forward = forward_same_dtype
 
 
 def _check_hole_filling(predictor: Any, device: torch.device) -> None:
@@ -293,8 +272,9 @@ def load_model(
         )
     predictor = predictor.to(dev).eval()
     _check_hole_filling(predictor, dev)
-    if dev.type != "cuda":
-        _fix_cpu_memory_dtype(predictor)
+    # Every patch of sam2, once, after the move to the device (the memory dtype fix
+    # is for devices without autocast): see sam2_jupyter._sam2.
+    _patch_sam2(predictor)
     if precision == "auto":
         precision = "bf16" if dev.type == "cuda" else "fp32"
     return Model(predictor, spec, dev, path, untrained, bool(compile), precision)

@@ -30,8 +30,10 @@ from typing import Any
 
 import torch
 
+from ..._sam2.calls import object_index
+from ..._sam2.state import EDITABLE_KEYS
 from ..core import Snapshot
-from ..state import EDITABLE_KEYS, Base
+from ..state import Base
 from .codecs import Rows, record_prompts_json
 from .store import Store
 
@@ -260,7 +262,7 @@ def restore_tracker(
 
     live: dict[str, Any] = {}
     for obj_id in saved.obj_ids:
-        idx = predictor._obj_id_to_idx(state, obj_id)
+        idx = object_index(predictor, state, obj_id)
         state["frames_tracked_per_obj"][idx] = {
             t: {"reverse": r} for t, r in saved.tracked.get(obj_id, {}).items()
         }

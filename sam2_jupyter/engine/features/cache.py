@@ -37,22 +37,11 @@ def _holds(value: Any, tensor: torch.Tensor) -> bool:
         return False
 
 
-def default_budget(device: torch.device) -> int:
-    """A quarter of what is free where the features live, at most 8 GiB."""
-    if device.type == "cuda":
-        free, _ = torch.cuda.mem_get_info(device)
-    else:
-        import psutil
-
-        free = psutil.virtual_memory().available
-    return int(min(free // 4, 8 << 30))
-
-
 class FeatureCache:
     """LRU of ``frame -> (image, backbone_out)`` entries, as sam2 stores them.
 
     It answers ``get(frame, default)`` like the dict sam2 keeps in its inference
-    state; :class:`SamState` routes sam2's writes into :meth:`put`.
+    state; the adapter's ``SamState`` routes sam2's writes into :meth:`put`.
     """
 
     def __init__(self, budget_bytes: int, store: FeatureStore | None = None) -> None:
@@ -154,16 +143,3 @@ class FeatureCache:
         with self._lock:
             self._entries.clear()
             self.nbytes = 0
-
-
-class SamState(dict):
-    """sam2's inference-state dict, except that sam2 replacing its one-frame feature
-    cache (``state["cached_features"] = {frame: features}``) adds to ours instead."""
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        current = self.get(key) if key == "cached_features" else None
-        if isinstance(current, FeatureCache) and not isinstance(value, FeatureCache):
-            for frame, features in value.items():
-                current.put(frame, features)
-            return
-        super().__setitem__(key, value)

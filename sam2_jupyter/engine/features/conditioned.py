@@ -28,21 +28,14 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .cache import default_budget as feature_budget
-
-LOW_MODE_BUDGET = 16 << 20  # full within the first frames: memory stays flat
-
-# The session whose cache serves the sam2 calls running in this thread (sessions
-# share one predictor; sam2 driven directly runs with none).
-_ACTIVE: ContextVar[CorrectionCache | None] = ContextVar("sam2_jupyter_corrections", default=None)
-_INSTALLED = "_sam2_jupyter_conditioned"
+from ..._sam2.patches import serving
+from .budget import correction_budget, parse_budget
 
 Ident = tuple[Any, Any] | None  # weak references to (maskmem_features, obj_ptr)
 
@@ -62,26 +55,6 @@ def _same(recorded: Ident, out: dict[str, Any] | None) -> bool:
     mem = out.get("maskmem_features")
     same_mem = mem is None if mem_ref is None else (mem is not None and mem_ref() is mem)
     return same_mem and ptr_ref() is out["obj_ptr"]
-
-
-def reach(predictor: Any, num_frames: int) -> int:
-    """How many frames back (in the tracking direction) memory attention may read:
-    mask memories of the last ``num_maskmem - 1`` frames at the evaluation stride, and
-    object pointers of up to ``max_obj_ptrs_in_encoder - 1`` frames."""
-    stride = int(getattr(predictor, "memory_temporal_stride_for_eval", 1))
-    masks = 1 + max(0, int(predictor.num_maskmem) - 2) * stride
-    pointers = 0
-    if getattr(predictor, "use_obj_ptrs_in_encoder", False):
-        pointers = min(num_frames, int(predictor.max_obj_ptrs_in_encoder)) - 1
-    return max(masks, pointers)
-
-
-def default_budget(device: torch.device, low: bool) -> int:
-    """An eighth of what is free where the values live (at most 2 GiB); 16 MiB in
-    the low-memory modes, whose memory must not grow with the video."""
-    if low:
-        return LOW_MODE_BUDGET
-    return min(feature_budget(device) // 2, 2 << 30)
 
 
 @dataclass
@@ -131,7 +104,7 @@ class CorrectionCache:
     def __init__(
         self,
         state: dict[str, Any],
-        predictor: Any,
+        depth: int,
         budget_bytes: int,
         device: torch.device,
         spill_dir: str | Path | None = None,
@@ -140,7 +113,7 @@ class CorrectionCache:
         self.state = state
         self.budget_bytes = int(budget_bytes)
         self.device = device
-        self._depth = reach(predictor, int(state["num_frames"]))
+        self._depth = int(depth)  # the tracker's memory reach (fingerprinted frames)
         self._entries: OrderedDict[tuple[int, int, bool], _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self.nbytes = 0
@@ -158,11 +131,8 @@ class CorrectionCache:
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
         """sam2 calls inside this block read and fill this cache."""
-        token = _ACTIVE.set(self)
-        try:
+        with serving(self):
             yield
-        finally:
-            _ACTIVE.reset(token)
 
     def clear(self) -> None:
         with self._lock:
@@ -286,57 +256,16 @@ class CorrectionCache:
 def correction_cache_for(
     budget: int | str | None,
     state: dict[str, Any],
-    predictor: Any,
+    depth: int,
+    storage: torch.device,
     low: bool,
     store: Any = None,
 ) -> CorrectionCache:
-    """A session's cache: ``budget`` bytes, or "auto" (:func:`default_budget`), or
-    None (off); values where sam2 keeps its state; spilled beside the feature store."""
-    storage = state["storage_device"]
+    """A session's cache: ``budget`` bytes, or "auto" (:func:`.budget.correction_budget`),
+    or None (off); values on ``storage`` (where the tracker keeps its state);
+    spilled beside the feature store; ``depth``: the tracker's memory reach."""
+    budget = parse_budget(budget, "correction_cache")
     if budget == "auto":
-        budget = default_budget(storage, low)
-    elif budget is not None and (isinstance(budget, bool) or not isinstance(budget, int)):
-        raise ValueError(f"correction_cache must be bytes, 'auto' or None, got {budget!r}")
+        budget = correction_budget(storage, low)
     spill = store.dir.parent / "corrections" if store is not None else None
-    return CorrectionCache(state, predictor, budget or 0, storage, spill)
-
-
-def install(predictor: Any) -> None:
-    """Route sam2's memory attention through the active session's cache (once per
-    predictor). With no session active (sam2 driven directly) nothing changes."""
-    if getattr(predictor, _INSTALLED, False):
-        return
-    original = predictor._prepare_memory_conditioned_features
-
-    def prepare(
-        frame_idx: int,
-        is_init_cond_frame: bool,
-        current_vision_feats: list[torch.Tensor],
-        current_vision_pos_embeds: list[torch.Tensor],
-        feat_sizes: list[tuple[int, int]],
-        output_dict: dict[str, Any],
-        num_frames: int,
-        track_in_reverse: bool = False,
-    ) -> torch.Tensor:
-        def compute() -> torch.Tensor:
-            return original(
-                frame_idx=frame_idx,
-                is_init_cond_frame=is_init_cond_frame,
-                current_vision_feats=current_vision_feats,
-                current_vision_pos_embeds=current_vision_pos_embeds,
-                feat_sizes=feat_sizes,
-                output_dict=output_dict,
-                num_frames=num_frames,
-                track_in_reverse=track_in_reverse,
-            )
-
-        cache = _ACTIVE.get()
-        if cache is None or is_init_cond_frame or predictor.num_maskmem == 0:
-            return compute()
-        batch = int(current_vision_feats[-1].size(1))
-        return cache.conditioned(
-            compute, frame_idx, output_dict, num_frames, track_in_reverse, batch
-        )
-
-    predictor._prepare_memory_conditioned_features = prepare
-    setattr(predictor, _INSTALLED, True)
+    return CorrectionCache(state, depth, budget or 0, storage, spill)

@@ -5,19 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 
+from ..._sam2 import install
+from ..._sam2.patches import pausing
 from ...models import Model, inference
 from ..prompts import check_frame
-from . import pausing
-from .cache import FeatureCache, default_budget
-from .store import FeatureStore, default_feature_dir, model_key
+from .budget import feature_budget, parse_budget
+from .cache import FeatureCache
+from .keys import default_feature_dir, model_key
+from .store import FeatureStore
 
 if TYPE_CHECKING:
-    from ..core import SessionCore
     from ..frames import SamFrames
+
+
+class Locked(Protocol):
+    """What the precompute needs of the session's core: its lock, and whether a
+    propagation runs (then it waits)."""
+
+    lock: Any
+    busy: bool
 
 
 def feature_store(
@@ -43,10 +53,9 @@ def feature_cache(
 ) -> FeatureCache | None:
     """``budget`` bytes ("auto": a quarter of the free memory in normal mode, sam2's
     one frame in the low modes); None when neither memory nor disk keeps features."""
+    budget = parse_budget(budget, "feature_cache")
     if budget == "auto":
-        budget = None if low else default_budget(model.device)
-    elif budget is not None and (isinstance(budget, bool) or not isinstance(budget, int)):
-        raise ValueError(f"feature_cache must be bytes, 'auto' or None, got {budget!r}")
+        budget = None if low else feature_budget(model.device)
     return FeatureCache(budget or 0, store) if budget or store else None
 
 
@@ -58,15 +67,15 @@ class FeaturePrecompute:
     for it; the lock is held only to check and to insert."""
 
     def __init__(
-        self, core: SessionCore, model: Model, frames: SamFrames, cache: FeatureCache | None
+        self, core: Locked, model: Model, frames: SamFrames, cache: FeatureCache | None
     ) -> None:
         self.core = core
         self.model = model
         self.frames = frames
         self.cache = cache
         self.on_disk: set[int] = set()
-        if cache is not None and not model.compiled:
-            pausing.install(model.predictor.image_encoder)
+        if cache is not None:  # SAM2's image features: its adapter puts the pause points in
+            install(model.predictor)
 
     def order(self, center: int = 0) -> list[int]:
         """Frames whose features are not ready yet, nearest to ``center`` first."""
@@ -105,7 +114,7 @@ class FeaturePrecompute:
                     cache.get(t)
                 self.on_disk.add(t)
                 return True
-        with pausing.pausing(pause), inference(self.model):
+        with pausing(pause), inference(self.model):
             image = self.frames[t].to(self.model.device).float().unsqueeze(0)
             backbone_out = self.model.predictor.forward_image(image)
         with self.core.lock:

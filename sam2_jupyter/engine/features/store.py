@@ -1,13 +1,8 @@
 """Image-encoder outputs kept on disk (Zarr), so reopening a stack skips the encoder.
 
 The image encoder is most of SAM2's cost, and its output depends only on the model
-input and the model. Entries are therefore keyed by content, not by file name:
-
-* a folder per model, named by a digest of the weights that ``forward_image`` uses,
-  the input size, the device type, the autocast dtype and compilation (features
-  computed on a GPU in bfloat16 differ from CPU float32 ones, so they never mix);
-* inside it, one Zarr group per frame, named by a digest of the frame's resized
-  uint8 pixels, i.e. the exact model input after contrast and resizing.
+input and the model. Entries are therefore keyed by content, not by file name (a
+folder per model, an entry per frame's pixels: :mod:`.keys`).
 
 So the same data opened from a TIFF or from numpy hits the same entries, changing
 the contrast limits misses them, and an edited frame misses only itself. Values are
@@ -20,10 +15,7 @@ caller only pays the copy to host memory.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import hashlib
-import json
 import os
 import queue
 import shutil
@@ -34,59 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import platformdirs
 import torch
 import zarr
 
-from ..._threads import lower_priority
+from ..._threads import at_exit, lower_priority
+from .keys import FORMAT, frame_digest, model_key, weights_digest
 
-ENV_FEATURE_DIR = "SAM2_JUPYTER_FEATURE_DIR"
-FORMAT = 1
+__all__ = ["FeatureStore", "frame_digest", "model_key", "weights_digest"]
+
 POSITIONS = "positions"  # the model folder's shared position encodings
-_digests: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
-
-
-def default_feature_dir() -> Path:
-    """Per-user cache folder (``$SAM2_JUPYTER_FEATURE_DIR`` overrides)."""
-    env = os.environ.get(ENV_FEATURE_DIR)
-    return Path(env) if env else Path(platformdirs.user_cache_dir("sam2_jupyter")) / "features"
-
-
-def _tensor_bytes(t: torch.Tensor) -> bytes:
-    return t.detach().contiguous().cpu().view(-1).view(torch.uint8).numpy().tobytes()
-
-
-def weights_digest(predictor: Any) -> str:
-    """Digest of every weight ``forward_image`` uses (image encoder and the high-res
-    projections), computed once per predictor."""
-    known = _digests.get(predictor)
-    if known is not None:
-        return known
-    h = hashlib.sha256()
-    modules = [("image_encoder", predictor.image_encoder)]
-    for name in ("conv_s0", "conv_s1"):
-        sub = getattr(predictor.sam_mask_decoder, name, None)
-        if sub is not None:
-            modules.append((name, sub))
-    for prefix, module in modules:
-        for key, value in module.state_dict().items():
-            h.update(f"{prefix}.{key}{tuple(value.shape)}{value.dtype}".encode())
-            h.update(_tensor_bytes(value))
-    digest = h.hexdigest()[:32]
-    _digests[predictor] = digest
-    return digest
-
-
-def frame_digest(pixels: torch.Tensor) -> str:
-    """Digest of a model input: the resized uint8 (3, S, S) frame.
-
-    SHA-256 (hardware-accelerated on current CPUs: about 1.4 ms for a 1024 px frame
-    here, against 2.1 ms for BLAKE2b) is paid once per frame and session, on the
-    frame's first visit."""
-    h = hashlib.sha256()
-    h.update(f"{tuple(pixels.shape)}{pixels.dtype}".encode())
-    h.update(_tensor_bytes(pixels))
-    return h.hexdigest()[:32]
+WRITER_IDLE_S = 2.0
 
 
 def _to_numpy(t: torch.Tensor) -> tuple[np.ndarray, dict[str, Any]]:
@@ -249,7 +198,7 @@ class FeatureStore:
                     target=self._write_loop, name="sam2-feature-store", daemon=True
                 )
                 self._writer.start()
-                _OPEN.add(self)
+                at_exit(self, FeatureStore.flush)  # weakly held: sessions get freed
             self._queue.put(item)
 
     def _write_loop(self) -> None:
@@ -330,29 +279,5 @@ def _weakly(fn: Any) -> Any:
     return call
 
 
-# Stores with a running writer; flushed at exit (weakly held: sessions get freed).
-_OPEN: weakref.WeakSet[FeatureStore] = weakref.WeakSet()
-WRITER_IDLE_S = 2.0
-
-
-@atexit.register
-def _flush_open_stores() -> None:
-    for store in list(_OPEN):
-        store.flush()
-
-
 def _size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-
-
-def model_key(predictor: Any, image_size: int, device: torch.device, numerics: str) -> str:
-    """Folder name for one model's features. ``numerics`` names what changes the
-    rounding (autocast dtype, compiled kernels)."""
-    parts = {
-        "weights": weights_digest(predictor),
-        "image_size": int(image_size),
-        "device": device.type,
-        "numerics": numerics,
-        "format": FORMAT,
-    }
-    return hashlib.blake2b(json.dumps(parts, sort_keys=True).encode(), digest_size=12).hexdigest()
