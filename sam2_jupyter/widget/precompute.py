@@ -47,18 +47,19 @@ class Precompute:
             session = ctx.peek()
             if session is None or session.features is None:
                 return  # opening the session starts this again
-            order = session.precompute_order(center=ctx.view.frame)
+            work = session.precompute
+            order = work.order(center=ctx.view.frame)
             if not order:
-                self._say(f"Embeddings: all {plural(session.features_ready(), 'frame')} ready")
+                self._say(f"Embeddings: all {plural(work.ready(), 'frame')} ready")
                 return
-            if session.precompute_frame(order[0], pause):
-                ready = session.features_ready()
+            if work.frame(order[0], pause):
+                ready = work.ready()
                 self._say(f"Embeddings: {ready}/{plural(session.n_frames, 'frame')} ready")
             elif session.busy:
                 time.sleep(BUSY_POLL_S)
             else:
                 self._say(
-                    f"Embeddings: {session.features_ready()}/"
+                    f"Embeddings: {work.ready()}/"
                     f"{plural(session.n_frames, 'frame')} (memory budget reached)"
                 )
                 return
