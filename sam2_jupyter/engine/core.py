@@ -4,9 +4,10 @@ Everything an edit can change lives here: sam2's inference state, the label
 frames, and a :class:`SessionState` record of what is ours (prompts, pending
 prompts, each prompted frame's base, the quality of every produced frame). The
 record is immutable: an edit replaces it, so undo keeps a reference and autosave
-iterates its fields. A new kind of state (mask prompts, manual pixels, parents) is
-one more field of the record and one codec in :mod:`.autosave`; history and resume
-need no change.
+compares its values by identity. Its fields are the table :data:`~.fields.FIELDS`,
+which update, label removal, undo, the autosave and resume all iterate: a new kind
+of state (review marks, object names) is one entry there and its codec
+(:meth:`~.fields.Fields.register`), and nothing else changes.
 
 The lock rule, as the code does it: every mutation (an edit, each propagated
 frame, undo, redo, resume) holds :attr:`SessionCore.lock`; readers get immutable
@@ -24,43 +25,16 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from types import MappingProxyType
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from .._threads import TimedLock
 from ..errors import SessionBusyError
+from .fields import FIELDS, SessionState
 from .labels import LabelStore
-from .masks import ManualEdit
-from .prompts import Prompt
-from .state import Base
 
-
-@dataclass(frozen=True)
-class SessionState:
-    """What is ours in a session, as immutable values."""
-
-    prompts: tuple[Prompt, ...] = ()
-    pending: tuple[Prompt, ...] = ()
-    bases: Mapping[tuple[int, int], Base] = field(default_factory=lambda: MappingProxyType({}))
-    group: int = 0
-    # Per frame, what SAM2 said of each label there (see .quality.RECORD).
-    quality: Mapping[int, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
-    # Pixels painted or erased by hand that SAM2 does not see (track=False).
-    manual: Mapping[tuple[int, int], ManualEdit] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
-    # Labels that exist as pixels only (loaded, or painted by hand), not in SAM2.
-    drawn: frozenset[int] = frozenset()
-    # Divisions: daughter label -> mother label.
-    parents: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
-
-    @property
-    def label_ids(self) -> set[int]:
-        return {p.label for p in self.prompts} | {p.label for p in self.pending} | self.drawn
+__all__ = ["FIELDS", "History", "SessionCore", "SessionState", "Snapshot"]
 
 
 @dataclass(frozen=True)
@@ -114,16 +88,28 @@ class SessionCore:
 
     # -- the record ---------------------------------------------------------------
     def update(self, **changes: Any) -> None:
-        """Replace fields of the record (the caller holds the lock)."""
-        for name in ("bases", "quality", "manual", "parents"):
-            if name in changes:
-                changes[name] = MappingProxyType(dict(changes[name]))
-        for name in ("prompts", "pending"):
-            if name in changes:
-                changes[name] = tuple(changes[name])
-        if "drawn" in changes:
-            changes["drawn"] = frozenset(changes["drawn"])
-        self.record = replace(self.record, **changes)
+        """Replace fields of the record, each normalised by its entry in
+        :data:`~.fields.FIELDS` (the caller holds the lock)."""
+        self.record = self.record.replace(**changes)
+
+    def drop_label(self, label: int) -> None:
+        """The record without ``label``: every field drops it (its prompts, bases,
+        quality rows, hand edits, divisions...; the caller removes its pixels and
+        the tracker's object)."""
+        self.record = self.record.without_label(label)
+
+    def label_ids(self) -> set[int]:
+        """Every label in use: those the record makes exist and those tracked."""
+        return self.record.label_ids | set(self.tracked())
+
+    def tracked_labels(self) -> set[int]:
+        """The labels the tracker follows, or will once prompted (their pixels are
+        the tracker's: a label painted beside them is one drawn by hand)."""
+        return set(self.tracked()) | {p.label for p in self.record.prompts}
+
+    def tracked(self) -> list[int]:
+        """The objects the tracker's state holds (none before the Session sets it)."""
+        return list(getattr(self.sam, "object_ids", ()))
 
     def new_group(self) -> int:
         self.update(group=self.record.group + 1)

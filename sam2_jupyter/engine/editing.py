@@ -50,10 +50,9 @@ def paint(
     rec = core.record
     key = (frame, label)
     edit = rec.manual.get(key) or ManualEdit.of(np.zeros_like(mask), np.zeros_like(mask))
-    tracked = set(core.sam["obj_ids"]) | {p.label for p in rec.prompts}
     core.update(
         manual={**rec.manual, key: edit.then(mask, erase)},
-        drawn=rec.drawn | ({label} if label not in tracked else set()),
+        drawn=rec.drawn | ({label} if label not in core.tracked_labels() else set()),
     )
     if erase:
         labels[mask & mine] = 0
@@ -99,8 +98,7 @@ def load_volume(core: SessionCore, volume: np.ndarray) -> list[int]:
             quality[t] = rec
         else:
             quality.pop(t, None)
-    tracked = set(core.sam["obj_ids"]) | {p.label for p in core.record.prompts}
-    core.update(quality=quality, drawn=core.record.drawn | (found - tracked))
+    core.update(quality=quality, drawn=core.record.drawn | (found - core.tracked_labels()))
     return sorted(found)
 
 

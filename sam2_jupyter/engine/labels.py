@@ -8,7 +8,8 @@ frame (for undo) is a copy of a dict of immutable bytes.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from types import MappingProxyType
 
 import numpy as np
 
@@ -43,6 +44,12 @@ class LabelStore:
     def blob(self, t: int) -> bytes | None:
         """Frame ``t`` as stored (zlib-compressed uint16), None when empty."""
         return self._frames.get(t)
+
+    @property
+    def frames(self) -> Mapping[int, bytes]:
+        """Every labelled frame as stored, read-only and without a copy (one
+        propagated frame's save reads one of them)."""
+        return MappingProxyType(self._frames)
 
     def labelled_frames(self) -> list[int]:
         return sorted(self._frames)

@@ -17,7 +17,7 @@ from .core import SessionCore
 from .labels import composite
 from .masks import pin
 from .prompts import BoxPrompt, MaskPrompt, PointPrompt, Prompt
-from .quality import measure, with_frame, without_label
+from .quality import measure, with_frame
 from .replay import batch_by_key, batch_members, merge_batch, replay_groups
 from .state import base_pixels, capture_base
 from .tracking import TrackerModel
@@ -178,7 +178,7 @@ class Tracker:
 
     def clear_all(self) -> None:
         """Every label, prompt and pixel gone (Start fresh)."""
-        for label in sorted(self.core.record.label_ids | set(self.tracked())):
+        for label in sorted(self.core.label_ids()):
             self.drop_object(label)
         self.core.update(pending=[])
         self.core.labels.restore({})
@@ -206,16 +206,7 @@ class Tracker:
         """Remove an object: its prompts, its SAM2 memory, what was drawn of it, its
         daughters' link to it, and its labels everywhere."""
         core = self.core
-        rec = core.record
-        core.update(
-            prompts=[p for p in rec.prompts if p.label != label],
-            pending=[p for p in rec.pending if p.label != label],
-            bases={k: b for k, b in rec.bases.items() if k[1] != label},
-            quality=without_label(rec.quality, label),
-            manual={k: e for k, e in rec.manual.items() if k[1] != label},
-            drawn=rec.drawn - {label},
-            parents={d: m for d, m in rec.parents.items() if label not in (d, m)},
-        )
+        core.drop_label(label)  # every field of the record (see .fields.FIELDS)
         self.model.remove_object(core.sam, label)
         for t in core.labels.labelled_frames():
             frame = core.labels.get(t)

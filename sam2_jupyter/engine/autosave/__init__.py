@@ -1,10 +1,11 @@
 """Continuous, transactional saving of a Session's work, and resuming it."""
 
 from .codecs import Geometry
-from .folder import Autosave, SavedSession
+from .folder import Autosave
 from .owner import SaveLockedError
 from .resume import Resumer, model_id
 from .sam2_state import SavedTracker
+from .saved import SavedSession
 from .store import STORE_NAME
 from .where import SAME_SOURCE, default_folder, fingerprint
 

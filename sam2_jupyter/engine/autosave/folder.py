@@ -31,81 +31,22 @@ import json
 import shutil
 import sqlite3
 import weakref
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..._threads import TimedLock
-from ..._words import plural
 from ...errors import AutosaveError
 from ..core import Snapshot
-from ..prompts import Prompt
+from ..rows import FrameRows
 from . import legacy
-from .codecs import (
-    Geometry,
-    HandCodec,
-    LabelsCodec,
-    MetaCodec,
-    PromptsCodec,
-    QualityCodec,
-    Rows,
-    prompts_json,
-)
+from .codecs import Geometry, MetaCodec, Rows, codecs
 from .owner import Owner
-from .sam2_state import Sam2Codec, SavedTracker, identity
+from .saved import SAM2, SavedSession, read_store
 from .store import DB_ERRORS, STORE_NAME, Store, Table, set_aside_file
-
-
-@dataclass
-class SavedSession:
-    """What a session folder holds, read back."""
-
-    folder: Path
-    source: dict[str, Any]
-    prompts: list[Prompt]
-    pending: list[Prompt]
-    labels: dict[int, bytes]
-    quality: dict[int, np.ndarray] = field(default_factory=dict)
-    manual: dict[tuple[int, int], Any] = field(default_factory=dict)
-    drawn: frozenset[int] = frozenset()
-    parents: dict[int, int] = field(default_factory=dict)
-    view: dict[str, int] = field(default_factory=dict)
-    saved_at: str = ""
-    problems: list[str] = field(default_factory=list)
-    model: str = ""  # which model made the labels
-    tracker: SavedTracker | None = None  # SAM2's prompt state, when it matches
-    tracker_problem: str | None = None  # why SAM2's state exists but cannot be used
-    kept: Path | None = None  # the store as it was, when parts of it were damaged
-
-    def summary(self) -> str:
-        when = self.saved_at.replace("T", " ")[:19] or "unknown time"
-        return (
-            f"{plural(len(self.prompts) + len(self.pending), 'prompt')}, "
-            f"{plural(len(self.labels), 'labelled frame')}, saved {when}"
-        )
-
 
 # The open writer of each folder in this process (see .owner: a new session here
 # takes the folder over from an earlier one).
 _OPEN: weakref.WeakValueDictionary[str, Autosave] = weakref.WeakValueDictionary()
-CODECS = (LabelsCodec, QualityCodec, HandCodec, PromptsCodec, Sam2Codec)
-
-
-def read_store(store: Store, folder: Path, geo: Geometry) -> SavedSession | None:
-    """What ``store`` holds, every row checked (see :mod:`.codecs`); None when it
-    holds nothing. Damaged rows are left out and named in ``problems``."""
-    problems: list[str] = []
-    values: dict[str, Any] = {}
-    for codec in (LabelsCodec, QualityCodec, HandCodec, PromptsCodec):
-        values |= codec.read(store, geo, problems)
-    meta = MetaCodec.read(store, problems)
-    values |= Sam2Codec.read(store, prompts_json(values["prompts"], values["pending"]), problems)
-    work = values["prompts"] or values["pending"] or values["labels"]
-    if not (meta["source"] or work or problems):
-        return None  # nothing at all; with problems, the damage is kept and told
-    return SavedSession(folder, problems=problems, **meta, **values)
 
 
 class Autosave:
@@ -127,7 +68,8 @@ class Autosave:
         self._behind = False  # a write failed: the store lacks some of memory
         self._view: dict[str, int] = {}
         self.store: Store | None = None
-        self.tables = {codec.kind: Table(codec.kind) for codec in CODECS}
+        self.codecs = codecs(SAM2)
+        self.tables = {codec.kind: Table(codec.kind) for codec in self.codecs}
         self.meta = Table("meta")
         # The worker saves edits while the notebook thread saves the view.
         self._lock = TimedLock("the autosave")
@@ -226,15 +168,10 @@ class Autosave:
         self._view = dict(saved.view)
         if saved.problems:
             return
-        self.tables["labels"].written = {str(t): b for t, b in saved.labels.items()}
-        self.tables["quality"].written = {str(t): q for t, q in saved.quality.items()}
-        tracker = saved.tracker
-        # Entries stored under their own names (a migrated save's rows are named
-        # after its files: rewritten once).
-        if live is not None and tracker and all(k == v for k, v in tracker.files.items()):
-            self.tables["sam2"].written = {
-                name: identity(value) for name, value in live.items() if name in tracker.files
-            }
+        for codec in self.codecs:
+            written = codec.adopt(saved, live)
+            if written is not None:
+                self.tables[codec.kind].written = written
 
     def detach(self, why: str) -> None:
         """Closed because another session of this kernel took the folder: ``why``
@@ -301,15 +238,17 @@ class Autosave:
                 table.committed()
             return True
 
-    def write_frame(self, t: int, blob: bytes | None, quality: np.ndarray | None = None) -> None:
-        """One propagated frame's labels (None: the frame is empty now) and quality."""
-        labels, qual = self.tables["labels"], self.tables["quality"]
+    def write_frame(self, t: int, snap: Snapshot) -> None:
+        """One propagated frame: its row of every per-frame kind (the labels, the
+        quality record; none where the frame has no value now)."""
+        frames = [c for c in self.codecs if isinstance(c, FrameRows)]
+        tables = [self.tables[c.kind] for c in frames]
 
         def write(tx: sqlite3.Connection) -> None:
-            labels.write_one(tx, str(t), blob, lambda: blob)
-            qual.write_one(tx, str(t), quality, lambda: QualityCodec.encode(quality))
+            for codec, table in zip(frames, tables, strict=True):
+                table.write_one(tx, str(t), *codec.at(snap, t))
 
-        if self._commit(write, [labels, qual]) and not self._behind:
+        if self._commit(write, tables) and not self._behind:
             self.error = None
 
     def sync(self, snap: Snapshot) -> None:
@@ -317,8 +256,8 @@ class Autosave:
         tables = [*self.tables.values(), self.meta]
 
         def write(tx: sqlite3.Connection) -> None:
-            for codec in CODECS:
-                self.tables[codec.kind].write(tx, codec.rows(snap))
+            for codec in self.codecs:
+                self.tables[codec.kind].write(tx, codec.write(snap))
             self.meta.write(tx, self._meta_rows())
 
         if self._commit(write, tables):
@@ -335,14 +274,11 @@ class Autosave:
         self._commit(lambda tx: self.meta.write(tx, self._meta_rows()), [self.meta])
 
     def _meta_rows(self) -> Rows:
-        values = {
-            "source": self.source,
-            "model": self.model,
-            "view": self._view,
-            "saved_at": _dt.datetime.now().isoformat(timespec="seconds"),
-        }
-        rows: Rows = {}
-        for key, value in values.items():
-            data = json.dumps(value).encode()
-            rows[key] = (data, lambda d=data: d)
-        return rows
+        return MetaCodec.rows(
+            {
+                "source": self.source,
+                "model": self.model,
+                "view": self._view,
+                "saved_at": _dt.datetime.now().isoformat(timespec="seconds"),
+            }
+        )

@@ -17,8 +17,9 @@ from ..core import SessionCore, Snapshot
 from ..features import weights_digest
 from ..replay import Send, replay_groups
 from .codecs import Geometry
-from .folder import Autosave, SavedSession
+from .folder import Autosave
 from .sam2_state import restore_tracker, tracker_of
+from .saved import SavedSession
 from .where import SAME_SOURCE, default_folder, fingerprint
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ class Resumer:
                 else:
                     self.note(f"{why}: not shown")
                 return False
-        return bool(saved.prompts or saved.pending or saved.labels)
+        return saved.holds_work
 
     def _restart(self, why: str) -> Path:
         """Move the folder aside (kept, never deleted) and begin a new one there."""
@@ -169,7 +170,7 @@ class Resumer:
         were damaged) become drawn labels: shown and, above all, deletable."""
         core = self.core
         with core.lock:
-            known = core.record.label_ids
+            known = core.label_ids()
             seen: set[int] = set()
             for t in core.labels.snapshot():
                 seen.update(int(v) for v in np.unique(core.labels.get(t)) if v)
@@ -184,45 +185,31 @@ class Resumer:
         on propagation).
 
         With the same model, SAM2's saved conditioning outputs are put back as they
-        were (corrections included); returns them by name. Otherwise the saved
-        prompts are sent again in their original groups and order: every prompted
-        frame is again a conditioning frame, decoded from its prompts by this model."""
+        were (corrections included), and with them each prompted frame's base;
+        returns them by name. Otherwise the saved prompts are sent again in their
+        original groups and order: every prompted frame is again a conditioning
+        frame, decoded from its prompts by this model, and each field of the record
+        keeps what its ``replayed`` rule says (see :data:`~..fields.FIELDS`)."""
         core = self.core
         n = self.stack.n_frames
         labels = {t: b for t, b in saved.labels.items() if t < n}
-        group = max((p.group for p in [*saved.prompts, *saved.pending]), default=0)
+        record = saved.record.within(n)
         this_model = model_id(self.model)
         with core.lock, inference(self.model):
             self.resumed = saved
             if saved.tracker is not None and saved.model == this_model:
                 bases, live = restore_tracker(self.model.predictor, core.sam, saved.tracker)
-                core.update(
-                    prompts=saved.prompts,
-                    pending=saved.pending,
-                    bases=bases,
-                    group=group,
-                    quality={t: q for t, q in saved.quality.items() if t < n},
-                    **self._hand(saved),
-                )
+                core.update(**record.replace(bases=bases).values())
                 core.labels.restore(labels)
                 return live
-            replay_groups(self.send, saved.prompts)
-            # Frames the replay produced have this model's quality; the rest, the saved.
-            quality = {t: q for t, q in saved.quality.items() if t < n}
-            quality.update(core.record.quality)
-            core.update(
-                prompts=saved.prompts,
-                pending=saved.pending,
-                group=group,
-                quality=quality,
-                **self._hand(saved),
-            )
+            replay_groups(self.send, record.prompts)
+            core.update(**record.replayed_over(core.record).values())
             if saved.model and saved.model != this_model:
                 # Another model made the saved labels: prompted frames show this
                 # model's masks; propagated ones stay until propagated again. (Not
                 # known which: the labels stay as the person last saw them.)
                 replayed = core.labels.snapshot()
-                prompted = {p.frame for p in saved.prompts}
+                prompted = {p.frame for p in record.prompts}
                 labels = {t: b for t, b in labels.items() if t not in prompted}
                 labels.update({t: replayed[t] for t in prompted if t in replayed})
                 if prompted:
@@ -234,11 +221,6 @@ class Resumer:
             core.labels.restore(labels)
             return None
 
-    def _hand(self, saved: SavedSession) -> dict[str, Any]:
-        n = self.stack.n_frames
-        manual = {k: e for k, e in saved.manual.items() if k[0] < n}
-        return {"manual": manual, "drawn": saved.drawn, "parents": saved.parents}
-
     def sync(self) -> None:
         """Write what changed (the core calls it after every committed change)."""
         if self.autosave is not None:
@@ -248,7 +230,8 @@ class Resumer:
     def write_frame(self, t: int) -> None:
         """One propagated frame, before anyone sees it."""
         if self.autosave is not None:
-            self.autosave.write_frame(t, self.core.labels.blob(t), self.core.record.quality.get(t))
+            core = self.core
+            self.autosave.write_frame(t, Snapshot(core.sam, core.labels.frames, core.record))
 
     def set_aside(self) -> Path | None:
         """The folder is moved aside (kept, never deleted) and a new one started
@@ -264,17 +247,11 @@ class Resumer:
         core = self.core
         with core.lock:
             snap = core.snapshot()
-            rec = snap.record
             return SavedSession(
                 self.autosave.folder if self.saving else Path(),
                 {},
-                prompts=list(rec.prompts),
-                pending=list(rec.pending),
+                record=snap.record,
                 labels=dict(snap.labels),
-                quality=dict(rec.quality),
-                manual=dict(rec.manual),
-                drawn=rec.drawn,
-                parents=dict(rec.parents),
                 view=dict(self.autosave._view) if self.autosave else {},
                 model=model_id(self.model),
                 tracker=tracker_of(snap, core.sam["constants"].get("maskmem_pos_enc")),

@@ -24,7 +24,7 @@ import base64
 import hashlib
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,9 +33,9 @@ import torch
 from ..._sam2.calls import object_index
 from ..._sam2.state import EDITABLE_KEYS
 from ..core import Snapshot
+from ..rows import Codec, Reading, Rows, prompts_json
 from ..state import Base
-from .codecs import Rows, record_prompts_json
-from .store import Store
+from .codecs import record_prompts_json
 
 FORMAT = 1
 OUTPUT_KEYS = ("maskmem_features", "pred_masks", "obj_ptr", "object_score_logits")
@@ -93,7 +93,7 @@ def entries(state: dict[str, Any], bases: Mapping[tuple[int, int], Base]) -> Ite
             yield f"base-{label}-{frame}", base.output, (lambda o=base.output: _output_payload(o))
 
 
-class Sam2Codec:
+class Sam2Codec(Codec):
     """SAM2's prompt state as rows of the ``sam2`` kind: one per entry (its tensors as
     ``torch.save`` writes them), the constants, and an ``index`` naming the entries
     of this state and the prompts it belongs to. All are written in the edit's
@@ -101,8 +101,7 @@ class Sam2Codec:
 
     kind = "sam2"
 
-    @staticmethod
-    def rows(snap: Snapshot) -> Rows:
+    def write(self, snap: Snapshot) -> Rows:
         state, bases = snap.sam, snap.record.bases
         rows: Rows = {}
         for name, value, payload in entries(state, bases):
@@ -114,17 +113,27 @@ class Sam2Codec:
         rows["index"] = (index, lambda: index)
         return rows
 
-    @staticmethod
-    def read(store: Store, prompts: bytes, problems: list[str]) -> dict[str, Any]:
-        """The saved state if it is whole and belongs to these prompts (else why not:
-        the prompts are replayed instead)."""
+    def read(self, rows: Iterable[tuple[str, bytes]], reading: Reading) -> dict[str, Any]:
+        """The saved state if it is whole and belongs to the prompts read (else why
+        not: the prompts are replayed instead)."""
+        values = reading.values
+        prompts = prompts_json(values.get("prompts", ()), values.get("pending", ()))
         try:
-            tracker = read_tracker(dict(store.rows("sam2", problems)))
+            tracker = read_tracker(dict(rows))
         except TrackerError as exc:
             return {"tracker": None, "tracker_problem": f"is unusable ({exc})"}
         if tracker is not None and tracker.prompts != prompts_digest(prompts):
             return {"tracker": None, "tracker_problem": "was written for other prompts"}
         return {"tracker": tracker, "tracker_problem": None}
+
+    def adopt(self, saved: Any, live: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """The entries restored (``live``, by name) are the rows read: compared by the
+        identity of their tensors. A migrated save's rows are named after its files,
+        and rewritten once."""
+        tracker = saved.tracker
+        if live is None or not tracker or any(k != v for k, v in tracker.files.items()):
+            return None
+        return {name: identity(value) for name, value in live.items() if name in tracker.files}
 
 
 def _index(snap: Snapshot, names: list[str]) -> dict[str, Any]:
