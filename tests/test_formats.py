@@ -309,3 +309,29 @@ def test_session_exports_every_format(model, tmp_path):
     assert np.array_equal(back > 0, labels > 0)
     assert np.array_equal(read_coco(s.export_coco(tmp_path / "c.json")), labels)
     assert np.array_equal(read_ome_zarr_labels(s.export_ome_zarr(tmp_path / "o.zarr")), labels)
+
+
+# -- keyword-only options ---------------------------------------------------------------
+def test_the_writers_take_overwrite_by_keyword_and_the_old_positional_form_warns(tmp_path):
+    """Every low-level writer has keyword-only options, as Session.export does; the
+    old positional call still writes, with a warning naming the keyword."""
+    from sam2_jupyter.engine.prompt_io import write_prompts_csv
+    from sam2_jupyter.exports import write_coco, write_label_tiff, write_tracks_csv
+
+    src = Labels(discs(gap=(3,)))
+    tif = write_label_tiff(src, tmp_path / "l.tif")
+    with pytest.raises(FileExistsError):
+        write_label_tiff(src, tif)
+    with pytest.warns(DeprecationWarning, match="pass overwrite= by keyword to write_label_tiff"):
+        assert write_label_tiff(src, tif, True) == tif
+    coco = write_coco(src, tmp_path / "c.json")
+    with pytest.warns(DeprecationWarning, match="overwrite="), pytest.raises(FileExistsError):
+        write_coco(src, coco, False)
+    with pytest.warns(DeprecationWarning, match="link_gaps=, overwrite= by keyword"):
+        write_ctc(src, tmp_path / "res", None, True, False)
+    csv = write_tracks_csv(pd.DataFrame({"frame": [0]}), tmp_path / "t.csv")
+    with pytest.warns(DeprecationWarning, match="overwrite="):
+        write_tracks_csv(pd.DataFrame({"frame": [1]}), csv, True)
+    assert pd.read_csv(csv)["frame"].tolist() == [1]
+    with pytest.raises(TypeError, match="write_prompts_csv\\(\\) takes 2 positional"):
+        write_prompts_csv([], tmp_path / "p.csv", True, True)

@@ -7,42 +7,13 @@ earlier API keep running and are told what to change.
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-F = TypeVar("F", bound=Callable[..., Any])
+from .._compat import positional_flags
 
-
-def positional_flags(*names: str) -> Callable[[F], F]:
-    """Accept ``names`` positionally after the required arguments (deprecated):
-    ``f(a, b, True)`` becomes ``f(a, b, <names[0]>=True)`` with a DeprecationWarning."""
-
-    def wrap(fn: F) -> F:
-        @functools.wraps(fn)
-        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-            required = fn.__code__.co_argcount - 1  # without self
-            extra = args[required:]
-            if extra:
-                if len(extra) > len(names):
-                    raise TypeError(f"{fn.__name__}() takes {required} positional arguments")
-                given = dict(zip(names, extra, strict=False))
-                warnings.warn(
-                    f"pass {', '.join(f'{k}=' for k in given)} by keyword to "
-                    f"{fn.__name__}(); positional flags will stop working",
-                    DeprecationWarning,
-                    stacklevel=2,
-                )
-                clash = set(given) & set(kwargs)
-                if clash:
-                    raise TypeError(f"{fn.__name__}() got {sorted(clash)} twice")
-                kwargs.update(given)
-            return fn(self, *args[:required], **kwargs)
-
-        return call  # type: ignore[return-value]
-
-    return wrap
+__all__ = ["auto_from_minus_one", "direction_from", "positional_flags", "renamed"]
 
 
 def direction_from(reverse: bool | None, both: bool | None, direction: str | None) -> str:

@@ -64,7 +64,7 @@ class SessionFiles:
     @positional_flags("overwrite")
     def save_prompts(self: Readable, path: str | Path, *, overwrite: bool = True) -> Path:
         """All prompts (sent and pending) as CSV, one row each, in order."""
-        return write_prompts_csv([*self.prompts, *self.pending], path, overwrite)
+        return write_prompts_csv([*self.prompts, *self.pending], path, overwrite=overwrite)
 
     def load_prompts(self: Readable, path: str | Path, replace_all: bool = False) -> list[Prompt]:
         """Load prompts from our CSV or a napari Points CSV and segment them, each
@@ -85,7 +85,7 @@ class SessionFiles:
     ) -> list[Path]:
         """Prompts as napari layer CSVs: points to ``path`` (label and sign as
         properties), boxes as rectangles to ``<name>_boxes.csv``."""
-        return write_napari_prompts([*self.prompts, *self.pending], path, overwrite)
+        return write_napari_prompts([*self.prompts, *self.pending], path, overwrite=overwrite)
 
     def load_prompts_napari(
         self: Readable, path: str | Path, replace_all: bool = False, label: int = 1

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._atomic import atomic_path
+from .._compat import positional_flags
 from ..errors import PromptError, PromptFileError
 from .prompts import (
     BoxPrompt,
@@ -47,8 +48,9 @@ def boxes_path(path: str | Path) -> Path:
     return path.with_name(f"{path.stem}_boxes{path.suffix or '.csv'}")
 
 
+@positional_flags("overwrite")
 def write_napari_prompts(
-    prompts: list[Prompt], path: str | Path, overwrite: bool = False
+    prompts: list[Prompt], path: str | Path, *, overwrite: bool = False
 ) -> list[Path]:
     """Points to ``path``; boxes (if any) to :func:`boxes_path`. Returns the files."""
     points = [p for p in prompts if isinstance(p, PointPrompt)]

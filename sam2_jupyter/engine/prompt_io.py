@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._atomic import atomic_path
+from .._compat import positional_flags
 from ..errors import PromptError, PromptFileError
 from .prompts import (
     BoxPrompt,
@@ -37,7 +38,8 @@ from .prompts import (
 CSV_COLUMNS = ["frame", "label", "kind", "positive", "y", "x", "y0", "x0", "y1", "x1"]
 
 
-def write_prompts_csv(prompts: list[Prompt], path: str | Path, overwrite: bool = True) -> Path:
+@positional_flags("overwrite")
+def write_prompts_csv(prompts: list[Prompt], path: str | Path, *, overwrite: bool = True) -> Path:
     """One row per prompt, in the order they were given; written atomically."""
     path = Path(path)
     rows = []

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._atomic import atomic_path
+from .._compat import positional_flags
 from .protocol import LabelSource
 
 
@@ -62,7 +63,10 @@ def coco_dict(source: LabelSource, name: str = "sam2_jupyter", category: str = "
     }
 
 
-def write_coco(source: LabelSource, path: str | Path, overwrite: bool = False, **kw: Any) -> Path:
+@positional_flags("overwrite")
+def write_coco(
+    source: LabelSource, path: str | Path, *, overwrite: bool = False, **kw: Any
+) -> Path:
     """Write :func:`coco_dict` as JSON (atomically)."""
     data = coco_dict(source, **kw)
     with atomic_path(path, overwrite) as tmp:

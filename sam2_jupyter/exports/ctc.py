@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._atomic import atomic_dir
+from .._compat import positional_flags
 from .._words import plural
 from ..io.label_images import read_label_images, write_label_image
 from .protocol import LabelSource
@@ -85,10 +86,12 @@ def ctc_tracks(
     return table, relabel
 
 
+@positional_flags("link_gaps", "overwrite")
 def write_ctc(
     source: LabelSource,
     folder: str | Path,
     parents: Mapping[int, int] | None = None,
+    *,
     link_gaps: bool = False,
     overwrite: bool = False,
 ) -> Path:

@@ -59,7 +59,7 @@ def _reading(source: Any) -> contextlib.AbstractContextManager[Any]:
 
 def _tiff(source: Any, path: str | Path, *, overwrite: bool = False) -> Path:
     with _reading(source):
-        return write_label_tiff(source, path, overwrite)
+        return write_label_tiff(source, path, overwrite=overwrite)
 
 
 def _overlay(
@@ -71,7 +71,7 @@ def _overlay(
     fps: float = 10,
 ) -> Path:
     with _reading(source):
-        return write_overlay_mp4(source, path, opacity, fps, overwrite)
+        return write_overlay_mp4(source, path, opacity=opacity, fps=fps, overwrite=overwrite)
 
 
 def tracks_of(source: Any) -> pd.DataFrame:
@@ -85,7 +85,7 @@ def tracks_of(source: Any) -> pd.DataFrame:
 
 
 def _tracks(source: Any, path: str | Path, *, overwrite: bool = False) -> Path:
-    return write_tracks_csv(tracks_of(source), path, overwrite)
+    return write_tracks_csv(tracks_of(source), path, overwrite=overwrite)
 
 
 def _ctc(
@@ -98,12 +98,12 @@ def _ctc(
 ) -> Path:
     parents = getattr(source, "parents", None) if parents is None else parents
     with _reading(source):
-        return write_ctc(source, path, parents, link_gaps, overwrite)
+        return write_ctc(source, path, parents, link_gaps=link_gaps, overwrite=overwrite)
 
 
 def _coco(source: Any, path: str | Path, *, overwrite: bool = False, **options: Any) -> Path:
     with _reading(source):
-        return write_coco(source, path, overwrite, **options)
+        return write_coco(source, path, overwrite=overwrite, **options)
 
 
 def _ome_zarr(
@@ -115,7 +115,9 @@ def _ome_zarr(
     include_image: bool = True,
 ) -> Path:
     with _reading(source):
-        return write_ome_zarr(source, path, name, overwrite, include_image)
+        return write_ome_zarr(
+            source, path, name=name, overwrite=overwrite, include_image=include_image
+        )
 
 
 def _prompts(source: Any, path: str | Path, *, overwrite: bool = False) -> Path:

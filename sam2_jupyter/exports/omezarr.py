@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._atomic import atomic_dir
+from .._compat import positional_flags
 from .colors import label_color
 from .protocol import LabelSource
 
@@ -46,9 +47,11 @@ def _lazy(shape: tuple[int, ...], dtype: Any, frame: Any) -> Any:
     return da.stack(frames)
 
 
+@positional_flags("name", "overwrite", "include_image")
 def write_ome_zarr(
     source: LabelSource,
     path: str | Path,
+    *,
     name: str = "sam2",
     overwrite: bool = False,
     include_image: bool = True,

@@ -8,13 +8,16 @@ import imageio_ffmpeg
 import numpy as np
 
 from .._atomic import atomic_path
+from .._compat import positional_flags
 from .colors import blend
 from .protocol import LabelSource
 
 
+@positional_flags("opacity", "fps", "overwrite")
 def write_overlay_mp4(
     source: LabelSource,
     path: str | Path,
+    *,
     opacity: float = 0.5,
     fps: float = 10,
     overwrite: bool = False,

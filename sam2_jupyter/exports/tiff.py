@@ -7,11 +7,13 @@ from pathlib import Path
 import numpy as np
 
 from .._atomic import atomic_path
+from .._compat import positional_flags
 from ..io.label_images import write_label_volume
 from .protocol import LabelSource
 
 
-def write_label_tiff(source: LabelSource, path: str | Path, overwrite: bool = False) -> Path:
+@positional_flags("overwrite")
+def write_label_tiff(source: LabelSource, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write (frames, Y, X) uint16 labels with ImageJ axes (TYX or ZYX).
 
     Frames are streamed one at a time, so the volume is never held in memory.

@@ -9,6 +9,7 @@ import pandas as pd
 from skimage.measure import regionprops_table
 
 from .._atomic import atomic_path
+from .._compat import positional_flags
 from .protocol import LabelSource
 
 
@@ -54,7 +55,8 @@ def tracks_table(
     return out.reset_index(drop=True)
 
 
-def write_tracks_csv(table: pd.DataFrame, path: str | Path, overwrite: bool = False) -> Path:
+@positional_flags("overwrite")
+def write_tracks_csv(table: pd.DataFrame, path: str | Path, *, overwrite: bool = False) -> Path:
     with atomic_path(path, overwrite) as tmp:
         table.to_csv(tmp, index=False)
     return Path(path)
