@@ -43,7 +43,7 @@ def seeding(model, video: np.ndarray, n: int) -> tuple[float, float]:
     s = Session(video, model)
     s.precompute_frame(0)  # both sides start with the frame's image features ready
     t0 = time.perf_counter()
-    s.seed_from_labels(image, 0)
+    s.seed_from_labels(0, image)
     ours = (time.perf_counter() - t0) / n
     s2 = Session(video, model)  # a fresh sam2 state built the same way
     s2.precompute_frame(0)
@@ -73,14 +73,14 @@ def stroke_costs(model, repeat: int = 7) -> dict[str, float]:
         mask = rasterise_stroke(points, 12.0, (size, size))
         out["rasterise"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        labels = s.paint(0, 1, mask, track=False)
+        labels = s.paint(0, mask, 1, track=False)
         out["manual"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         encode_labels(labels)
         out["encode"].append(time.perf_counter() - t0)
         s.undo()
         t0 = time.perf_counter()
-        s.paint(0, 1, mask, track=True)
+        s.paint(0, mask, 1, track=True)
         out["tracked"].append(time.perf_counter() - t0)
         s.undo()
         # The model's own part: the same add_new_mask on a twin session's state.

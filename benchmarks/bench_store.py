@@ -118,7 +118,7 @@ def serve(variant: str, folder: str | None, clicks: int) -> None:
 
     def stroke(k: int) -> dict[str, float]:
         mask = disc(SIZE, 200 + 80 * k, 700 - 50 * k, 40)
-        return edit(lambda: session.paint(k % 2, k % clicks + 2, mask, track=False))
+        return edit(lambda: session.paint(k % 2, mask, k % clicks + 2, track=False))
 
     def frame(t: int) -> dict[str, float]:  # new labels on frame t, written as propagation does
         labels = np.zeros((SIZE, SIZE), np.uint16)
@@ -132,7 +132,7 @@ def serve(variant: str, folder: str | None, clicks: int) -> None:
     session.precompute_frame(1)
     for t in (0, 1):  # warm up (and encode frame 0)
         edit(lambda t=t: session.add_point(t, 200, 200, 1))
-        edit(lambda t=t: session.paint(t, 1, disc(SIZE, 900, 900, 40), track=False))
+        edit(lambda t=t: session.paint(t, disc(SIZE, 900, 900, 40), 1, track=False))
     say({"ready": True})
     actions = {"click": click, "stroke": stroke, "frame": frame}
     for line in sys.stdin:

@@ -48,3 +48,37 @@ def positional_flags(*names: str) -> Callable[[F], F]:
         return call  # type: ignore[return-value]
 
     return wrap
+
+
+def swapped_order(
+    at: int, first: str, second: str, is_old: Callable[[Any, Any], bool]
+) -> Callable[[F], F]:
+    """Accept the old order of two positional parameters (deprecated).
+
+    ``at`` is the index (after ``self``) of the first of the two; ``is_old(a, b)``
+    tells the old order from the new by the values' kinds (a label id is a scalar, a
+    mask an array), so no call is ambiguous. The old order swaps, with a
+    DeprecationWarning naming the new one. ``f(data, frame=3)``, the second
+    parameter named and the first given by position, is unambiguous and accepted
+    as is.
+    """
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if len(args) >= at + 2 and is_old(args[at], args[at + 1]):
+                warnings.warn(
+                    f"{fn.__name__}() takes ({first}, {second}) in this order now; "
+                    "the old order will stop working",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                args = (*args[:at], args[at + 1], args[at], *args[at + 2 :])
+            elif len(args) == at + 1 and first in kwargs and second not in kwargs:
+                kwargs[second] = args[at]
+                args = args[:at]
+            return fn(self, *args, **kwargs)
+
+        return call  # type: ignore[return-value]
+
+    return wrap

@@ -68,7 +68,7 @@ def test_paint_with_tracking_becomes_the_mask_prompt(model, video):
     s.run_propagation()
     before = s.label_frame(5) == 1
     stroke = rasterise_stroke(np.array([[90.0, 20.0], [110.0, 30.0]]), 3, SHAPE)
-    s.paint(5, 1, stroke, track=True)
+    s.paint(5, stroke, 1, track=True)
     assert np.array_equal(s.label_frame(5) == 1, before | stroke)
     assert s.prompts[-1].kind == "mask"
     assert 5 in cond_frames(state_of(s))[1]
@@ -84,7 +84,7 @@ def test_paint_without_tracking_survives_propagation_and_undo_is_exact(model, vi
     s.run_propagation()
     frame_before = s.label_frame(6)
     stroke = rasterise_stroke(np.array([[10.0, 80.0], [40.0, 85.0]]), 4, SHAPE)
-    s.paint(6, 1, stroke, track=False)
+    s.paint(6, stroke, 1, track=False)
     painted = s.label_frame(6)
     assert (painted[stroke] == 1).all()
     assert np.array_equal(painted[~stroke], frame_before[~stroke])
@@ -103,7 +103,7 @@ def test_erase_removes_only_the_labels_pixels(model, video):
     box = np.zeros(SHAPE, bool)
     box[20:60, 20:60] = True
     for track in (True, False):
-        out = s.paint(2, 1, box, erase=True, track=track)
+        out = s.paint(2, box, 1, erase=True, track=track)
         assert not (out[box] == 1).any()
         assert np.array_equal(out == 2, disc(50, 50, 14))
         s.undo()
@@ -131,7 +131,7 @@ def test_seeding_many_objects_then_propagating(model, video):
         y, x = divmod(k, 10)
         image[4 + 15 * y : 12 + 15 * y, 3 + 12 * x : 11 + 12 * x] = 100 + k
         ids.append(100 + k)
-    assert s.seed_from_labels(image, 2) == ids
+    assert s.seed_from_labels(2, image) == ids
     assert np.array_equal(s.label_frame(2), image.astype(np.uint16))
     assert s.label_ids == ids
     assert s.run_propagation(stop=4) == [2, 3, 4]
@@ -155,7 +155,7 @@ def test_bad_masks_are_named_and_change_nothing(model, video, bad, match):
     with pytest.raises(PromptError, match=match):
         s.add_mask(0, bad, 1)
     with pytest.raises(PromptError, match=match):
-        s.paint(0, 1, bad)
+        s.paint(0, bad, 1)
     assert np.array_equal(s.label_frame(0), before)
     assert len(s.prompts) == 1
 
@@ -172,7 +172,7 @@ def test_bad_masks_are_named_and_change_nothing(model, video, bad, match):
 def test_bad_label_images_are_named(model, video, bad, match):
     s = Session(video, model)
     with pytest.raises(PromptError, match=match):
-        s.seed_from_labels(bad, 0)
+        s.seed_from_labels(0, bad)
     assert s.label_ids == []
 
 
@@ -196,8 +196,8 @@ def test_hand_edits_and_divisions_are_autosaved_and_resumed(model, video, tmp_pa
     s = Session(video, model, autosave=tmp_path / "save")
     s.add_mask(0, disc(30, 30, 10), 1)
     s.run_propagation(stop=3)
-    s.paint(2, 1, disc(70, 100, 6), track=False)
-    s.paint(3, 5, disc(70, 20, 6), track=False)  # a label only drawn by hand
+    s.paint(2, disc(70, 100, 6), 1, track=False)
+    s.paint(3, disc(70, 20, 6), 5, track=False)  # a label only drawn by hand
     s.set_parent(5, 1)
     labels = s.labels
     again = Session(video, model, autosave=tmp_path / "save")
@@ -239,18 +239,18 @@ def test_divisions_reach_the_ctc_and_tracks_exports(model, video, tmp_path):
     s.add_mask(0, disc(30, 30, 10), 1)
     s.add_mask(4, disc(60, 60, 8), 2)
     s.add_mask(4, disc(30, 100, 8), 3)
-    s.paint(0, 1, disc(30, 30, 10), track=True)
+    s.paint(0, disc(30, 30, 10), 1, track=True)
     s.set_parent(2, 1)
     s.set_parent(3, 1)
     for t in (1, 2, 3):
-        s.paint(t, 1, disc(30, 30, 10), track=False)
+        s.paint(t, disc(30, 30, 10), 1, track=False)
     for t in range(4):  # the mother ends where the daughters begin
-        s.paint(t, 2, np.ones(SHAPE, bool), erase=True, track=False)
-        s.paint(t, 3, np.ones(SHAPE, bool), erase=True, track=False)
+        s.paint(t, np.ones(SHAPE, bool), 2, erase=True, track=False)
+        s.paint(t, np.ones(SHAPE, bool), 3, erase=True, track=False)
     for t in range(4, 10):
-        s.paint(t, 1, np.ones(SHAPE, bool), erase=True, track=False)
-        s.paint(t, 2, disc(60, 60, 8), track=False)
-        s.paint(t, 3, disc(30, 100, 8), track=False)
+        s.paint(t, np.ones(SHAPE, bool), 1, erase=True, track=False)
+        s.paint(t, disc(60, 60, 8), 2, track=False)
+        s.paint(t, disc(30, 100, 8), 3, track=False)
     tracks = s.tracks()
     assert dict(zip(tracks.track_id, tracks.parent_id, strict=True)) == {1: 0, 2: 1, 3: 1}
     folder = s.export_ctc(tmp_path / "ctc")

@@ -273,3 +273,23 @@ def test_old_call_forms_still_work_and_say_what_to_use(model, video):
         Session(video, model, feature_cache=-1)
     with pytest.raises(TypeError, match="not both"):
         old.propagate(both=True, direction="both")
+
+
+def test_paint_and_seed_take_frame_where_label_and_the_old_order_warns(model, video):
+    """paint(frame, mask, label) and seed_from_labels(frame, labels), in the order of
+    add_point / add_box / fill / add_mask; the earlier order still works, warned."""
+    old, new = Session(video, model), Session(video, model)
+    mask = np.zeros(video.shape[1:3], bool)
+    mask[10:20, 10:30] = True
+    with pytest.warns(DeprecationWarning, match=r"paint\(\) takes \(mask, label\)"):
+        a = old.paint(2, 4, mask, track=False)
+    assert np.array_equal(a, new.paint(2, mask, 4, track=False))
+    assert set(np.unique(a)) == {0, 4}
+    image = np.where(mask, 7, 0).astype(np.uint16)
+    with pytest.warns(DeprecationWarning, match=r"takes \(frame, labels\)"):
+        assert old.seed_from_labels(image, 5) == [7]
+    assert new.seed_from_labels(5, image) == [7]
+    assert new.seed_from_labels(image, frame=6) == [7]  # named frame: no warning
+    assert new.seed_from_labels(labels=image, frame=3) == [7]
+    for s in (old, new):
+        assert np.array_equal(s.label_frame(5), image)

@@ -161,8 +161,8 @@ def test_a_kill_at_any_write_point_of_an_edit_reopens_before_or_after_it(model, 
     stroke = disc(video.shape[1:3], 70, 100, 6)
     edits = {
         "click": lambda: s.add_point(6, 60, 90, 2),
-        "stroke": lambda: s.paint(7, 3, stroke, track=False),
-        "seed of 50": lambda: s.seed_from_labels(seeds, 8),
+        "stroke": lambda: s.paint(7, stroke, 3, track=False),
+        "seed of 50": lambda: s.seed_from_labels(8, seeds),
         "division": lambda: s.set_parent(3, 1),
         "correction": lambda: s.add_point(2, 40, 40, 1, positive=False),
     }
@@ -267,7 +267,7 @@ def test_damaged_rows_are_named_set_aside_and_the_rest_resumed(model, video, tmp
     with Session(video, model, autosave=folder) as a:
         a.add_point(1, 30, 30, 1)
         a.add_point(4, 60, 90, 2)
-        a.paint(6, 3, disc(shape, 50, 50, 5), track=False)
+        a.paint(6, disc(shape, 50, 50, 5), 3, track=False)
         a.set_parent(3, 1)
     bad_prompt = json.loads(
         sqlite3.connect(folder / STORE_NAME)
@@ -402,7 +402,7 @@ def _work(video, model, folder):
     s.add_box(3, 50, 80, 80, 110, 2)
     s.run_propagation(progress=False)
     s.add_point(5, 40, 40, 1, positive=False)  # a correction
-    s.paint(6, 4, disc(video.shape[1:3], 20, 100, 5), track=False)
+    s.paint(6, disc(video.shape[1:3], 20, 100, 5), 4, track=False)
     s.set_parent(4, 2)
     s.close()
     return s
@@ -457,7 +457,7 @@ def test_reopen_hands_over_the_work_in_memory_even_when_the_disk_is_full(model, 
     conn = s.autosave.store.conn
     conn.execute(f"PRAGMA max_page_count={conn.execute('PRAGMA page_count').fetchone()[0]}")
     s.add_point(4, 40, 40, 1, positive=False)  # a correction, not saved
-    s.paint(6, 4, disc(video.shape[1:3], 20, 100, 5), track=False)
+    s.paint(6, disc(video.shape[1:3], 20, 100, 5), 4, track=False)
     s.add_point(2, 60, 90, 5)
     s.set_parent(5, 1)
     assert "full" in s.autosave.error
@@ -478,7 +478,7 @@ def test_reopen_hands_over_the_work_in_memory_even_when_the_disk_is_full(model, 
 def test_reopen_without_autosave_keeps_hand_edits_and_divisions(model, video):
     s = Session(video, model)
     s.add_point(0, 30, 30, 1)
-    s.paint(6, 4, disc(video.shape[1:3], 20, 100, 5), track=False)
+    s.paint(6, disc(video.shape[1:3], 20, 100, 5), 4, track=False)
     s.set_parent(4, 1)
     low = s.reopen(memory_mode="low")
     assert low.autosave is None

@@ -141,7 +141,7 @@ def test_a_memory_mode_switch_keeps_hand_edits_and_divisions_with_a_full_disk(
         conn = s.autosave.store.conn
         conn.execute(f"PRAGMA max_page_count={conn.execute('PRAGMA page_count').fetchone()[0]}")
         yy, xx = np.ogrid[:96, :128]
-        s.paint(4, 7, (yy - 20) ** 2 + (xx - 100) ** 2 < 25, track=False)
+        s.paint(4, (yy - 20) ** 2 + (xx - 100) ** 2 < 25, 7, track=False)
         s.set_parent(7, 1)
         click(a, 3, 60, 90, label=2)
         a.wait(30)

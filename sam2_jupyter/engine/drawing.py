@@ -1,6 +1,11 @@
 """A Session's verbs for masks drawn by hand: mask prompts, paint / erase / fill,
 seeding from a label image, loading a label volume, divisions.
 
+Every verb takes the frame first, then where (a point, a mask, a label image), then
+the label, as :meth:`~.session.Session.add_point` does; the earlier order of
+``paint`` (label before mask) and ``seed_from_labels`` (image before frame) still
+works, with a warning.
+
 :class:`SessionDrawing` gives a Session these methods (flat, as the user's
 vocabulary); each checks its input, opens one undoable edit and delegates to
 :mod:`.editing` (which holds the work, and :mod:`.masks` the pixel rules).
@@ -12,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._compat import swapped_order
 from . import editing
 from .core import SessionCore
 from .guard import Guard
@@ -51,16 +57,18 @@ class SessionDrawing:
         with self._guard.edit():
             return editing.add_mask(self._tracker, frame, label, mask)
 
+    @swapped_order(1, "mask", "label", lambda a, b: np.ndim(a) == 0 and np.ndim(b) > 0)
     def paint(
         self,
         frame: int,
-        label: int,
         mask: np.ndarray,
+        label: int,
         *,
         erase: bool = False,
         track: bool = True,
     ) -> np.ndarray:
         """Add (``erase``: remove) ``mask``'s pixels to ``label`` on ``frame``.
+        Arguments in the order of every prompt verb: the frame, where, the label.
 
         ``track=True``: the label's resulting mask there becomes its mask prompt, so the
         fix propagates. ``track=False``: only the labels change (a manual fix SAM2 does
@@ -89,10 +97,11 @@ class SessionDrawing:
         with self._guard.edit():
             return editing.fill(self._tracker, frame, y, x, label, bool(track))
 
-    def seed_from_labels(self, labels: np.ndarray, frame: int) -> list[int]:
+    @swapped_order(0, "frame", "labels", lambda a, b: np.ndim(a) > 0 and np.ndim(b) == 0)
+    def seed_from_labels(self, frame: int, labels: np.ndarray) -> list[int]:
         """Every non-zero id of an integer (Y, X) label image (Cellpose, StarDist, an
         export) becomes a label with that id, its pixels the mask prompt on ``frame``.
-        One undoable step.
+        One undoable step. ``seed_from_labels(labels, frame=t)`` works too.
 
         Returns
         -------

@@ -37,7 +37,7 @@ def handlers(ctx: Context) -> dict[type, Callable[[Any], Any]]:
             mask = rasterise_stroke(stroke_points(m.data), m.radius, session.frame_shape)
             if not mask.any():
                 raise PromptError("the stroke is outside the image")
-            return session.paint(m.frame, m.label, mask, erase=m.erase, track=m.track)
+            return session.paint(m.frame, mask, m.label, erase=m.erase, track=m.track)
 
         return submit_edit(ctx, edit, m.frame)
 

@@ -36,7 +36,7 @@ class Seeding:
             image = np.asarray(image)
             if image.ndim == 3:
                 image = image[t]
-            ids = self.ctx.session().seed_from_labels(image, t)
+            ids = self.ctx.session().seed_from_labels(t, image)
             self.ctx.refresh()
             done = f"Seeded {plural(len(ids), 'object')} on frame {t}: propagate to track them"
             self.ctx.status(done, "ok")
