@@ -5,12 +5,14 @@ flight. (Kill points inside an edit, damage, the lock and migration: test_store.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import warnings
 
 import numpy as np
@@ -18,9 +20,11 @@ import pytest
 import tifffile
 from conftest import IMAGE_SIZE, moving_discs
 from sam2_state import assert_same_outputs, state_of
+from waits import wait_until
 
 from sam2_jupyter import AutosaveWarning, Session
 from sam2_jupyter.engine.autosave import where as where_mod
+from sam2_jupyter.engine.autosave.store import STORE_NAME
 
 
 @pytest.fixture(autouse=True)
@@ -99,6 +103,36 @@ def test_resume_rebuilds_prompt_state_exactly(model, video, tmp_path):
     assert assert_same_outputs(state_of(b), state_of(a)) > 0
     assert b.run_propagation() == a.run_propagation()
     assert np.array_equal(b.labels, a.labels)
+
+
+def test_the_view_is_written_soon_after_it_changes_once_per_period(model, video, tmp_path):
+    """Stepping through frames writes the view at most once per ``view_delay``, off
+    the caller's thread, so a kill loses only the last moments of where you looked."""
+    folder = tmp_path / "s"
+    s = Session(video, model, autosave=folder)
+    s.add_point(1, 30, 30, 1)
+    s.autosave.view_delay = 0.2
+    writes = []
+    write_meta = s.autosave._write_meta
+    s.autosave._write_meta = lambda: (writes.append(threading.get_ident()), write_meta())
+
+    def view_on_disk():
+        with sqlite3.connect(folder / STORE_NAME) as conn:
+            row = conn.execute("SELECT data FROM items WHERE kind='meta' AND key='view'")
+            return json.loads(row.fetchone()[0])
+
+    for t in range(8):  # stepping: no write waits for the disk
+        s.autosave.set_view(t, 1)
+    assert writes == []
+    assert wait_until(lambda: view_on_disk() == {"frame": 7, "label": 1}, timeout=10)
+    assert len(writes) == 1
+    assert writes[0] != threading.get_ident()
+    s.autosave.set_view(3, 1)
+    s.autosave.set_view(3, 1)
+    wait_until(lambda: view_on_disk() == {"frame": 3, "label": 1}, timeout=10)
+    assert len(writes) == 2
+    s.close()  # nothing new to write: no third
+    assert len(writes) == 2
 
 
 def test_resume_shows_propagated_labels_and_view(model, video, tmp_path):

@@ -30,12 +30,13 @@ import datetime as _dt
 import json
 import shutil
 import sqlite3
+import threading
 import weakref
 from pathlib import Path
 from typing import Any
 
 from ..._threads import TimedLock
-from ...errors import AutosaveError
+from ...errors import AutosaveError, SessionBusyError
 from ..core import Snapshot
 from ..rows import FrameRows
 from . import legacy
@@ -67,6 +68,7 @@ class Autosave:
         self.error: str | None = None
         self._behind = False  # a write failed: the store lacks some of memory
         self._view: dict[str, int] = {}
+        self._view_timer: threading.Timer | None = None
         self.store: Store | None = None
         self.codecs = codecs(SAM2)
         self.tables = {codec.kind: Table(codec.kind) for codec in self.codecs}
@@ -182,9 +184,10 @@ class Autosave:
     def close(self) -> None:
         """Stop writing and let another session have the folder (idempotent)."""
         with self._lock:
+            if self._view_timer is not None:
+                self._view_timer.cancel()
             if self.store is not None:
-                written = (self.meta.written or {}).get("view")
-                if written != json.dumps(self._view).encode():
+                if self._view_unsaved():
                     self._write_meta()
                 self.store.close()
                 self.store = None
@@ -264,11 +267,37 @@ class Autosave:
             self._behind = False
             self.error = None
 
+    #: Seconds from a change of view to its write: a kill loses at most this much
+    #: of where you looked, and stepping or playing writes once per period at most.
+    view_delay = 2.0
+
     def set_view(self, frame: int, label: int) -> None:
-        """Remember the frame and label in view (restored on resume). Written with
-        the next edit and on close, not now: stepping through frames must not wait
-        for a flush to the disk for each frame (a kill loses only where you looked)."""
+        """Remember the frame and label in view (restored on resume).
+
+        Not written now: stepping through frames must never wait for the disk. A
+        timer writes the latest view :attr:`view_delay` seconds after the first
+        change since the last write (one small transaction, off the caller's
+        thread); the next edit and :meth:`close` write it too, whichever is first.
+        """
         self._view = {"frame": int(frame), "label": int(label)}
+        if self._view_timer is None and self.store is not None:
+            self._view_timer = threading.Timer(self.view_delay, self._flush_view)
+            self._view_timer.daemon = True
+            self._view_timer.start()
+
+    def _flush_view(self) -> None:
+        """The timer's write. A store busy for longer than the lock's wait leaves the
+        view to the next edit or the close."""
+        self._view_timer = None
+        try:
+            with self._lock:
+                if self.store is not None and self._view_unsaved():
+                    self._write_meta()
+        except SessionBusyError:
+            pass
+
+    def _view_unsaved(self) -> bool:
+        return (self.meta.written or {}).get("view") != json.dumps(self._view).encode()
 
     def _write_meta(self) -> None:
         self._commit(lambda tx: self.meta.write(tx, self._meta_rows()), [self.meta])
