@@ -195,7 +195,14 @@ class Lab(KernelChannel):
         self.token = secrets.token_hex(16)
         home = root / ".jupyter-home"
         self.runtime = home / "runtime"
-        self.env = {**os.environ, **jupyter_home_env(home), **(env or {})}
+        # The token goes in the environment, never on the command line (where every
+        # user of the machine can read it with ps).
+        self.env = {
+            **os.environ,
+            **jupyter_home_env(home),
+            **(env or {}),
+            "JUPYTER_TOKEN": self.token,
+        }
         self.log = (root / "jupyterlab.log").open("w")
         self.proc = subprocess.Popen(
             [
@@ -205,7 +212,6 @@ class Lab(KernelChannel):
                 "--no-browser",
                 "--ip=127.0.0.1",
                 f"--port={self.port}",
-                f"--IdentityProvider.token={self.token}",
                 "--allow-root",
                 f"--ServerApp.root_dir={root}",
                 "--ServerApp.open_browser=False",
