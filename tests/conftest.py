@@ -29,6 +29,7 @@ import torch
 from hypothesis import settings
 from timings import Recorder
 
+from sam2_jupyter import Session
 from sam2_jupyter.models import Model, UntrainedModelWarning, load_model
 
 IMAGE_SIZE = 256
@@ -252,6 +253,15 @@ def moving_discs(
 @pytest.fixture(scope="session")
 def video() -> np.ndarray:
     return moving_discs()
+
+
+@pytest.fixture
+def session(model: Model, video: np.ndarray) -> Iterator[Session]:
+    """A Session on the shared model and video, closed when the test ends (so a test
+    that fails half-way leaves no propagation or worker behind)."""
+    s = Session(video, model)
+    yield s
+    s.close()
 
 
 @pytest.fixture(scope="session")

@@ -40,22 +40,21 @@ def _correct(s: Session, kind: str, label: int = 1) -> np.ndarray:
 @pytest.mark.parametrize("kind", ["click", "box"])
 @pytest.mark.parametrize("objects", [1, 2])
 @pytest.mark.parametrize("direction", ["forward", "reverse"])
-def test_a_correction_survives_repropagation(model, video, kind, objects, direction):
-    s = Session(video, model)
+def test_a_correction_survives_repropagation(kind, objects, direction, session):
     start = 0 if direction == "forward" else N - 1
-    s.add_point(start, 30, 30, 1)
+    session.add_point(start, 30, 30, 1)
     if objects == 2:
-        s.add_point(start, 65, 95, 2)
-    s.run_propagation(direction=direction, start=start)
-    tracked = s.labels
-    corrected = _correct(s, kind)
+        session.add_point(start, 65, 95, 2)
+    session.run_propagation(direction=direction, start=start)
+    tracked = session.labels
+    corrected = _correct(session, kind)
     assert (corrected != tracked[FIX]).sum() > 50, "the correction must change the frame"
-    s.run_propagation(direction=direction, start=start)
-    assert np.array_equal(s.label_frame(FIX), corrected)
-    assert FIX in cond_frames(state_of(s))[1]
+    session.run_propagation(direction=direction, start=start)
+    assert np.array_equal(session.label_frame(FIX), corrected)
+    assert FIX in cond_frames(state_of(session))[1]
     # and it is tracked from: the frames after it (in the tracking direction) change
     after = range(FIX + 1, N) if direction == "forward" else range(FIX)
-    assert any((s.label_frame(t) != tracked[t]).any() for t in after)
+    assert any((session.label_frame(t) != tracked[t]).any() for t in after)
 
 
 @pytest.mark.slow
@@ -102,27 +101,26 @@ def test_corrections_equal_sam2_built_the_same_way(model, jpeg_folder):
 
 
 @pytest.mark.slow
-def test_undo_and_redo_keep_the_rule(model, video):
-    s = Session(video, model)
-    s.add_point(0, 30, 30, 1)
-    s.run_propagation()
-    tracked = s.label_frame(FIX)
-    corrected = _correct(s, "click")
-    s.run_propagation()
-    after = s.labels
-    assert s.undo()  # the propagation
-    assert np.array_equal(s.label_frame(FIX), corrected)
-    assert s.redo()
-    assert np.array_equal(s.labels, after)
-    s.run_propagation()
-    assert np.array_equal(s.label_frame(FIX), corrected)
+def test_undo_and_redo_keep_the_rule(session):
+    session.add_point(0, 30, 30, 1)
+    session.run_propagation()
+    tracked = session.label_frame(FIX)
+    corrected = _correct(session, "click")
+    session.run_propagation()
+    after = session.labels
+    assert session.undo()  # the propagation
+    assert np.array_equal(session.label_frame(FIX), corrected)
+    assert session.redo()
+    assert np.array_equal(session.labels, after)
+    session.run_propagation()
+    assert np.array_equal(session.label_frame(FIX), corrected)
     # Undo everything back to before the correction: the frame is tracked again.
     for _ in range(4):
-        s.undo()
-    assert np.array_equal(s.label_frame(FIX), tracked)
-    assert cond_frames(state_of(s))[1] == {0}
-    s.run_propagation()
-    assert FIX not in cond_frames(state_of(s))[1]
+        session.undo()
+    assert np.array_equal(session.label_frame(FIX), tracked)
+    assert cond_frames(state_of(session))[1] == {0}
+    session.run_propagation()
+    assert FIX not in cond_frames(state_of(session))[1]
 
 
 @pytest.mark.slow
@@ -155,14 +153,13 @@ def test_removing_a_correction_click_replays_the_rest_as_a_correction(model, vid
     assert np.array_equal(a.label_frame(FIX), tracked)
 
 
-def test_removing_the_only_prompt_on_an_untracked_frame_clears_its_pixels(model, video):
-    s = Session(video, model)
-    s.add_point(0, 30, 30, 1)
-    s.add_point(FIX, 40, 40, 1)
-    assert (s.label_frame(FIX) == 1).any()
-    s.remove_prompt(FIX, 40, 40)
-    assert not (s.label_frame(FIX) == 1).any()
-    assert cond_frames(state_of(s))[1] == {0}
+def test_removing_the_only_prompt_on_an_untracked_frame_clears_its_pixels(session):
+    session.add_point(0, 30, 30, 1)
+    session.add_point(FIX, 40, 40, 1)
+    assert (session.label_frame(FIX) == 1).any()
+    session.remove_prompt(FIX, 40, 40)
+    assert not (session.label_frame(FIX) == 1).any()
+    assert cond_frames(state_of(session))[1] == {0}
 
 
 @pytest.mark.slow

@@ -228,14 +228,13 @@ def test_ome_zarr_keeps_every_channel_of_multichannel_data(model, tmp_path):
 
 
 # -- napari -----------------------------------------------------------------------------
-def test_napari_reads_our_prompt_csvs_and_we_read_them_back(model, video, tmp_path):
+def test_napari_reads_our_prompt_csvs_and_we_read_them_back(model, video, tmp_path, session):
     from napari_builtins.io import csv_to_layer_data
 
-    s = Session(video, model)
-    s.add_point(1, 32.5, 36.25, 1)
-    s.add_point(1, 40, 30, 1, positive=False)
-    s.add_box(3, 50, 80, 80, 110, 2)
-    files = s.save_prompts_napari(tmp_path / "prompts.csv")
+    session.add_point(1, 32.5, 36.25, 1)
+    session.add_point(1, 40, 30, 1, positive=False)
+    session.add_box(3, 50, 80, 80, 110, 2)
+    files = session.save_prompts_napari(tmp_path / "prompts.csv")
     assert files == [tmp_path / "prompts.csv", boxes_path(tmp_path / "prompts.csv")]
     data, meta, kind = csv_to_layer_data(str(files[0]), require_type="points")
     assert kind == "points"
@@ -256,12 +255,11 @@ def test_napari_reads_our_prompt_csvs_and_we_read_them_back(model, video, tmp_pa
     assert (loaded[-1].y0, loaded[-1].x0, loaded[-1].y1, loaded[-1].x1) == (50, 80, 80, 110)
 
 
-def test_points_saved_by_napari_load_as_clicks(model, video, tmp_path):
+def test_points_saved_by_napari_load_as_clicks(model, video, tmp_path, session):
     from napari_builtins.io import napari_write_points
 
     napari_write_points(str(tmp_path / "n.csv"), np.array([[2, 30.0, 40.0], [5, 10, 12]]), {})
-    s = Session(video, model)
-    loaded = s.load_prompts_napari(tmp_path / "n.csv", label=4)
+    loaded = session.load_prompts_napari(tmp_path / "n.csv", label=4)
     assert [(p.frame, p.y, p.x, p.label, p.positive) for p in loaded] == [
         (2, 30.0, 40.0, 4, True),
         (5, 10.0, 12.0, 4, True),
@@ -272,8 +270,8 @@ def test_points_saved_by_napari_load_as_clicks(model, video, tmp_path):
     from sam2_jupyter import PromptFileError
 
     with pytest.raises(PromptFileError, match=r"row 2.*\n.*row 3"):
-        s.load_prompts_napari(tmp_path / "bad.csv")
-    assert len(s.prompts) == 2
+        session.load_prompts_napari(tmp_path / "bad.csv")
+    assert len(session.prompts) == 2
 
 
 def test_tracks_csv_is_a_napari_tracks_layer(model, tmp_path):

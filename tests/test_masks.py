@@ -47,97 +47,91 @@ def test_add_mask_equals_sam2_add_new_mask_and_its_propagation(model, jpeg_folde
     assert theirs.shape == ours.shape
 
 
-def test_a_mask_replaces_the_labels_earlier_prompts_there(model, video):
-    s = Session(video, model)
-    s.add_point(3, 30, 30, 1)
-    s.add_point(3, 60, 60, 1, positive=False)
-    s.add_point(3, 65, 95, 2)
+def test_a_mask_replaces_the_labels_earlier_prompts_there(session):
+    session.add_point(3, 30, 30, 1)
+    session.add_point(3, 60, 60, 1, positive=False)
+    session.add_point(3, 65, 95, 2)
     mask = disc(40, 40, 10)
-    s.add_mask(3, mask, 1)
-    assert [(p.kind, p.label) for p in s.prompts] == [("point", 2), ("mask", 1)]
-    assert cond_frames(state_of(s))[1] == {3}
-    assert np.array_equal(s.label_frame(3) == 1, mask)
-    s.undo()
-    assert [p.kind for p in s.prompts] == ["point", "point", "point"]
+    session.add_mask(3, mask, 1)
+    assert [(p.kind, p.label) for p in session.prompts] == [("point", 2), ("mask", 1)]
+    assert cond_frames(state_of(session))[1] == {3}
+    assert np.array_equal(session.label_frame(3) == 1, mask)
+    session.undo()
+    assert [p.kind for p in session.prompts] == ["point", "point", "point"]
 
 
 @pytest.mark.slow
-def test_paint_with_tracking_becomes_the_mask_prompt(model, video):
-    s = Session(video, model)
-    s.add_mask(0, disc(30, 30, 10), 1)
-    s.run_propagation()
-    before = s.label_frame(5) == 1
+def test_paint_with_tracking_becomes_the_mask_prompt(session):
+    session.add_mask(0, disc(30, 30, 10), 1)
+    session.run_propagation()
+    before = session.label_frame(5) == 1
     stroke = rasterise_stroke(np.array([[90.0, 20.0], [110.0, 30.0]]), 3, SHAPE)
-    s.paint(5, stroke, 1, track=True)
-    assert np.array_equal(s.label_frame(5) == 1, before | stroke)
-    assert s.prompts[-1].kind == "mask"
-    assert 5 in cond_frames(state_of(s))[1]
-    s.run_propagation()
-    assert np.array_equal(s.label_frame(5) == 1, before | stroke)
+    session.paint(5, stroke, 1, track=True)
+    assert np.array_equal(session.label_frame(5) == 1, before | stroke)
+    assert session.prompts[-1].kind == "mask"
+    assert 5 in cond_frames(state_of(session))[1]
+    session.run_propagation()
+    assert np.array_equal(session.label_frame(5) == 1, before | stroke)
 
 
 @pytest.mark.slow
-def test_paint_without_tracking_survives_propagation_and_undo_is_exact(model, video):
-    s = Session(video, model)
-    s.add_point(0, 30, 30, 1)
-    s.add_point(0, 65, 95, 2)
-    s.run_propagation()
-    frame_before = s.label_frame(6)
+def test_paint_without_tracking_survives_propagation_and_undo_is_exact(session):
+    session.add_point(0, 30, 30, 1)
+    session.add_point(0, 65, 95, 2)
+    session.run_propagation()
+    frame_before = session.label_frame(6)
     stroke = rasterise_stroke(np.array([[10.0, 80.0], [40.0, 85.0]]), 4, SHAPE)
-    s.paint(6, stroke, 1, track=False)
-    painted = s.label_frame(6)
+    session.paint(6, stroke, 1, track=False)
+    painted = session.label_frame(6)
     assert (painted[stroke] == 1).all()
     assert np.array_equal(painted[~stroke], frame_before[~stroke])
-    assert s.prompts[-1].kind == "point"  # SAM2 was not told
-    s.run_propagation()
-    assert (s.label_frame(6)[stroke] == 1).all()  # not overwritten
-    s.undo()  # the propagation
-    s.undo()  # the stroke
-    assert np.array_equal(s.label_frame(6), frame_before)
+    assert session.prompts[-1].kind == "point"  # SAM2 was not told
+    session.run_propagation()
+    assert (session.label_frame(6)[stroke] == 1).all()  # not overwritten
+    session.undo()  # the propagation
+    session.undo()  # the stroke
+    assert np.array_equal(session.label_frame(6), frame_before)
 
 
-def test_erase_removes_only_the_labels_pixels(model, video):
-    s = Session(video, model)
-    first = s.add_mask(2, disc(30, 30, 14), 1)
-    s.add_mask(2, disc(50, 50, 14), 2)
+def test_erase_removes_only_the_labels_pixels(session):
+    first = session.add_mask(2, disc(30, 30, 14), 1)
+    session.add_mask(2, disc(50, 50, 14), 2)
     box = np.zeros(SHAPE, bool)
     box[20:60, 20:60] = True
     for track in (True, False):
-        out = s.paint(2, box, 1, erase=True, track=track)
+        out = session.paint(2, box, 1, erase=True, track=track)
         assert not (out[box] == 1).any()
         assert np.array_equal(out == 2, disc(50, 50, 14))
-        s.undo()
-    assert np.array_equal(s.label_frame(2) == 1, (first == 1) & ~disc(50, 50, 14))
+        session.undo()
+    assert np.array_equal(session.label_frame(2) == 1, (first == 1) & ~disc(50, 50, 14))
 
 
-def test_fill_fills_the_region_under_the_pointer(model, video):
-    s = Session(video, model)
+def test_fill_fills_the_region_under_the_pointer(session):
     ring = disc(40, 60, 20) & ~disc(40, 60, 12)
-    s.add_mask(1, ring, 3)
-    out = s.fill(1, 40, 60, 3, track=False)  # the hole
+    session.add_mask(1, ring, 3)
+    out = session.fill(1, 40, 60, 3, track=False)  # the hole
     assert np.array_equal(out == 3, disc(40, 60, 20))
-    s.undo()
-    out = s.fill(1, 40, 60, 4, track=True)  # the hole as a new object
+    session.undo()
+    out = session.fill(1, 40, 60, 4, track=True)  # the hole as a new object
     assert np.array_equal(out == 4, disc(40, 60, 12) & ~ring)
-    assert s.prompts[-1].label == 4
+    assert session.prompts[-1].label == 4
 
 
 @pytest.mark.slow
-def test_seeding_many_objects_then_propagating(model, video):
-    s = Session(video, model)
+def test_seeding_many_objects_then_propagating(session):
     image = np.zeros(SHAPE, np.int32)
     ids = []
     for k in range(60):
         y, x = divmod(k, 10)
         image[4 + 15 * y : 12 + 15 * y, 3 + 12 * x : 11 + 12 * x] = 100 + k
         ids.append(100 + k)
-    assert s.seed_from_labels(2, image) == ids
-    assert np.array_equal(s.label_frame(2), image.astype(np.uint16))
-    assert s.label_ids == ids
-    assert s.run_propagation(stop=4) == [2, 3, 4]
-    assert s.undo()
-    assert s.undo()
-    assert s.label_ids == []
+    assert session.seed_from_labels(2, image) == ids
+    assert np.array_equal(session.label_frame(2), image.astype(np.uint16))
+    assert session.label_ids == ids
+    assert session.run_propagation(stop=4) == [2, 3, 4]
+    assert session.undo()
+    assert session.undo()
+    assert session.label_ids == []
 
 
 @pytest.mark.parametrize(
@@ -148,16 +142,15 @@ def test_seeding_many_objects_then_propagating(model, video):
         (np.zeros(SHAPE, bool), "empty"),
     ],
 )
-def test_bad_masks_are_named_and_change_nothing(model, video, bad, match):
-    s = Session(video, model)
-    s.add_point(0, 30, 30, 1)
-    before = s.label_frame(0)
+def test_bad_masks_are_named_and_change_nothing(bad, match, session):
+    session.add_point(0, 30, 30, 1)
+    before = session.label_frame(0)
     with pytest.raises(PromptError, match=match):
-        s.add_mask(0, bad, 1)
+        session.add_mask(0, bad, 1)
     with pytest.raises(PromptError, match=match):
-        s.paint(0, bad, 1)
-    assert np.array_equal(s.label_frame(0), before)
-    assert len(s.prompts) == 1
+        session.paint(0, bad, 1)
+    assert np.array_equal(session.label_frame(0), before)
+    assert len(session.prompts) == 1
 
 
 @pytest.mark.parametrize(
@@ -169,19 +162,17 @@ def test_bad_masks_are_named_and_change_nothing(model, video, bad, match):
         (np.ones((5, 5), np.int32), "shape"),
     ],
 )
-def test_bad_label_images_are_named(model, video, bad, match):
-    s = Session(video, model)
+def test_bad_label_images_are_named(bad, match, session):
     with pytest.raises(PromptError, match=match):
-        s.seed_from_labels(0, bad)
-    assert s.label_ids == []
+        session.seed_from_labels(0, bad)
+    assert session.label_ids == []
 
 
-def test_masks_survive_a_prompts_file_round_trip(model, video, tmp_path):
-    s = Session(video, model)
-    s.add_mask(2, disc(30, 30, 10), 1)
-    s.add_point(2, 50, 50, 1)
-    s.add_point(4, 65, 95, 2)
-    path = s.save_prompts(tmp_path / "prompts.csv")
+def test_masks_survive_a_prompts_file_round_trip(model, video, tmp_path, session):
+    session.add_mask(2, disc(30, 30, 10), 1)
+    session.add_point(2, 50, 50, 1)
+    session.add_point(4, 65, 95, 2)
+    path = session.save_prompts(tmp_path / "prompts.csv")
     assert (tmp_path / "prompts.csv.masks.npz").is_file()
     again = Session(video, model)
     loaded = again.load_prompts(path)
@@ -211,57 +202,55 @@ def test_hand_edits_and_divisions_are_autosaved_and_resumed(model, video, tmp_pa
 
 
 @pytest.mark.slow
-def test_a_loaded_label_volume_is_kept_until_tracked(model, video, tmp_path):
-    s = Session(video, model)
+def test_a_loaded_label_volume_is_kept_until_tracked(model, video, tmp_path, session):
     volume = np.zeros((10, *SHAPE), np.uint16)
     for t in range(10):
         volume[t][disc(30 + 2 * t, 30 + 3 * t, 12)] = 9
     tifffile.imwrite(tmp_path / "other.tif", volume)
-    assert s.load_labels(tmp_path / "other.tif") == [9]
-    assert np.array_equal(s.labels, volume)
-    assert s.label_ids == [9]
-    assert sorted(s.quality().frame) == list(range(10))
-    s.add_point(0, 65, 95, 2)
-    s.run_propagation()
+    assert session.load_labels(tmp_path / "other.tif") == [9]
+    assert np.array_equal(session.labels, volume)
+    assert session.label_ids == [9]
+    assert sorted(session.quality().frame) == list(range(10))
+    session.add_point(0, 65, 95, 2)
+    session.run_propagation()
     alone = Session(video, model)  # what SAM2 makes of label 2 without the file
     alone.add_point(0, 65, 95, 2)
     alone.run_propagation()
     tracked = alone.labels
     # Label 9 keeps the file's pixels wherever the tracked label 2 does not claim them.
-    assert np.array_equal(s.labels, np.where(tracked != 0, tracked, volume))
-    assert (s.labels == 9).any()
+    assert np.array_equal(session.labels, np.where(tracked != 0, tracked, volume))
+    assert (session.labels == 9).any()
     with pytest.raises(PromptError, match="shape"):
-        s.load_labels(volume[:3])
+        session.load_labels(volume[:3])
 
 
-def test_divisions_reach_the_ctc_and_tracks_exports(model, video, tmp_path):
-    s = Session(video, model)
-    s.add_mask(0, disc(30, 30, 10), 1)
-    s.add_mask(4, disc(60, 60, 8), 2)
-    s.add_mask(4, disc(30, 100, 8), 3)
-    s.paint(0, disc(30, 30, 10), 1, track=True)
-    s.set_parent(2, 1)
-    s.set_parent(3, 1)
+def test_divisions_reach_the_ctc_and_tracks_exports(tmp_path, session):
+    session.add_mask(0, disc(30, 30, 10), 1)
+    session.add_mask(4, disc(60, 60, 8), 2)
+    session.add_mask(4, disc(30, 100, 8), 3)
+    session.paint(0, disc(30, 30, 10), 1, track=True)
+    session.set_parent(2, 1)
+    session.set_parent(3, 1)
     for t in (1, 2, 3):
-        s.paint(t, disc(30, 30, 10), 1, track=False)
+        session.paint(t, disc(30, 30, 10), 1, track=False)
     for t in range(4):  # the mother ends where the daughters begin
-        s.paint(t, np.ones(SHAPE, bool), 2, erase=True, track=False)
-        s.paint(t, np.ones(SHAPE, bool), 3, erase=True, track=False)
+        session.paint(t, np.ones(SHAPE, bool), 2, erase=True, track=False)
+        session.paint(t, np.ones(SHAPE, bool), 3, erase=True, track=False)
     for t in range(4, 10):
-        s.paint(t, np.ones(SHAPE, bool), 1, erase=True, track=False)
-        s.paint(t, disc(60, 60, 8), 2, track=False)
-        s.paint(t, disc(30, 100, 8), 3, track=False)
-    tracks = s.tracks()
+        session.paint(t, np.ones(SHAPE, bool), 1, erase=True, track=False)
+        session.paint(t, disc(60, 60, 8), 2, track=False)
+        session.paint(t, disc(30, 100, 8), 3, track=False)
+    tracks = session.tracks()
     assert dict(zip(tracks.track_id, tracks.parent_id, strict=True)) == {1: 0, 2: 1, 3: 1}
-    folder = s.export_ctc(tmp_path / "ctc")
+    folder = session.export_ctc(tmp_path / "ctc")
     rows = np.loadtxt(folder / "res_track.txt", dtype=int, ndmin=2)
     assert {tuple(r) for r in rows} == {(1, 0, 3, 0), (2, 4, 9, 1), (3, 4, 9, 1)}
     with pytest.raises(PromptError, match="own parent"):
-        s.set_parent(2, 2)
+        session.set_parent(2, 2)
     with pytest.raises(PromptError, match="no cycles"):
-        s.set_parent(1, 2)
-    s.set_parent(3, None)
-    assert s.parents == {2: 1}
+        session.set_parent(1, 2)
+    session.set_parent(3, None)
+    assert session.parents == {2: 1}
 
 
 def test_a_mask_prompts_repr_is_short_and_says_what_it_is():

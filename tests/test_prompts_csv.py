@@ -13,12 +13,11 @@ from sam2_jupyter.engine import read_prompts_csv
 from sam2_jupyter.engine.prompt_io import CSV_COLUMNS
 
 
-def test_round_trip_and_batched_loading(model, video, tmp_path):
-    s = Session(video, model)
-    s.add_point(2, 32.5, 36.25, 1)
-    s.add_point(2, 80, 20, 1, positive=False)
-    s.add_box(5, 50, 70, 85, 110, 2)
-    path = s.save_prompts(tmp_path / "prompts.csv")
+def test_round_trip_and_batched_loading(model, video, tmp_path, session):
+    session.add_point(2, 32.5, 36.25, 1)
+    session.add_point(2, 80, 20, 1, positive=False)
+    session.add_box(5, 50, 70, 85, 110, 2)
+    path = session.save_prompts(tmp_path / "prompts.csv")
     table = pd.read_csv(path)
     assert list(table.columns) == CSV_COLUMNS
     assert len(table) == 3
@@ -27,7 +26,7 @@ def test_round_trip_and_batched_loading(model, video, tmp_path):
     loaded = Session(video, model)
     prompts = loaded.load_prompts(path)
     assert [(p.frame, p.label, p.kind, p.positive) for p in prompts] == [
-        (p.frame, p.label, p.kind, p.positive) for p in s.prompts
+        (p.frame, p.label, p.kind, p.positive) for p in session.prompts
     ]
     assert [(p.y, p.x) for p in loaded.prompts if p.kind == "point"] == [(32.5, 36.25), (80, 20)]
     # Loading sends each object's prompts on a frame as one batch: the same as
@@ -43,10 +42,9 @@ def test_round_trip_and_batched_loading(model, video, tmp_path):
     assert not loaded.labels.any()
 
 
-def test_load_replace_all(model, video, tmp_path):
-    s = Session(video, model)
-    s.add_point(1, 30, 30, 3)
-    path = s.save_prompts(tmp_path / "p.csv")
+def test_load_replace_all(model, video, tmp_path, session):
+    session.add_point(1, 30, 30, 3)
+    path = session.save_prompts(tmp_path / "p.csv")
     other = Session(video, model)
     other.add_point(4, 60, 90, 7)
     other.load_prompts(path, replace_all=True)
@@ -59,10 +57,9 @@ def _write(tmp_path, text):
     return path
 
 
-def test_bad_rows_are_listed_and_nothing_changes(model, video, tmp_path):
-    s = Session(video, model)
-    s.add_point(2, 32, 36, 1)
-    before, prompts = s.labels, s.prompts
+def test_bad_rows_are_listed_and_nothing_changes(tmp_path, session):
+    session.add_point(2, 32, 36, 1)
+    before, prompts = session.labels, session.prompts
     path = _write(
         tmp_path,
         "frame,label,kind,positive,y,x,y0,x0,y1,x1\n"
@@ -75,14 +72,14 @@ def test_bad_rows_are_listed_and_nothing_changes(model, video, tmp_path):
         "0,1,point,true,10,500,,,,\n",  # row 8: outside the frame
     )
     with pytest.raises(PromptFileError) as info:
-        s.load_prompts(path)
+        session.load_prompts(path)
     assert [row for row, _ in info.value.problems] == [3, 4, 5, 6, 7, 8]
     text = str(info.value)
     assert "row 3: frame 99 out of range" in text
     assert "row 8" in text
     assert "outside the frame" in text
-    assert np.array_equal(s.labels, before)
-    assert s.prompts == prompts
+    assert np.array_equal(session.labels, before)
+    assert session.prompts == prompts
 
 
 def test_missing_columns_and_files(tmp_path):

@@ -44,10 +44,9 @@ def test_present_is_sigmoid_of_the_score_sam2_holds(model, jpeg_folder):
     assert not table.loc[table.frame != 2, "prompted"].any()
 
 
-def test_quality_is_recorded_for_clicks_too(model, video):
-    s = Session(video, model)
-    s.add_point(4, 30, 30, 3)
-    table = s.quality()
+def test_quality_is_recorded_for_clicks_too(session):
+    session.add_point(4, 30, 30, 3)
+    table = session.quality()
     assert list(table.frame) == [4]
     assert list(table.label) == [3]
     assert 0.0 <= table.present.iloc[0] <= 1.0
@@ -161,26 +160,24 @@ def scores(monkeypatch):
     return table
 
 
-def test_stop_when_lost_keeps_what_was_computed(model, video, scores):
-    s = Session(video, model)
-    s.add_point(0, 30, 30, 1)
-    s.add_point(0, 65, 95, 2)
+def test_stop_when_lost_keeps_what_was_computed(scores, session):
+    session.add_point(0, 30, 30, 1)
+    session.add_point(0, 65, 95, 2)
     for t in range(10):
         scores[t] = 4.0 if t < 4 else -4.0
-    run = s.propagate(stop_when_lost=3)
+    run = session.propagate(stop_when_lost=3)
     done = [t for t, _ in run]
     assert done == list(range(7))  # absent on 4, 5, 6: stop after 6
     assert run.lost_at == [6]
-    table = s.quality()
+    table = session.quality()
     assert sorted(set(table.frame)) == done
     assert all("lost" in f.split(",") for f in table.loc[table.frame >= 4, "flags"])
     assert not any("lost" in f for f in table.loc[table.frame < 4, "flags"])
 
 
-def test_stop_when_lost_needs_every_label_absent(model, video, scores):
-    s = Session(video, model)
-    s.add_point(0, 30, 30, 1)
-    s.add_point(0, 65, 95, 2)
+def test_stop_when_lost_needs_every_label_absent(scores, session):
+    session.add_point(0, 30, 30, 1)
+    session.add_point(0, 65, 95, 2)
     real = scores.copy()  # label 2 stays present: never stops
     import sam2_jupyter._sam2.state as tracker
 
@@ -194,44 +191,41 @@ def test_stop_when_lost_needs_every_label_absent(model, video, scores):
 
     tracker.object_score = one_present
     try:
-        assert s.run_propagation(stop_when_lost=2) == list(range(10))
+        assert session.run_propagation(stop_when_lost=2) == list(range(10))
     finally:
         tracker.object_score = original
 
 
-def test_stop_when_lost_in_both_directions_stops_each(model, video, scores):
-    s = Session(video, model)
-    s.add_point(5, 30, 30, 1)
+def test_stop_when_lost_in_both_directions_stops_each(scores, session):
+    session.add_point(5, 30, 30, 1)
     for t in range(10):
         scores[t] = 4.0 if 3 <= t <= 6 else -4.0
-    run = s.propagate(direction="both", stop_when_lost=2)
+    run = session.propagate(direction="both", stop_when_lost=2)
     assert [t for t, _ in run] == [5, 6, 7, 8, 5, 4, 3, 2, 1]
     assert run.lost_at == [8, 1]
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
-def test_bad_stop_when_lost_is_named(model, video, bad):
-    s = Session(video, model)
-    s.add_point(0, 30, 30, 1)
+def test_bad_stop_when_lost_is_named(bad, session):
+    session.add_point(0, 30, 30, 1)
     with pytest.raises(PromptError, match="stop_when_lost"):
-        s.propagate(stop_when_lost=bad)
+        session.propagate(stop_when_lost=bad)
 
 
-def test_quality_survives_undo_redo_and_removal(model, video):
-    s = Session(video, model)
-    s.add_point(0, 30, 30, 1)
-    s.add_point(0, 65, 95, 2)
-    s.run_propagation()
-    before = s.quality()
-    s.add_point(5, 40, 40, 1, positive=False)
-    after = s.quality()
+def test_quality_survives_undo_redo_and_removal(session):
+    session.add_point(0, 30, 30, 1)
+    session.add_point(0, 65, 95, 2)
+    session.run_propagation()
+    before = session.quality()
+    session.add_point(5, 40, 40, 1, positive=False)
+    after = session.quality()
     assert not before.equals(after)
-    assert s.undo()
-    assert s.quality().equals(before)
-    assert s.redo()
-    assert s.quality().equals(after)
-    s.clear_label(2)
-    assert set(s.quality().label) == {1}
+    assert session.undo()
+    assert session.quality().equals(before)
+    assert session.redo()
+    assert session.quality().equals(after)
+    session.clear_label(2)
+    assert set(session.quality().label) == {1}
 
 
 def test_quality_is_autosaved_and_resumed(model, video, tmp_path):

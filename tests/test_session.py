@@ -11,11 +11,6 @@ from sam2_state import assert_same_outputs, object_ids, state_of
 from sam2_jupyter import PromptError, Session, SessionBusyError, open_stack
 
 
-@pytest.fixture
-def session(model, video):
-    return Session(video, model)
-
-
 @pytest.mark.parametrize(
     ("call", "match"),
     [
@@ -73,19 +68,18 @@ def test_failed_sam2_call_leaves_state_untouched(session, monkeypatch):
     assert object_ids(state_of(session)) == [1]
 
 
-def test_remove_point_replays_the_rest(model, video):
-    s = Session(video, model)
-    s.add_point(2, 32, 36, 1)
-    s.add_point(2, 80, 20, 1, positive=False)
-    s.add_point(2, 40, 30, 1)
-    removed = s.remove_prompt(2, 81, 21)
+def test_remove_point_replays_the_rest(model, video, session):
+    session.add_point(2, 32, 36, 1)
+    session.add_point(2, 80, 20, 1, positive=False)
+    session.add_point(2, 40, 30, 1)
+    removed = session.remove_prompt(2, 81, 21)
     assert (removed.y, removed.x, removed.positive) == (80, 20, False)
     fresh = Session(video, model)
     fresh.add_point(2, 32, 36, 1)
     fresh.add_point(2, 40, 30, 1)
-    assert np.array_equal(s.label_frame(2), fresh.label_frame(2))
-    assert_same_outputs(state_of(s), state_of(fresh))
-    assert [(p.y, p.x) for p in s.prompts] == [(32, 36), (40, 30)]
+    assert np.array_equal(session.label_frame(2), fresh.label_frame(2))
+    assert_same_outputs(state_of(session), state_of(fresh))
+    assert [(p.y, p.x) for p in session.prompts] == [(32, 36), (40, 30)]
 
 
 def test_remove_point_replays_batches_and_boxes(model, video):
@@ -102,17 +96,16 @@ def test_remove_point_replays_batches_and_boxes(model, video):
     assert np.array_equal(s.label_frame(2), fresh.label_frame(2))
 
 
-def test_removing_the_last_prompt_removes_the_object(model, video):
-    s = Session(video, model)
-    s.add_point(2, 32, 36, 1)
-    s.add_point(2, 62, 92, 2)
-    s.run_propagation()
-    s.remove_prompt(2, 62, 92)
-    assert s.label_ids == [1]
-    assert not (s.labels == 2).any()
+def test_removing_the_last_prompt_removes_the_object(model, video, session):
+    session.add_point(2, 32, 36, 1)
+    session.add_point(2, 62, 92, 2)
+    session.run_propagation()
+    session.remove_prompt(2, 62, 92)
+    assert session.label_ids == [1]
+    assert not (session.labels == 2).any()
     only_one = Session(video, model)
     only_one.add_point(2, 32, 36, 1)
-    assert np.array_equal(s.label_frame(2), only_one.label_frame(2))
+    assert np.array_equal(session.label_frame(2), only_one.label_frame(2))
 
 
 def test_remove_pending_point(model, video):
@@ -124,23 +117,22 @@ def test_remove_pending_point(model, video):
 
 
 @pytest.mark.slow
-def test_clear_label_everywhere_and_undo(model, video):
-    s = Session(video, model)
-    s.add_point(2, 32, 36, 1)
-    s.add_point(2, 62, 92, 2)
-    s.run_propagation()
-    before = s.labels
+def test_clear_label_everywhere_and_undo(model, video, session):
+    session.add_point(2, 32, 36, 1)
+    session.add_point(2, 62, 92, 2)
+    session.run_propagation()
+    before = session.labels
     assert (before == 2).any()
-    s.clear_label(2)
-    assert not (s.labels == 2).any()
-    assert all(p.label == 1 for p in s.prompts)
+    session.clear_label(2)
+    assert not (session.labels == 2).any()
+    assert all(p.label == 1 for p in session.prompts)
     # Object 1 alone, propagated the same way, gives what is left.
     alone = Session(video, model)
     alone.add_point(2, 32, 36, 1)
     alone.run_propagation()
-    assert np.array_equal(s.labels, alone.labels)
-    s.undo()
-    assert np.array_equal(s.labels, before)
+    assert np.array_equal(session.labels, alone.labels)
+    session.undo()
+    assert np.array_equal(session.labels, before)
 
 
 def test_next_unused_label(session):
@@ -151,21 +143,20 @@ def test_next_unused_label(session):
     assert session.next_unused_label() == 5
 
 
-def test_edits_during_propagation_are_refused(model, video):
-    s = Session(video, model)
-    s.add_point(0, 32, 36, 1)
-    gen = s.propagate()
+def test_edits_during_propagation_are_refused(session):
+    session.add_point(0, 32, 36, 1)
+    gen = session.propagate()
     next(gen)
-    assert s.busy
+    assert session.busy
     with pytest.raises(SessionBusyError):
-        s.add_point(3, 10, 10, 1)
+        session.add_point(3, 10, 10, 1)
     with pytest.raises(SessionBusyError):
-        s.undo()
+        session.undo()
     with pytest.raises(SessionBusyError):
-        s.propagate()
+        session.propagate()
     gen.close()
-    assert not s.busy
-    s.add_point(3, 10, 10, 1)
+    assert not session.busy
+    session.add_point(3, 10, 10, 1)
 
 
 def test_pending_prompts_are_segmented_before_propagating(model, video):

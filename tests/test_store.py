@@ -475,14 +475,13 @@ def test_reopen_hands_over_the_work_in_memory_even_when_the_disk_is_full(model, 
     assert back.parents == {5: 1}
 
 
-def test_reopen_without_autosave_keeps_hand_edits_and_divisions(model, video):
-    s = Session(video, model)
-    s.add_point(0, 30, 30, 1)
-    s.paint(6, disc(video.shape[1:3], 20, 100, 5), 4, track=False)
-    s.set_parent(4, 1)
-    low = s.reopen(memory_mode="low")
+def test_reopen_without_autosave_keeps_hand_edits_and_divisions(video, session):
+    session.add_point(0, 30, 30, 1)
+    session.paint(6, disc(video.shape[1:3], 20, 100, 5), 4, track=False)
+    session.set_parent(4, 1)
+    low = session.reopen(memory_mode="low")
     assert low.autosave is None
-    assert np.array_equal(low.labels, s.labels)
-    assert low.record.manual == s.record.manual
+    assert np.array_equal(low.labels, session.labels)
+    assert low.record.manual == session.record.manual
     assert low.parents == {4: 1}
     assert 4 in low.label_ids
