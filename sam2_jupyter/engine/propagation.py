@@ -116,6 +116,14 @@ class Saver(Protocol):
     def write_frame(self, frame: int) -> None: ...
 
 
+class Discovery(Protocol):
+    """New objects found during a propagation (see :mod:`.discovery.during`)."""
+
+    def due(self, ordinal: int) -> bool: ...
+
+    def add(self, frame: int) -> list[int]: ...
+
+
 class Propagator:
     """Runs planned propagations of one session: the collaborators wired once.
 
@@ -133,10 +141,14 @@ class Propagator:
         self.saver = saver
         self.window = window
 
-    def start(self, plan: Plan, progress: bool = True) -> Propagation:
-        """The running propagation of ``plan`` (nothing runs until it is iterated)."""
-        lost: list[int] = []
-        return Propagation(plan, self._frames(plan, lost.append, progress), lost)
+    def start(
+        self, plan: Plan, progress: bool = True, discovery: Discovery | None = None
+    ) -> Propagation:
+        """The running propagation of ``plan`` (nothing runs until it is iterated);
+        ``discovery`` adds the new objects it finds on the frames it is due on."""
+        run = Propagation(plan, iter(()), [])
+        run._frames = self._frames(plan, run.lost_at.append, progress, discovery, run.added)
+        return run
 
     def _after(self, frame: int) -> None:
         """Under the lock, before the frame is yielded: autosave, memory release."""
@@ -145,7 +157,12 @@ class Propagator:
             self.tracker.model.release(self.core.sam, frame, self.window)
 
     def _frames(
-        self, plan: Plan, lost: Callable[[int], None], progress: bool
+        self,
+        plan: Plan,
+        lost: Callable[[int], None],
+        progress: bool,
+        discovery: Discovery | None = None,
+        added: dict[int, list[int]] | None = None,
     ) -> Iterator[tuple[int, np.ndarray]]:
         """Run the tracker's propagation pass by pass, one frame per step under the
         lock.
@@ -156,7 +173,14 @@ class Propagator:
         advice. A pass that ``plan.stop_when_lost`` ends early calls ``lost(frame)``
         with its last frame. The model's own progress bar is always quiet;
         ``progress`` shows ours, one bar over the planned frames (False: the caller
-        shows its own)."""
+        shows its own).
+
+        ``discovery``: on the frames it is due on (counted in the order yielded),
+        the new objects it finds are seeded there before the frame is yielded
+        (``added[frame]`` lists them) and the pass goes on from that frame in a new
+        sam2 call, since a running one tracks only the objects it started with.
+        That frame is computed again, identically for the objects it had, and not
+        yielded twice."""
         core, tracker, model = self.core, self.tracker, self.tracker.model
         with core.lock:
             core.check_idle()
@@ -167,30 +191,53 @@ class Propagator:
         bar = tqdm(total=plan.planned, desc="Propagating", unit="frame", disable=not progress)
         try:
             for reverse, count in plan.passes:
-                gen = model.propagate(core.sam, plan.start, count, reverse)
+                start, left = plan.start, count
                 absent = 0  # consecutive frames on which every label was absent
-                try:
-                    while not core.cancelled.is_set():
-                        with core.lock, self.guard.sam2(), model.quiet():
-                            try:
-                                frame, obj_ids, masks = next(gen)
-                            except StopIteration:
+                again: int | None = None  # a restart's first frame: computed, not yielded
+                while left >= 0:
+                    gen = model.propagate(core.sam, start, left, reverse)
+                    restart: int | None = None
+                    try:
+                        while not core.cancelled.is_set():
+                            with core.lock, self.guard.sam2(), model.quiet():
+                                try:
+                                    frame, obj_ids, masks = next(gen)
+                                except StopIteration:
+                                    break
+                                if not pushed:
+                                    core.history.push(before)
+                                    pushed = True
+                                labels = tracker.store(frame, list(obj_ids), masks)
+                                if frame == again:
+                                    again = None
+                                    self._after(frame)
+                                    continue
+                                if discovery is not None and discovery.due(len(done) + 1):
+                                    ids = discovery.add(frame)
+                                    if ids:
+                                        assert added is not None
+                                        added[frame] = ids
+                                        labels = core.labels.get(frame)
+                                        restart = frame
+                                        core.changed()  # the new prompts, saved now
+                                self._after(frame)
+                            done.append(frame)
+                            bar.update()
+                            yield frame, labels
+                            if plan.stop_when_lost is not None:
+                                absent = absent + 1 if all_absent(core, frame) else 0
+                                if absent >= plan.stop_when_lost:
+                                    lost(frame)
+                                    restart = None
+                                    break
+                            if restart is not None:
                                 break
-                            if not pushed:
-                                core.history.push(before)
-                                pushed = True
-                            labels = tracker.store(frame, list(obj_ids), masks)
-                            self._after(frame)
-                        done.append(frame)
-                        bar.update()
-                        yield frame, labels
-                        if plan.stop_when_lost is not None:
-                            absent = absent + 1 if all_absent(core, frame) else 0
-                            if absent >= plan.stop_when_lost:
-                                lost(frame)
-                                break
-                finally:
-                    gen.close()  # type: ignore[attr-defined]
+                    finally:
+                        gen.close()  # type: ignore[attr-defined]
+                    if restart is None or core.cancelled.is_set():
+                        break
+                    left -= abs(restart - start)
+                    start = again = restart
                 if core.cancelled.is_set():
                     break
         except Exception as exc:
@@ -220,7 +267,8 @@ def all_absent(core: SessionCore, frame: int, threshold: float = 0.5) -> bool:
 class Propagation:
     """The running propagation: iterate it for ``(frame, labels)`` as each frame is
     computed. ``plan`` says what it will compute (``plan.planned`` frames at most);
-    ``lost_at`` where ``stop_when_lost`` ended a pass."""
+    ``lost_at`` where ``stop_when_lost`` ended a pass; ``added`` the objects a
+    discovery added, by the frame they were found on."""
 
     def __init__(
         self, plan: Plan, frames: Iterator[tuple[int, np.ndarray]], lost_at: list[int]
@@ -228,6 +276,7 @@ class Propagation:
         self.plan = plan
         self._frames = frames
         self.lost_at = lost_at  # filled by the run as passes stop (stop_when_lost)
+        self.added: dict[int, list[int]] = {}  # frame -> the new objects found there
 
     @property
     def planned(self) -> int:

@@ -23,6 +23,7 @@ from ..models import Model
 from ._assemble import assemble, open_saving
 from ._compat import auto_from_minus_one, direction_from, positional_flags, renamed
 from .autosave import SavedSession
+from .discovery.verbs import SessionDiscovery
 from .drawing import SessionDrawing
 from .files import SessionFiles
 from .memory import MemoryMode
@@ -42,7 +43,7 @@ from .saving import SessionSaving
 from .views import SessionViews
 
 
-class Session(SessionViews, SessionDrawing, SessionFiles, SessionSaving):
+class Session(SessionViews, SessionDrawing, SessionDiscovery, SessionFiles, SessionSaving):
     """Interactive SAM2 segmentation and tracking of one sequence of frames.
 
     Parameters
@@ -263,6 +264,9 @@ class Session(SessionViews, SessionDrawing, SessionFiles, SessionSaving):
         direction: Literal["forward", "reverse", "both"] | None = None,
         stop_when_lost: int | None = None,
         progress: bool = True,
+        discover_every: int | None = None,
+        discover_method: str = "sam2",
+        discover: dict[str, Any] | None = None,
     ) -> Propagation:
         """Track every label from ``start`` (default: the earliest prompted frame).
 
@@ -272,6 +276,10 @@ class Session(SessionViews, SessionDrawing, SessionFiles, SessionSaving):
         ``stop_when_lost=N`` ends a direction once every label has been absent
         (SAM2's ``present`` below 0.5) for N consecutive frames, keeping them.
         ``progress``: our bar over the planned frames (False: the caller shows its own).
+        ``discover_every=N``: every N-th frame yielded, :meth:`find_new_objects`
+        with ``discover_method`` and the options in ``discover`` (its parameters,
+        ``min_overlap`` too) runs on it and what it finds is tracked from there on
+        (the run's ``added`` says what was added where; all one undo step).
         Pending prompts are segmented first. Prompted frames are SAM2 conditioning
         frames: kept exactly and tracked from (corrections too). :meth:`cancel` (from
         any thread) stops it before the next frame; every completed frame is kept.
@@ -299,8 +307,9 @@ class Session(SessionViews, SessionDrawing, SessionFiles, SessionSaving):
                 raise PromptError("no prompts yet: add a point or a box before propagating")
             first = min(p.frame for p in self._core.record.prompts)
             plan = make_plan(self.n_frames, first, direction, start, stop, stop_when_lost)
+            found = self._discovery(discover_every, discover_method, discover)
             self._core.cancelled.clear()
-        return self._propagator.start(plan, progress)
+        return self._propagator.start(plan, progress, found)
 
     def run_propagation(self, *args: Any, **kwargs: Any) -> list[int]:
         """:meth:`propagate` to completion (or cancel).

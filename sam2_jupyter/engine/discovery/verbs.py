@@ -1,0 +1,106 @@
+"""A Session's verbs for objects nobody clicked: candidates on a frame, the ones
+that are new, and new objects found during a propagation.
+
+:class:`SessionDiscovery` gives a Session these methods. Candidates are a label
+image the session does not keep (nothing changes until
+:meth:`~.drawing.SessionDrawing.seed_from_labels` makes them objects, in one undo
+step), so a person can look at them, drop some and add the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...errors import PromptError
+from ...models import Model
+from ..core import SessionCore
+from ..prompts import check_frame
+from ..tracker import Tracker
+from .automatic import frame_features, sam2_candidates
+from .candidates import new_objects
+from .during import Discovery, check_every
+from .threshold import threshold_candidates
+
+METHODS = ("sam2", "threshold")
+
+
+class SessionDiscovery:
+    """Discovery members of :class:`~.session.Session`."""
+
+    _core: SessionCore
+    _tracker: Tracker
+    _frames: Any
+    stack: Any
+    model: Model
+    features: Any
+    n_frames: int
+    label_ids: list[int]
+
+    def segment_everything(self, frame: int, *, method: str = "sam2", **params: Any) -> np.ndarray:
+        """Candidate objects on ``frame``: an int32 (Y, X) label image, 0 background,
+        ids 1..n by descending score. The session does not change.
+
+        ``method="sam2"``: SAM2's own ``SAM2AutomaticMaskGenerator`` with its
+        parameters under its names (``points_per_side``, ``points_per_batch``,
+        ``pred_iou_thresh``, ``stability_score_thresh``, ``box_nms_thresh``,
+        ``min_mask_region_area``, ``crop_n_layers``, ...); the whole frame uses the
+        session's image features (no second encode of a cached frame), and the
+        masks are painted by descending predicted IoU, each keeping only pixels no
+        better one took. ``method="threshold"``: bright objects on a dark
+        background, no model (:func:`~.threshold.threshold_candidates`: smoothing,
+        Otsu / Li / triangle / local threshold, watershed split of touching objects)
+        on the frame as stored. Both take ``min_area`` / ``max_area`` (pixels) and a
+        region, ``box=(y0, x0, y1, x1)`` or a boolean ``mask=``.
+
+        Raises
+        ------
+        PromptError
+            A frame out of range, an unknown method, or a parameter it does not
+            take or a bad value, named.
+        """
+        return self._candidates(check_frame(frame, self.n_frames), method, params)
+
+    def find_new_objects(
+        self, frame: int, *, method: str = "sam2", min_overlap: float = 0.2, **params: Any
+    ) -> np.ndarray:
+        """The candidates of :meth:`segment_everything` on ``frame`` that no label
+        claims: a candidate goes when at least ``min_overlap`` of its pixels are on
+        existing labels; the rest lose any pixel on one and get ids no label has
+        (above every id of the session). Nothing changes until they are seeded."""
+        t = check_frame(frame, self.n_frames)
+        empty = np.zeros((1, 1), np.int32)
+        new_objects(empty, empty, min_overlap=min_overlap, first_id=1)  # check it first
+        found = self._candidates(t, method, params)
+        with self._core.lock:
+            existing = self._core.labels.get(t)
+            first = max(self._core.label_ids(), default=0) + 1
+        return new_objects(found, existing, min_overlap=min_overlap, first_id=first)
+
+    def _candidates(self, t: int, method: str, params: dict[str, Any]) -> np.ndarray:
+        if method == "threshold":
+            return threshold_candidates(self.stack.data_frame(t), **params)
+        if method == "sam2":
+            features = frame_features(self.model, self._frames, self.features, t)
+            return sam2_candidates(self.model, self.stack.display_frame(t), features, **params)
+        raise PromptError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+
+    def _discovery(
+        self, every: object, method: str, params: dict[str, Any] | None
+    ) -> Discovery | None:
+        """What ``propagate(discover_every=..., discover_method=..., discover=...)``
+        asks for, checked before the run starts (None: no discovery)."""
+        n = check_every(every)
+        if n is None:
+            return None
+        if method not in METHODS:
+            raise PromptError(
+                f"discover_method must be one of {', '.join(METHODS)}, got {method!r}"
+            )
+        options = dict(params or {})
+
+        def find(t: int) -> np.ndarray:
+            return self.find_new_objects(t, method=method, **options)
+
+        return Discovery(n, find, self._tracker)
