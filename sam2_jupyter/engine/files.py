@@ -101,10 +101,10 @@ class SessionFiles:
     ) -> Any:
         """Write the labels (or the prompts) as ``format``: a name in
         :data:`sam2_jupyter.exports.formats.FORMATS` (``tiff``, ``overlay``,
-        ``tracks``, ``ctc``, ``coco``, ``ome-zarr``, ``prompts``), with that format's
-        ``options`` (e.g. ``opacity=``, ``fps=`` for the overlay). An existing
-        ``path`` raises FileExistsError unless ``overwrite``; an unknown format
-        raises ValueError naming them all."""
+        ``tracks``, ``ctc``, ``coco``, ``ome-zarr``, ``geff``, ``trackmate``,
+        ``prompts``), with that format's ``options`` (e.g. ``opacity=``, ``fps=`` for
+        the overlay). An existing ``path`` raises FileExistsError unless
+        ``overwrite``; an unknown format raises ValueError naming them all."""
         return write_format(self, format, path, overwrite=overwrite, **options)
 
     @positional_flags("overwrite")
@@ -169,3 +169,13 @@ class SessionFiles:
         not the contrast stretch's."""
         options = {"name": name, "include_image": include_image}
         return write_format(self, "ome-zarr", path, overwrite=overwrite, **options)
+
+    def export_geff(self: Readable, path: str | Path, *, overwrite: bool = False) -> Path:
+        """The tracking graph as GEFF (nodes per object and frame, time links, divisions);
+        see :mod:`sam2_jupyter.exports.geff`."""
+        return write_format(self, "geff", path, overwrite=overwrite)
+
+    def export_trackmate(self: Readable, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Spots and tracks as a TrackMate XML file for Fiji; see
+        :mod:`sam2_jupyter.exports.trackmate`."""
+        return write_format(self, "trackmate", path, overwrite=overwrite)

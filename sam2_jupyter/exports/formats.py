@@ -22,9 +22,11 @@ import pandas as pd
 
 from .coco import write_coco
 from .ctc import write_ctc
+from .geff import write_geff
 from .omezarr import write_ome_zarr
 from .overlay import write_overlay_mp4
 from .tiff import write_label_tiff
+from .trackmate import write_trackmate
 from .tracks import tracks_table, write_tracks_csv
 
 Writer = Callable[..., Any]  # (source, path, *, overwrite=False, **options) -> the path
@@ -150,6 +152,14 @@ FORMATS: dict[str, Format] = {
     "ome-zarr": Format(
         ".ome.zarr", "folder", _ome_zarr, "labels.ome.zarr", "export_ome_zarr", "OME-Zarr",
         "Frames and labels as OME-Zarr (napari, Fiji)", "OME-Zarr exported",
+    ),
+    "geff": Format(
+        ".geff", "folder", write_geff, "tracks.geff", "export_geff", "GEFF",
+        "Tracking graph (GEFF): centroids, links, divisions", "GEFF exported",
+    ),
+    "trackmate": Format(
+        ".xml", "file", write_trackmate, "trackmate.xml", "export_trackmate", "TrackMate",
+        "TrackMate XML: spots and tracks for Fiji", "TrackMate XML exported",
     ),
     "prompts": Format(
         ".csv", "file", _prompts, "prompts.csv", "save_prompts", "Store",

@@ -26,6 +26,8 @@ class FilesPanel:
     export_ctc: w.Button
     export_coco: w.Button
     export_ome_zarr: w.Button
+    export_geff: w.Button
+    export_trackmate: w.Button
     confirm_text: w.HTML
     replace: w.Button
     keep: w.Button
