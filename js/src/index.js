@@ -4,6 +4,7 @@
 
 import { createActions } from "./actions.js";
 import { mountActivityHints } from "./activity.js";
+import { createCandidates } from "./candidates.js";
 import { createDebug } from "./debug.js";
 import { attachInput } from "./input.js";
 import { ready } from "./intents.js";
@@ -97,6 +98,7 @@ function render({ model, el }) {
     debug.report(dom.canvas, { optimistic: String(optimistic.length) });
   };
   const tool = own(createPromptTool({ model, send, scale: viewport.scale, onChange: showPrompts }));
+  const found = own(createCandidates({ model, send, canvas: dom.canvas, renderer, report: debug.report }));
   /** A frame or labels message was drawn: its markers replace the optimistic ones. */
   const answered = (msg) => {
     if (!Array.isArray(msg.markers) || (msg.frame === markers.frame && msg.seq < markers.seq)) return;
@@ -163,7 +165,7 @@ function render({ model, el }) {
   own(
     attachInput(dom.canvas, {
       toImage: viewport.toImage,
-      point: tool.point,
+      point: (x, y, positive) => (positive && found.click(x, y)) || tool.point(x, y, positive),
       box: tool.box,
       remove: tool.remove,
       zoom: zoomed(viewport.zoom),
@@ -184,8 +186,9 @@ function render({ model, el }) {
     }),
   );
   own(mountActivityHints(dom.canvas, send));
-  // The one listener of the kernel's messages: frames and labels, and the timeline.
-  own(mountStream({ model, send, sink: renderer, onDrawn, onError: status.error, route: { timeline: summary.apply } }));
+  // The one listener of the kernel's messages: frames and labels; the timeline, candidates.
+  const route = { timeline: summary.apply, candidates: found.apply };
+  own(mountStream({ model, send, sink: renderer, onDrawn, onError: status.error, route }));
   send(ready());
   return dispose;
 }

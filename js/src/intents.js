@@ -58,6 +58,14 @@ import { encodePoints } from "./codecs.js";
  */
 
 /**
+ * @typedef {object} Candidate  a click on a candidate (candidates.js builds it): drop it; `select` (Shift): select it
+ * @property {"candidate"} type
+ * @property {number} frame int
+ * @property {number} id int
+ * @property {boolean} select
+ */
+
+/**
  * The message with this sequence number has been drawn (flow control).
  * @typedef {object} Ack
  * @property {"ack"} type
@@ -111,7 +119,7 @@ import { encodePoints } from "./codecs.js";
  * @property {number} mother int
  */
 
-/** @typedef {Point | Box | Remove | Undo | Redo | DeleteLabel | Ack | Ready | Active | Stroke | Fill | SetParent} Intent */
+/** @typedef {Point | Box | Remove | Undo | Redo | DeleteLabel | Candidate | Ack | Ready | Active | Stroke | Fill | SetParent} Intent */
 
 /**
  * Sends an intent to the kernel, with binary buffers for the messages that carry them.

@@ -48,5 +48,20 @@
  * @property {number[]} frames
  */
 
+/**
+ * The candidates of a frame (candidates.js), outside the flow control, never
+ * acknowledged. Buffer 0, when `has_image`: their label image, run-length coded;
+ * else the image sent before stays and only `ids` (shown) and `selected` changed.
+ * No `ids`: no candidates.
+ * @typedef {object} CandidatesMsg
+ * @property {"candidates"} type
+ * @property {number} frame int
+ * @property {number} width int
+ * @property {number} height int
+ * @property {number[]} ids
+ * @property {number[]} selected
+ * @property {boolean} has_image
+ */
+
 /** The message types the stream draws (and acknowledges); others are routed by type. */
 export const STREAMED = new Set(["frame", "labels"]);

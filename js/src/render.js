@@ -47,6 +47,7 @@ export function createRenderer(scene, marks) {
     prompts: [],
     view: { scale: 1, tx: 0, ty: 0 },
     dragBox: null,
+    candidates: null, // draws the candidates' outlines, in image pixels (candidates.js)
     cursor: null, // the brush cursor, CSS pixels: {x, y, r, erase}
     cssW: 0,
     cssH: 0,
@@ -97,6 +98,7 @@ export function createRenderer(scene, marks) {
       mctx.drawImage(stroke.canvas, 0, 0);
       mctx.globalAlpha = 1;
     }
+    state.candidates?.(mctx, state.view);
     mctx.setTransform(state.dpr, 0, 0, state.dpr, 0, 0);
     for (const p of state.prompts) drawPrompt(mctx, state.view, p);
     if (state.dragBox) drawDragBox(mctx, state.dragBox);
@@ -152,6 +154,10 @@ export function createRenderer(scene, marks) {
     setView(view) {
       state.view = view;
       dirty.scene = dirty.marks = true;
+    },
+    setCandidates(draw) {
+      state.candidates = draw;
+      dirty.marks = true;
     },
     setDragBox(box) {
       state.dragBox = box;

@@ -23,6 +23,7 @@ from ..models import Model
 from . import editing, prompting
 from .canvas import AnnotatorCanvas
 from .channels import Channels
+from .discovery import Discovery
 from .files import FileActions
 from .jobs import Jobs
 from .labels import NextLabel
@@ -71,6 +72,7 @@ class Controller:
         self.precompute = Precompute(self, p)
         self.files = FileActions(controls.files, self)
         self.seeding = Seeding(self, controls.seed)
+        self.discovery = Discovery(self, controls.find)
         self.channels = Channels(self, controls.channels)
         self.loader = ModelLoader(self, controls.model, self.set_model)
         self._handlers: dict[type, Callable[[Any], Any]] = {
@@ -79,6 +81,7 @@ class Controller:
             Ready: self._ready,
             **prompting.handlers(self),
             **editing.handlers(self),
+            **self.discovery.handlers(),
         }
         self._wire()
         self.view.show(canvas.frame)
@@ -131,6 +134,7 @@ class Controller:
         of that frame); the timeline, object list and divisions; the view's save."""
         shown = self.view.frame
         encode = self.view.labels(shown, labels if frame == shown else None)
+        self.discovery.landed()  # an edit on the candidates' frame drops those it claims
         self._show_session(markers=False)
         self._save_view()
         standing = self._standing()
@@ -174,6 +178,7 @@ class Controller:
         self.stream.reset()
         self.view.show(self.view.frame)
         self.timeline.reset()
+        self.discovery.resend()
 
     # -- messages from the browser --------------------------------------------------
     def receive(self, content: Any, buffers: list[Any] | None = None) -> None:

@@ -112,6 +112,17 @@ class DeleteLabel:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A click on a candidate outline (found, not yet an object) on ``frame``: drop
+    it, or with ``select`` (Shift+click) select it, or unselect it."""
+
+    type: ClassVar[str] = "candidate"
+    frame: int
+    id: int
+    select: bool
+
+
+@dataclass(frozen=True)
 class Ack:
     """The browser has drawn the message with this sequence number."""
 
@@ -145,6 +156,7 @@ _TYPES = (
     Fill,
     SetParent,
     DeleteLabel,
+    Candidate,
     Ack,
     Ready,
     Active,
@@ -161,6 +173,7 @@ Message = (
     | Fill
     | SetParent
     | DeleteLabel
+    | Candidate
     | Ack
     | Ready
     | Active

@@ -11,6 +11,7 @@ stream adds ``seq`` (its flow control's sequence number) when a message leaves.
   edit answers with, and a propagated frame in view. The browser retires the
   markers it drew before the kernel answered once these labels are drawn.
 - :class:`TimelineMsg`: the review summary, whole or the columns that changed.
+- :class:`CandidatesMsg`: the candidates found on a frame (not objects yet).
 """
 
 from __future__ import annotations
@@ -101,6 +102,26 @@ class TimelineMsg:
         if self.frames is not None:
             out["frames"] = self.frames
         return out
+
+
+@dataclass(frozen=True)
+class CandidatesMsg:
+    """The candidates of ``frame`` (:mod:`.discovery`), outside the flow control.
+    When ``has_image``, buffer 0 is their label image (ids as they are, 0 elsewhere)
+    run-length coded like labels (300 candidates at 1024² are about 125 kB); else the
+    browser keeps the image it has and only ``ids`` (the ones still shown) and
+    ``selected`` changed. No ``ids``: no candidates."""
+
+    type: ClassVar[str] = "candidates"
+    frame: int
+    width: int
+    height: int
+    ids: list[int]
+    selected: list[int]
+    has_image: bool
+
+    def content(self) -> dict[str, Any]:
+        return {"type": self.type, **asdict(self)}
 
 
 # Every message the frame stream sends, by type (tests/test_js.py mirrors them).

@@ -38,7 +38,11 @@ class Propagator:
         to_frame = p.propagate_to.value == "frame" and direction != "both"
         stop = p.stop_frame.value if to_frame else None
         lost = p.lost_frames.value if p.stop_lost.value else None
-        return self.propagate(direction, start, stop=stop, stop_when_lost=lost)
+        every = int(p.discover_every.value)
+        discover = {"discover_every": every, "discover_method": p.discover_method.value}
+        return self.propagate(
+            direction, start, stop=stop, stop_when_lost=lost, **(discover if every > 0 else {})
+        )
 
     def cancel(self) -> None:
         """Stop a running propagation now (not queued behind it)."""
@@ -51,10 +55,13 @@ class Propagator:
         *,
         stop: int | None = None,
         stop_when_lost: int | None = None,
+        **discover: Any,
     ) -> Future[Any] | None:
-        """Queue a propagation (refused with a sentence while one is queued)."""
+        """Queue a propagation (refused with a sentence while one is queued);
+        ``discover``: ``discover_every`` / ``discover_method``, passed on when given."""
         options = {"direction": direction, "start": start, "stop": stop}
         options["stop_when_lost"] = stop_when_lost
+        options |= discover
         with self._lock:
             if self._queued:
                 self.ctx.status("A propagation is already running: Cancel it first.")

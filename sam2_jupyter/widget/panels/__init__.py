@@ -13,6 +13,7 @@ import ipywidgets as w
 
 from .channels import ChannelsPanel, channels_panel
 from .files import FilesPanel, files_panel
+from .find import FindPanel, find_panel
 from .model import ModelPanel, model_panel
 from .propagate import PropagatePanel, propagate_panel
 from .seed import SeedPanel, seed_panel
@@ -25,6 +26,7 @@ class Controls:
     model: ModelPanel
     view: ViewPanel
     channels: ChannelsPanel
+    find: FindPanel
     propagate: PropagatePanel
     files: FilesPanel
     seed: SeedPanel
@@ -36,6 +38,7 @@ class Controls:
             self.model,
             self.view,
             self.channels,
+            self.find,
             self.propagate,
             self.files,
             self.seed,
@@ -58,6 +61,7 @@ def build_controls(
         model_panel(),
         view_panel(n_frames, n_other, other_axis),
         channels_panel(n_channels, high),
+        find_panel(),
         propagate_panel(n_frames),
         files_panel(),
         seed_panel(),

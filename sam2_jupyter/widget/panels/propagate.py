@@ -1,5 +1,6 @@
 """Propagation group: from where, to where, which direction, stopping when every
-label is lost, Propagate / Cancel, progress, and the image-feature precompute line.
+label is lost, finding new objects every N frames (0: never), Propagate / Cancel,
+progress, and the image-feature precompute line.
 
 Frame numbers are the frame slider's (0-based)."""
 
@@ -21,6 +22,8 @@ class PropagatePanel:
     direction: w.ToggleButtons
     stop_lost: w.Checkbox
     lost_frames: w.BoundedIntText
+    discover_every: w.BoundedIntText
+    discover_method: w.Dropdown
     propagate: w.Button
     cancel: w.Button
     follow: w.Checkbox
@@ -71,6 +74,18 @@ def propagate_panel(n_frames: int = 1) -> PropagatePanel:
         layout=w.Layout(width="auto"),
     )
     lost_frames = w.BoundedIntText(5, min=1, max=100000, layout=w.Layout(width="70px"))
+    every = w.BoundedIntText(
+        0,
+        min=0,
+        max=100000,
+        description="Find new every",
+        tooltip="Every N propagated frames, objects no label claims become labels (0: off)",
+        style={"description_width": "initial"},
+        layout=w.Layout(width="150px"),
+    )
+    method = w.Dropdown(
+        options=["threshold", "sam2"], value="threshold", layout=w.Layout(width="100px")
+    )
     propagate = button(
         "Propagate",
         "Track every object; prompted frames (corrections too) are kept and tracked from",
@@ -95,6 +110,7 @@ def propagate_panel(n_frames: int = 1) -> PropagatePanel:
             row([to, stop_frame]),
             direction,
             row([stop_lost, lost_frames, w.Label("frames")]),
+            row([every, w.Label("frames by"), method]),
             row([propagate, cancel]),
             follow,
             row([progress, text]),
@@ -109,6 +125,8 @@ def propagate_panel(n_frames: int = 1) -> PropagatePanel:
         direction,
         stop_lost,
         lost_frames,
+        every,
+        method,
         propagate,
         cancel,
         follow,
