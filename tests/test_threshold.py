@@ -137,7 +137,7 @@ def test_a_number_is_a_threshold_in_the_images_units(nuclei):
 
 def test_a_box_or_mask_restricts_the_search(nuclei):
     image, truth, _ = nuclei
-    box = (100.5, 50, 400, 300.2)
+    box = (100.5, 50, 399.5, 300.2)  # every pixel it touches: rows 100..399
     found = threshold_candidates(image, box=box)
     region = check_region(box, None, image.shape)
     assert region[100:400, 50:301].all()

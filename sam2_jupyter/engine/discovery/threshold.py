@@ -79,9 +79,7 @@ def _foreground(grey: np.ndarray, inside: np.ndarray | None, threshold: object, 
     """Pixels brighter than the threshold (the histogram is the region's only)."""
     values = grey if inside is None else grey[inside]
     if isinstance(threshold, str) and threshold in GLOBAL:
-        if values.min() == values.max():
-            return np.zeros(grey.shape, bool)  # a flat frame has no objects
-        return grey > GLOBAL[threshold](values)
+        return grey > GLOBAL[threshold](values)  # a flat frame: its value, nothing above
     if threshold != "local":
         return grey > float(threshold)  # type: ignore[arg-type]
     block = int(local["block_size"] or DEFAULT_BLOCK)
@@ -157,17 +155,19 @@ def threshold_candidates(
        grey back), or the one ``channel`` chosen.
     2. Smoothing: a Gaussian of ``sigma`` pixels (0: none), so that pixel noise does
        not decide the threshold or seed extra peaks.
-    3. Threshold: ``"otsu"`` (default) splits the histogram into two classes of least
-       variance — robust when objects and background are two populations, whatever
-       their share; ``"li"`` (minimum cross-entropy) keeps more of dim objects' edges;
-       ``"triangle"`` suits few small objects on a large background; a number is a
-       threshold in the image's own units. With a ``box`` or ``mask`` the histogram is
-       the region's. ``"local"`` is for uneven illumination: each pixel is compared
-       with the Gaussian-weighted mean of its ``block_size`` neighbourhood (odd,
-       default 101: objects up to about 35 px across keep their centres above it) and
-       must exceed it by ``offset``; by default three noise deviations, estimated as
-       the median absolute deviation of the image from that mean, so that a flat
-       noisy background is not half foreground.
+    3. Threshold: ``"otsu"`` (default) best separates the histogram into two
+       classes; it needs no parameter and holds when objects and background are two
+       populations, as in fluorescence. ``"li"`` (minimum cross-entropy) sits lower
+       and keeps dim objects and more of their edges. ``"triangle"``, at the foot of
+       the background's peak, is for a few small objects on a large background (on a
+       noisy one it takes in noise and blur). A number is a threshold in the image's
+       own units. With a ``box`` or ``mask`` the histogram is the region's.
+       ``"local"`` is for uneven illumination: each pixel is compared with the
+       Gaussian-weighted mean of its ``block_size`` neighbourhood (odd, default 101
+       px: several objects across, so an object is not compared with itself alone)
+       and must exceed it by ``offset``; by default by three noise deviations, the
+       median absolute deviation of the image from that mean (so that a flat noisy
+       background is not half foreground).
     4. Split: seeds at the peaks of the distance transform (``peak_local_max`` at
        least ``min_distance`` apart; by default half the radius of a disc with the
        median area of the connected foreground parts: a part rarely holds more than
