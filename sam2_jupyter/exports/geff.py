@@ -4,9 +4,7 @@ One node per object per frame it is on, with its centroid, its size and its obje
 id; edges link an object's consecutive appearances, and a mother's last appearance
 to the first of each daughter. The same graph feeds the TrackMate export
 (:mod:`.trackmate`). The GEFF is a Zarr folder written by the ``geff`` package
-itself and validated by it before it is moved into place, so what lands on disk
-is what the GEFF readers (napari-geff, motile-tracker, Trackastra, TrackMate's
-converter) accept.
+itself and validated by it (the spec's structure) before it is moved into place.
 
 Decisions a reader should know:
 

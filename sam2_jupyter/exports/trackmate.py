@@ -3,16 +3,18 @@
 The spots and links are the GEFF export's graph (:mod:`.geff`: one spot per object
 per frame, gaps closed, mothers linked to daughters), laid out as TrackMate keeps
 its model: ``AllSpots`` by frame, ``AllTracks`` with each connected lineage as one
-track whose edges branch at a division, ``FilteredTracks`` listing them all.
-Fiji opens the file without its image (TrackMate then asks for none: the spots,
-tracks, TrackScheme and the feature tables all work); ``Settings/ImageData`` names
-the stack's file where the session read one from disk.
+track whose edges branch at a division, ``FilteredTracks`` listing them all;
+``Settings`` names the stack's file (where the session read one from disk), its
+size and calibration, and the manual detector and tracker (the spots and links
+are annotations). The tests read the file back with two TrackMate-XML readers that
+are not ours (geff's TrackMate converter, pytrackmate); Fiji itself does not run
+there.
 
 Each spot has TrackMate's core features (``POSITION_X/Y/Z/T``, ``FRAME``,
 ``RADIUS``, ``QUALITY``, ``VISIBILITY``), ``AREA`` in 2D, ``OBJECT_ID`` (the
 object's id in the label images) and, in 2D, its outline as TrackMate's ROI
-polygon (``ROI_N_POINTS`` and the vertices relative to the centre), so Fiji draws
-the masks' shapes. ``RADIUS`` is that of the disc (a Z stack: the ball) of the
+polygon (``ROI_N_POINTS`` and the vertices relative to the centre: the mask's
+shape, not a disc). ``RADIUS`` is that of the disc (a Z stack: the ball) of the
 same size. There is no detection score: ``QUALITY`` is 1 for every spot. Units
 are pixels and frames (``spatialunits="pixel"``, ``timeunits="frame"``, every
 calibration 1). As in TrackMate, an object on a single frame with no division has
@@ -74,11 +76,16 @@ TRACK_FEATURES = [
 
 def _text(value: Any) -> str:
     """A feature value as TrackMate writes it (Java's int / double text)."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(int(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    return repr(float(value))
+    return _texts([value])[0]
+
+
+def _texts(values: Any) -> list[str]:
+    """A column of feature values as text: integers as integers, the rest as the
+    shortest text that reads back as the same double."""
+    array = np.asarray(values)
+    if array.dtype.kind in "biu":
+        return [str(v) for v in array.astype(np.int64).tolist()]
+    return [repr(v) for v in array.astype(float).tolist()]
 
 
 def _declare(parent: ET.Element, tag: str, features: list[tuple[str, str, str, str, bool]]) -> None:
@@ -95,47 +102,50 @@ def _outlines(source: Any, graph: TrackGraph) -> dict[int, np.ndarray]:
     if graph.size != "area":
         return out
     nodes = graph.nodes
+    centre = nodes[["y", "x"]].to_numpy(float)
     for t, rows in nodes.groupby("t", sort=True):
-        ids = dict(zip(rows["track_id"].to_numpy(), rows.index.to_numpy(), strict=True))
+        ids = dict(zip(rows["track_id"].tolist(), rows.index.tolist(), strict=True))
         for region in regionprops(source.label_frame(int(t))):
             contours = find_contours(np.pad(region.image, 1).astype(np.uint8), 0.5)
             contour = max(contours, key=len)[:-1]  # closed: the last vertex is the first
             node = ids[region.label]
             corner = np.asarray(region.bbox[:2], float) - 1  # the crop's origin, padded
-            out[node] = (contour + corner - nodes.loc[node, ["y", "x"]].to_numpy(float))[:, ::-1]
+            out[node] = (contour + corner - centre[node])[:, ::-1]
     return out
 
 
 def _spots(model: ET.Element, graph: TrackGraph, outlines: dict[int, np.ndarray]) -> None:
     nodes = graph.nodes
+    n = len(nodes)
+    t = nodes["t"].to_numpy()
     volume = graph.size == "volume"
-    radius = (
-        np.cbrt(3 * nodes["volume"] / (4 * np.pi)) if volume else np.sqrt(nodes["area"] / np.pi)
-    )
-    z = nodes["z"] if "z" in nodes else pd.Series(0.0, index=nodes.index)
-    spots = ET.SubElement(model, "AllSpots", nspots=str(len(nodes)))
-    for t, rows in nodes.groupby("t", sort=True):
-        in_frame = ET.SubElement(spots, "SpotsInFrame", frame=str(int(t)))
-        for node, row in rows.iterrows():
-            features = {
-                "QUALITY": 1.0,
-                "POSITION_X": row["x"],
-                "POSITION_Y": row["y"],
-                "POSITION_Z": z[node],
-                "POSITION_T": float(t),
-                "FRAME": int(t),
-                "RADIUS": radius[node],
-                "VISIBILITY": 1,
-                "OBJECT_ID": int(row["track_id"]),
-            }
-            if not volume:
-                features["AREA"] = float(row["area"])
-            attrs = {"ID": str(node), "name": f"ID{node}"}
-            attrs.update({k: _text(v) for k, v in features.items()})
-            spot = ET.SubElement(in_frame, "Spot", attrs)
-            if node in outlines:
-                spot.set("ROI_N_POINTS", str(len(outlines[node])))
-                spot.text = " ".join(_text(v) for v in outlines[node].ravel())
+    columns = {
+        "QUALITY": np.ones(n),
+        "POSITION_X": nodes["x"],
+        "POSITION_Y": nodes["y"],
+        "POSITION_Z": nodes["z"] if "z" in nodes else np.zeros(n),
+        "POSITION_T": t.astype(float),
+        "FRAME": t,
+        "RADIUS": np.cbrt(3 * nodes["volume"] / (4 * np.pi))
+        if volume
+        else np.sqrt(nodes["area"] / np.pi),
+        "VISIBILITY": np.ones(n, np.int64),
+        "OBJECT_ID": nodes["track_id"],
+    }
+    if not volume:
+        columns["AREA"] = nodes["area"].astype(float)
+    names, text = list(columns), [_texts(v) for v in columns.values()]
+    spots = ET.SubElement(model, "AllSpots", nspots=str(n))
+    frames: dict[int, ET.Element] = {}
+    for node, (frame, *values) in enumerate(zip(t.tolist(), *text, strict=True)):
+        if frame not in frames:
+            frames[frame] = ET.SubElement(spots, "SpotsInFrame", frame=str(frame))
+        attrs = {"ID": str(node), "name": f"ID{node}", **dict(zip(names, values, strict=True))}
+        spot = ET.SubElement(frames[frame], "Spot", attrs)
+        outline = outlines.get(node)
+        if outline is not None:  # to 1e-4 pixel: the vertices lie on half pixels
+            spot.set("ROI_N_POINTS", str(len(outline)))
+            spot.text = " ".join(_texts(np.round(outline.ravel(), 4)))
 
 
 def _lineages(graph: TrackGraph) -> list[tuple[int, np.ndarray, np.ndarray]]:
@@ -147,53 +157,52 @@ def _lineages(graph: TrackGraph) -> list[tuple[int, np.ndarray, np.ndarray]]:
         return []
     matrix = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
     _, component = connected_components(matrix, directed=True, connection="weak")
-    out = []
-    for c in dict.fromkeys(component[np.sort(np.concatenate([src, dst]))]):
-        members = np.flatnonzero(component == c)
-        edge_rows = np.flatnonzero(component[src] == c)
-        out.append((int(graph.nodes["lineage_id"].iloc[members[0]]), members, edge_rows))
-    return out
+    members = pd.Series(np.arange(n)).groupby(component).indices
+    edge_rows = pd.Series(np.arange(len(src))).groupby(component[src]).indices
+    linked = np.zeros(n, bool)
+    linked[src] = linked[dst] = True
+    lineage = graph.nodes["lineage_id"].to_numpy()
+    return [
+        (int(lineage[members[c][0]]), members[c], edge_rows[c])
+        for c in dict.fromkeys(component[linked].tolist())
+    ]
 
 
-def _tracks(model: ET.Element, graph: TrackGraph) -> list[int]:
+def _tracks(model: ET.Element, graph: TrackGraph, lineages: list[Any]) -> None:
     nodes, edges = graph.nodes, graph.edges
     t = nodes["t"].to_numpy(float)
     xyz = nodes[["x", "y"]].assign(z=nodes.get("z", 0.0)).to_numpy(float)
     src, dst = edges["source"].to_numpy(), edges["target"].to_numpy()
+    mid = (xyz[src] + xyz[dst]) / 2
+    columns = {
+        "SPOT_SOURCE_ID": src,
+        "SPOT_TARGET_ID": dst,
+        "LINK_COST": np.zeros(len(src)),
+        "EDGE_TIME": (t[src] + t[dst]) / 2,
+        "EDGE_X_LOCATION": mid[:, 0],
+        "EDGE_Y_LOCATION": mid[:, 1],
+        "EDGE_Z_LOCATION": mid[:, 2],
+    }
+    names, text = list(columns), list(zip(*(_texts(v) for v in columns.values()), strict=True))
     tracks = ET.SubElement(model, "AllTracks")
-    ids = []
-    for index, (track_id, members, rows) in enumerate(_lineages(graph)):
+    for index, (track_id, members, rows) in enumerate(lineages):
         steps = t[dst[rows]] - t[src[rows]]
-        outdegree = np.bincount(src[rows], minlength=len(nodes))
         features = {
             "TRACK_INDEX": index,
             "TRACK_ID": track_id,
             "NUMBER_SPOTS": len(members),
             "NUMBER_GAPS": int((steps > 1).sum()),
-            "NUMBER_SPLITS": int((outdegree > 1).sum()),
+            "NUMBER_SPLITS": int((np.bincount(src[rows]) > 1).sum()),
             "NUMBER_MERGES": 0,  # objects never merge: each node has one predecessor
             "LONGEST_GAP": int(max(steps.max() - 1, 0)),
             "TRACK_DURATION": t[members].max() - t[members].min(),
             "TRACK_START": t[members].min(),
             "TRACK_STOP": t[members].max(),
         }
-        attrs = {"name": f"Track_{track_id}"}
-        attrs.update({k: _text(v) for k, v in features.items()})
+        attrs = {"name": f"Track_{track_id}", **{k: _text(v) for k, v in features.items()}}
         track = ET.SubElement(tracks, "Track", attrs)
-        for a, b in zip(src[rows], dst[rows], strict=True):
-            mid = (xyz[a] + xyz[b]) / 2
-            link = {
-                "SPOT_SOURCE_ID": int(a),
-                "SPOT_TARGET_ID": int(b),
-                "LINK_COST": 0.0,
-                "EDGE_TIME": (t[a] + t[b]) / 2,
-                "EDGE_X_LOCATION": mid[0],
-                "EDGE_Y_LOCATION": mid[1],
-                "EDGE_Z_LOCATION": mid[2],
-            }
-            ET.SubElement(track, "Edge", {k: _text(v) for k, v in link.items()})
-        ids.append(track_id)
-    return ids
+        for row in rows:
+            ET.SubElement(track, "Edge", dict(zip(names, text[row], strict=True)))
 
 
 def _settings(root: ET.Element, source: Any, graph: TrackGraph) -> None:
@@ -236,9 +245,9 @@ def trackmate_tree(source: Any, graph: TrackGraph) -> ET.ElementTree:
     """The whole TrackMate document of ``graph`` (``source``'s labels give the
     outlines and its stack the image's description)."""
     root = ET.Element("TrackMate", version="7.0.0")
-    n_tracks = len(_lineages(graph))
+    lineages = _lineages(graph)
     ET.SubElement(root, "Log").text = (
-        f"sam2_jupyter export: {len(graph.nodes)} spots, {n_tracks} tracks, "
+        f"sam2_jupyter export: {len(graph.nodes)} spots, {len(lineages)} tracks, "
         "positions in pixels, times in frames.\n"
     )
     model = ET.SubElement(root, "Model", spatialunits="pixel", timeunits="frame")
@@ -249,9 +258,9 @@ def trackmate_tree(source: Any, graph: TrackGraph) -> ET.ElementTree:
     _declare(declarations, "EdgeFeatures", EDGE_FEATURES)
     _declare(declarations, "TrackFeatures", TRACK_FEATURES)
     _spots(model, graph, _outlines(source, graph))
-    ids = _tracks(model, graph)
+    _tracks(model, graph, lineages)
     filtered = ET.SubElement(model, "FilteredTracks")
-    for track_id in ids:
+    for track_id, _, _ in lineages:
         ET.SubElement(filtered, "TrackID", TRACK_ID=str(track_id))
     _settings(root, source, graph)
     ET.SubElement(root, "GUIState", state="ConfigureViews")
