@@ -8,6 +8,7 @@ import os
 import stat
 import warnings
 import xml.etree.ElementTree as ET
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -107,6 +108,24 @@ def test_geff_z_stack_is_one_time_point_in_3d(tmp_path):
     assert node["volume"] == len(zs)
     assert node["z"] == pytest.approx(zs.mean())
     assert node["y"] == pytest.approx(ys.mean())
+
+
+def test_a_4d_stack_places_the_nodes_at_its_fixed_index(tmp_path):
+    """A TZYX time series shown at one Z puts every node in that plane; a Z stack of
+    a TZYX at one time point puts them at that time (as the tracks CSV does)."""
+    labels = divided().labels
+    series = Labels(labels)
+    series.stack = SimpleNamespace(other_axis="Z", other_index=3, n_other=5)
+    graph, metadata = geff_graph(write_geff(series, tmp_path / "t.geff"))
+    assert [a.name for a in metadata.axes] == ["t", "z", "y", "x"]
+    assert {d["z"] for _, d in graph.nodes(data=True)} == {3.0}
+    assert graph.number_of_edges() == 7 + 5 + 2  # Labels has no parents
+    volume = Labels(labels, axis="Z")
+    volume.stack = SimpleNamespace(other_axis="T", other_index=2, n_other=4)
+    graph, _ = geff_graph(write_geff(volume, tmp_path / "z.geff"))
+    assert {d["t"] for _, d in graph.nodes(data=True)} == {2}
+    spots = read_trackmate(write_trackmate(volume, tmp_path / "z.xml"))[0]
+    assert set(spots["FRAME"]) == {2}
 
 
 def test_geff_of_nothing_is_an_empty_valid_graph(tmp_path):
