@@ -64,7 +64,7 @@ def test_candidates_are_drawn_one_dropped_by_a_click_the_rest_added_in_one_undo_
                 "points_per_side": 32,
                 "pred_iou_thresh": 0.8,
                 "stability_score_thresh": 0.95,
-                "min_area": 0,
+                "min_area": 16,
             },
         )
     ]
@@ -123,7 +123,7 @@ def test_selected_candidates_are_added_numbered_after_the_labels_in_use(found):
         "new",
         0,
         "threshold",
-        {"threshold": "otsu", "sigma": 1.0, "min_area": 0},
+        {"threshold": "otsu", "sigma": 1.0, "min_area": 16},
     )
     panel.add_all.click()
     a.wait(60)

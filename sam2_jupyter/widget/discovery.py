@@ -240,7 +240,9 @@ class Discovery:
                 self.ctx.status("The candidates were of another sequence: dropped.")
                 return
             image = numbered(c.image, ids, session.next_unused_label())
-            added = session.seed_from_labels(c.frame, image)
+            self.ctx.status(f"Adding {plural(len(ids), 'object')}…")
+            with self.ctx.view.busy():
+                added = session.seed_from_labels(c.frame, image)
             with self._lock:
                 c.kept -= set(ids)
                 c.selected.clear()

@@ -81,7 +81,7 @@ def find_panel() -> FindPanel:
         w.BoundedFloatText, 1.0, 0.0, 50.0, "σ", "sigma: smoothing before the threshold"
     )
     sigma.step = 0.5
-    min_area = _number(w.BoundedIntText, 0, 0, 10**8, "area ≥", "min_area in pixels (0: any size)")
+    min_area = _number(w.BoundedIntText, 16, 0, 10**8, "area ≥", "min_area in pixels (0: any size)")
     max_area = _number(w.BoundedIntText, 0, 0, 10**8, "≤", "max_area in pixels (0: no limit)")
     segment = button(
         "Segment everything",
