@@ -207,3 +207,27 @@ def test_find_new_every_n_frames_reaches_propagate(annotator, monkeypatch):
         a.wait(30)
     discover = [{k: v for k, v in o.items() if k.startswith("discover")} for o in seen]
     assert discover == [{}, {"discover_every": 5, "discover_method": "sam2"}]
+
+
+def test_the_objects_a_propagation_found_are_said(annotator, monkeypatch):
+    a, p = annotator, annotator.controls.propagate
+    a.browser.click(0, 32, 36, label=1)
+    a.wait(30)
+    real = a.session.propagate
+
+    def found(**options):
+        assert options.pop("discover_every") == 2
+        run = real(**options)
+        run.added = {2: [7, 8]}  # as a discovery on frame 2 reports them
+        return run
+
+    monkeypatch.setattr(a.session, "propagate", found)
+    p.discover_every.value = 2
+    p.propagate_to.value, p.stop_frame.value = "frame", 2
+    stop = a.browser.auto_ack()
+    p.propagate.click()
+    a.wait(60)
+    stop.set()
+    assert a.controller.view.status_text == (
+        "Propagation done: 3 frames; 2 new objects found (frame 2)."
+    )

@@ -106,14 +106,18 @@ class Propagator:
                     view.labels(t, labels)
                 view.summary()
             view.progress(done, total, text, last=True)
+        added = getattr(run, "added", None) or {}  # found by discover_every
+        n = sum(len(ids) for ids in added.values())
+        found = f"; {plural(n, 'new object')} found (frame {', '.join(map(str, added))})"
+        found = found if n else ""
         if run is not None and run.lost_at:
             where = ", ".join(str(t) for t in run.lost_at)
             ctx.status(
                 f"Propagation stopped where every label was lost (frame {where}): "
-                f"{plural(done, 'frame')}.",
+                f"{plural(done, 'frame')}{found}.",
                 "ok",
             )
         else:
             word = "cancelled after" if total is not None and done < total else "done:"
-            ctx.status(f"Propagation {word} {plural(done, 'frame')}.", "ok")
+            ctx.status(f"Propagation {word} {plural(done, 'frame')}{found}.", "ok")
         ctx.refresh()
