@@ -148,3 +148,71 @@ def test_sam2_tracks_an_object_found_mid_propagation_from_that_frame(session):
         t >= 2 for t in range(s.n_frames)
     ]
     assert np.array_equal(s.label_frame(2) == 2, found == 2)  # a mask prompt is exact there
+
+
+# -- proposed divisions --------------------------------------------------------------
+def drawn(s: Session, frames: dict[int, dict[int, list[tuple[int, int, int]]]]) -> None:
+    """Paint discs by hand (not tracked): frame -> label -> [(y, x, r), ...]."""
+    for t, labels in frames.items():
+        for label, discs in labels.items():
+            mask = np.zeros(s.frame_shape, bool)
+            for y, x, r in discs:
+                mask |= disc(s.frame_shape, y, x, r)
+            s.paint(t, mask, label, track=False)
+
+
+def test_a_label_in_two_parts_is_proposed_flagged_and_accepted(fake):
+    s = fake
+    one = {1: [(30, 40, 9)]}
+    drawn(
+        s, {0: one, 1: one, 2: {1: [(30, 28, 7), (30, 52, 7)]}, 3: {1: [(30, 26, 7), (30, 54, 7)]}}
+    )
+    table = s.proposed_divisions()
+    assert table[["frame", "mother", "kind"]].values.tolist() == [[2, 1, "parts"]]  # first only
+    assert s.parents == {}  # a proposal changes nothing
+    flags = s.quality().set_index(["frame", "label"])["flags"]
+    assert "split" in flags[(2, 1)]
+    assert "split" not in flags[(1, 1)]
+    assert s.accept_division(2, 1) == [2]
+    assert s.parents == {2: 1}
+    assert sorted(np.unique(s.label_frame(2))) == [0, 1, 2]
+    assert (s.label_frame(2) == 2).sum() == (s.label_frame(2) == 1).sum()  # a part each
+    # Frame 3 was drawn by hand, so it still holds label 1 in two parts (a new
+    # propagation from frame 2 would track the daughters there).
+    assert s.proposed_divisions()[["frame", "mother"]].values.tolist() == [[3, 1]]
+    assert s.undo()
+    assert s.parents == {}
+    assert len(s.proposed_divisions()) == 1
+    with pytest.raises(PromptError, match="no division of label 1 is proposed on frame 1"):
+        s.accept_division(1, 1)
+
+
+def test_a_newcomer_beside_a_shrinking_label_is_proposed_and_can_be_dismissed(fake):
+    s = fake
+    big = {1: [(30, 40, 10)]}
+    drawn(s, {0: big, 1: big, 2: {1: [(30, 34, 7)], 2: [(30, 50, 7)]}})
+    drawn(s, {1: {3: [(10, 80, 5)]}})  # far away, and the mother did not shrink for it
+    table = s.proposed_divisions()
+    assert table.values.tolist() == [[2, 1, (2,), "newcomer"]]
+    s.dismiss_division(2, 1)
+    assert s.proposed_divisions().empty
+    assert s.undo()  # the dismissal is an edit like any other
+    assert len(s.proposed_divisions()) == 1
+    assert s.accept_division(2, 1) == [2]
+    assert s.parents == {2: 1}
+    assert s.proposed_divisions().empty  # a daughter with a mother is not proposed
+    with pytest.raises(PromptError, match="balance"):
+        s.proposed_divisions(balance=0)
+
+
+def test_a_dismissal_is_saved_and_resumed(model, video, tmp_path):
+    s = Session(video, model, autosave=tmp_path / "s")
+    big = {1: [(40, 60, 12)]}
+    drawn(s, {0: big, 1: {1: [(40, 52, 8)], 2: [(40, 69, 8)]}})
+    assert len(s.proposed_divisions()) == 1
+    s.dismiss_division(1, 1)
+    s.close()
+    again = Session(video, model, autosave=tmp_path / "s")
+    assert again.proposed_divisions().empty
+    again.clear_label(1)  # the dismissal goes with its label
+    assert again._core.record.dismissed == frozenset()

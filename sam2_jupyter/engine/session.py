@@ -43,7 +43,7 @@ from .saving import SessionSaving
 from .views import SessionViews
 
 
-class Session(SessionViews, SessionDrawing, SessionDiscovery, SessionFiles, SessionSaving):
+class Session(SessionDiscovery, SessionViews, SessionDrawing, SessionFiles, SessionSaving):
     """Interactive SAM2 segmentation and tracking of one sequence of frames.
 
     Parameters

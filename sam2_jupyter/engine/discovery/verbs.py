@@ -12,14 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ...errors import PromptError
 from ...models import Model
+from .. import editing
 from ..core import SessionCore
-from ..prompts import check_frame
+from ..prompts import check_frame, check_label
 from ..tracker import Tracker
 from .automatic import frame_features, sam2_candidates
 from .candidates import new_objects
+from .divisions import DivisionRules, parts, propose
 from .during import Discovery, check_every
 from .threshold import threshold_candidates
 
@@ -27,9 +30,11 @@ METHODS = ("sam2", "threshold")
 
 
 class SessionDiscovery:
-    """Discovery members of :class:`~.session.Session`."""
+    """Discovery members of :class:`~.session.Session` (before the read-only views
+    in its bases, so that :meth:`quality` can add the ``split`` flag)."""
 
     _core: SessionCore
+    _guard: Any
     _tracker: Tracker
     _frames: Any
     stack: Any
@@ -104,3 +109,57 @@ class SessionDiscovery:
             return self.find_new_objects(t, method=method, **options)
 
         return Discovery(n, find, self._tracker)
+
+    # -- divisions ----------------------------------------------------------------------
+    def proposed_divisions(self, **rules: Any) -> pd.DataFrame:
+        """Where a label looks as if it divided (see :mod:`.divisions`): one row per
+        proposal, ``frame``, ``mother``, ``daughters`` (the new ids; empty for a
+        label that became two parts), ``kind`` ("parts" or "newcomer"). Accept with
+        :meth:`accept_division` (or ``set_parent``), drop with
+        :meth:`dismiss_division`; a proposal changes nothing by itself. ``rules``:
+        :class:`~.divisions.DivisionRules` fields by name."""
+        rule = DivisionRules(**rules)
+        with self._core.lock:
+            rec = self._core.record
+            return propose(self._core.labels.get, self.n_frames, dict(rec.parents),
+                           rec.dismissed, rule)  # fmt: skip
+
+    def quality(self, rules: Any = None, **thresholds: Any) -> pd.DataFrame:
+        table = super().quality(rules, **thresholds)  # type: ignore[misc]
+        for row in self.proposed_divisions().itertuples():
+            at = (table["frame"] == row.frame) & (table["label"] == row.mother)
+            table.loc[at, "flags"] = [f"{f},split" if f else "split" for f in table["flags"][at]]
+        return table
+
+    quality.__doc__ = "As the views' ``quality``, and ``split`` where a division is proposed."
+
+    def accept_division(self, frame: int, mother: int) -> list[int]:
+        """Make the proposal on ``frame`` for ``mother`` lineage, in one undo step:
+        a newcomer becomes the mother's daughter; a label of two parts gives its
+        smaller part a new id there (both parts mask prompts, tracked from there)
+        and that id is the daughter. Returns the daughters."""
+        t, mother = check_frame(frame, self.n_frames), check_label(mother)
+        table = self.proposed_divisions()
+        found = list(table[(table.frame == t) & (table.mother == mother)].itertuples())
+        if not found:
+            raise PromptError(f"no division of label {mother} is proposed on frame {t}")
+        proposal = found[0]
+        with self._guard.edit():
+            daughters = list(proposal.daughters)
+            if proposal.kind == "parts":
+                big, small, *_ = parts(self._core.labels.get(t) == mother, DivisionRules().min_area)
+                daughter = max(self._core.label_ids(), default=0) + 1
+                editing.add_mask(self._tracker, t, mother, big)
+                editing.add_mask(self._tracker, t, daughter, small)
+                daughters = [daughter]
+            for d in daughters:
+                editing.set_parent(self._core, d, mother, sorted(self._core.label_ids()))
+        return daughters
+
+    def dismiss_division(self, frame: int, mother: int) -> None:
+        """Not a division: the proposal on ``frame`` for ``mother`` is not made again
+        (kept in the record, so undo, save and resume keep the choice)."""
+        t, mother = check_frame(frame, self.n_frames), check_label(mother)
+        with self._guard.edit():
+            core = self._core
+            core.update(dismissed=core.record.dismissed | {(t, mother)})
