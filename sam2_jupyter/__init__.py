@@ -17,6 +17,7 @@ from .engine import BoxPrompt, MaskPrompt, MemoryMode, PointPrompt, Prompt, Sess
 from .errors import (
     AutosaveError,
     AutosaveWarning,
+    CancelledError,
     DownloadError,
     ModelError,
     OutOfMemoryError,
@@ -46,6 +47,7 @@ __all__ = [
     "AutosaveError",
     "AutosaveWarning",
     "BoxPrompt",
+    "CancelledError",
     "DownloadError",
     "MaskPrompt",
     "MemoryMode",

@@ -84,6 +84,11 @@ class SessionBusyError(Sam2JupyterError, RuntimeError):
     """The session is propagating; prompt edits wait until it finishes or is cancelled."""
 
 
+class CancelledError(Sam2JupyterError, RuntimeError):
+    """A long computation was cancelled (``Session.cancel``) before it finished;
+    nothing it would have changed has changed."""
+
+
 class AutosaveError(Sam2JupyterError, OSError):
     """A session folder cannot be used: not writable, or its save is unreadable."""
 

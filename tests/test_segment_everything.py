@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import IMAGE_SIZE, moving_discs
 
-from sam2_jupyter import PromptError, Session
+from sam2_jupyter import CancelledError, PromptError, Session
 from sam2_jupyter._sam2.image import generate, make_generator
 from sam2_jupyter.engine.discovery import label_image
 from sam2_jupyter.engine.discovery.automatic import frame_features
@@ -85,3 +85,27 @@ def test_bad_parameters_are_named(model, square_video, params, match):
     s = Session(square_video, model)
     with pytest.raises(PromptError, match=match):
         s.segment_everything(0, method="sam2", **params)
+
+
+def test_cancel_stops_it_between_batches_and_changes_nothing(model, square_video):
+    s = Session(square_video, model)
+    batches = []
+    import sam2.sam2_image_predictor as ip
+
+    generator_predict = ip.SAM2ImagePredictor._predict
+
+    def counted(self, *args, **kwargs):
+        batches.append(1)
+        if len(batches) == 2:
+            s.cancel()  # as the widget's Cancel does, from another thread
+        return generator_predict(self, *args, **kwargs)
+
+    ip.SAM2ImagePredictor._predict = counted
+    try:
+        with pytest.raises(CancelledError, match="cancelled"):
+            s.segment_everything(0, **OPEN, points_per_batch=4)  # 36 points: 9 batches
+    finally:
+        ip.SAM2ImagePredictor._predict = generator_predict
+    assert len(batches) == 2
+    assert s.label_ids == []
+    assert s.segment_everything(0, points_per_side=2).dtype == np.int32  # a new one runs

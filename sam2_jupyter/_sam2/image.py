@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..errors import CancelledError
+
 GENERATOR = "sam2.automatic_mask_generator"
 IMAGE = "sam2.sam2_image_predictor"
 INSTALL = "pip install torch==2.14.1 torchvision==0.29.1"
@@ -93,13 +95,39 @@ def known_features(
         del image_predictor.set_image  # the class's own again
 
 
+@contextlib.contextmanager
+def stoppable(generator: Any, stop: Callable[[], bool] | None) -> Iterator[None]:
+    """Meanwhile ``stop()`` is asked before each batch of points the mask decoder
+    answers; True raises :class:`~sam2_jupyter.errors.CancelledError`."""
+    if stop is None:
+        yield
+        return
+    image_predictor = generator.predictor
+    predict = image_predictor._predict
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if stop():
+            raise CancelledError("segmenting everything was cancelled")
+        return predict(*args, **kwargs)
+
+    image_predictor._predict = checked
+    try:
+        yield
+    finally:
+        del image_predictor._predict
+
+
 def generate(
-    generator: Any, image: np.ndarray, features: Callable[[], dict[str, Any]] | None
+    generator: Any,
+    image: np.ndarray,
+    features: Callable[[], dict[str, Any]] | None,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[list[np.ndarray], list[float]]:
     """The generator's masks on ``image`` (uint8 (Y, X, 3)) and their predicted IoU;
-    with ``features``, the whole image is not encoded again."""
+    with ``features``, the whole image is not encoded again; ``stop`` cancels it
+    between batches of points."""
     hw = (int(image.shape[0]), int(image.shape[1]))
-    with torch.inference_mode():
+    with torch.inference_mode(), stoppable(generator, stop):
         if features is None:
             records = generator.generate(image)
         else:

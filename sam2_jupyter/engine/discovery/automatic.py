@@ -71,12 +71,14 @@ def sam2_candidates(
     max_area: int | None = None,
     box: Any = None,
     mask: Any = None,
+    stop: Callable[[], bool] | None = None,
     **params: Any,
 ) -> np.ndarray:
     """Candidates on ``image`` (uint8 (Y, X, 3)) from sam2's generator built with
     ``params``; ``features`` gives the whole image's encoder output (None: the
-    generator encodes it itself). An unknown or bad parameter raises PromptError
-    naming it."""
+    generator encodes it itself); ``stop()`` True cancels it between batches of
+    points (CancelledError). An unknown or bad parameter raises PromptError naming
+    it."""
     shape = (int(image.shape[0]), int(image.shape[1]))
     region = check_region(box, mask, shape)
     low, high = check_areas(min_area, max_area)
@@ -93,7 +95,7 @@ def sam2_candidates(
         raise PromptError(f"method 'sam2': {exc or 'a parameter is out of range'}") from exc
     try:
         with inference(model):
-            masks, scores = generate(generator, np.ascontiguousarray(image), features)
+            masks, scores = generate(generator, np.ascontiguousarray(image), features, stop)
     except ModuleNotFoundError as exc:  # min_mask_region_area needs OpenCV
         raise PromptError(f"method 'sam2' with these parameters needs {exc.name}") from exc
     return label_image(masks, scores, shape, min_area=low, max_area=high, region=region)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import PromptError
+from ...errors import CancelledError, PromptError
 from .. import editing
 from ..tracker import Tracker
 
@@ -46,7 +46,10 @@ class Discovery:
     def add(self, frame: int) -> list[int]:
         """Seed what ``find`` gives on ``frame`` (inside the propagation's step, under
         the session lock); the ids added, none when nothing is new."""
-        found = self.find(frame)
+        try:
+            found = self.find(frame)
+        except CancelledError:  # the propagation was cancelled: it stops next
+            return []
         if not found.any():
             return []
         return editing.seed(self.tracker, frame, found)

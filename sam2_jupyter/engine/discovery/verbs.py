@@ -45,7 +45,9 @@ class SessionDiscovery:
 
     def segment_everything(self, frame: int, *, method: str = "sam2", **params: Any) -> np.ndarray:
         """Candidate objects on ``frame``: an int32 (Y, X) label image, 0 background,
-        ids 1..n by descending score. The session does not change.
+        ids 1..n by descending score. The session does not change. :meth:`cancel`
+        (from another thread) stops the sam2 method between batches of points
+        (:class:`~sam2_jupyter.errors.CancelledError`).
 
         ``method="sam2"``: SAM2's own ``SAM2AutomaticMaskGenerator`` with its
         parameters under its names (``points_per_side``, ``points_per_batch``,
@@ -88,7 +90,10 @@ class SessionDiscovery:
             return threshold_candidates(self.stack.data_frame(t), **params)
         if method == "sam2":
             features = frame_features(self.model, self._frames, self.features, t)
-            return sam2_candidates(self.model, self.stack.display_frame(t), features, **params)
+            image, stop = self.stack.display_frame(t), self._core.cancelled.is_set
+            if not self._core.busy:  # a propagation's own discovery stops with it
+                self._core.cancelled.clear()
+            return sam2_candidates(self.model, image, features, stop=stop, **params)
         raise PromptError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
 
     def _discovery(
