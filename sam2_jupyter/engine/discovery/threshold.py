@@ -100,26 +100,30 @@ def _foreground(grey: np.ndarray, inside: np.ndarray | None, threshold: object, 
     return grey > mean + float(offset)
 
 
-def _distance(parts: np.ndarray) -> np.ndarray:
+def _distance(parts: np.ndarray, boxes: list[tuple[slice, slice]]) -> np.ndarray:
     """Each pixel's distance to the nearest pixel outside its part (the frame's edge
     counts as outside: a cut object is measured from what is visible). Computed part
     by part on its bounding box: on a sparse frame that is a fraction of the pixels,
     and over twice as fast as one transform of the whole frame at 2048²."""
     distance = np.zeros(parts.shape, np.float32)
-    padded = np.pad(parts, 1)
-    for k, box in enumerate(ndi.find_objects(parts), start=1):
-        own = padded[tuple(slice(s.start, s.stop + 2) for s in box)] == k
+    for k, box in enumerate(boxes, start=1):
+        crop = parts[box]
+        own = np.zeros((crop.shape[0] + 2, crop.shape[1] + 2), bool)  # np.pad: 10× slower
+        np.equal(crop, k, out=own[1:-1, 1:-1])
         np.maximum(distance[box], ndi.distance_transform_edt(own)[1:-1, 1:-1], out=distance[box])
     return distance
 
 
 def _split(foreground: np.ndarray, min_distance: int | None) -> np.ndarray:
     """Touching objects apart: one seed per peak of the distance to the background, a
-    watershed from the seeds over the inverted distance, inside the foreground."""
+    watershed from the seeds over the inverted distance, inside each part that has
+    two seeds or more (on its bounding box: a whole-frame watershed pads and converts
+    the frame's arrays, several times the work at 2048²)."""
     parts, n = ndi.label(foreground)
     if n == 0:
         return parts
-    distance = _distance(parts)
+    boxes = ndi.find_objects(parts)
+    distance = _distance(parts, boxes)
     if min_distance is None:
         area = float(np.median(np.bincount(parts.ravel())[1:]))
         min_distance = max(1, round(math.sqrt(area / math.pi) / 2))
@@ -128,18 +132,20 @@ def _split(foreground: np.ndarray, min_distance: int | None) -> np.ndarray:
     peaks = peak_local_max(
         distance, min_distance=min_distance, threshold_abs=0.5, exclude_border=False
     )
-    seeds_per_part = np.bincount(parts[tuple(peaks.T)], minlength=n + 1)
-    split = np.flatnonzero(seeds_per_part > 1)
-    if not len(split):
-        return parts
-    # Only the parts with two seeds or more need a watershed; the rest stay whole.
-    several = np.isin(parts, split)
-    mine = several[tuple(peaks.T)]
-    peaks = peaks[mine][np.lexsort(peaks[mine].T[::-1])]  # raster order
-    markers = np.zeros(parts.shape, np.int32)
-    markers[tuple(peaks.T)] = np.arange(n + 1, n + 1 + len(peaks), dtype=np.int32)
-    cut = watershed(-distance, markers, mask=several)
-    return np.where(several, cut, parts)
+    owner = parts[tuple(peaks.T)]
+    order = np.lexsort((peaks[:, 1], peaks[:, 0], owner))  # by part, then raster
+    peaks, owner = peaks[order], owner[order]
+    first = np.searchsorted(owner, np.arange(n + 2))  # part k's seeds: first[k]:first[k+1]
+    next_id = n + 1
+    for k in np.flatnonzero(np.diff(first) > 1):
+        box = boxes[k - 1]
+        own = parts[box] == k
+        seeds = peaks[first[k] : first[k + 1]] - [box[0].start, box[1].start]
+        markers = np.zeros(own.shape, np.int32)
+        markers[tuple(seeds.T)] = np.arange(next_id, next_id + len(seeds), dtype=np.int32)
+        parts[box][own] = watershed(-distance[box], markers, mask=own)[own]
+        next_id += len(seeds)
+    return parts
 
 
 def threshold_candidates(
