@@ -17,7 +17,7 @@ import pytest
 from sam2_jupyter.exports import label_color
 from sam2_jupyter.widget.codec import encode_labels
 from sam2_jupyter.widget.messages import MESSAGES, parse_message
-from sam2_jupyter.widget.outbound import STREAMED, CandidatesMsg, Marker, TimelineMsg
+from sam2_jupyter.widget.outbound import STREAMED, CandidatesMsg, DivisionsMsg, Marker, TimelineMsg
 
 JS = Path(__file__).resolve().parent.parent / "js"
 NODE = shutil.which("node")
@@ -93,11 +93,12 @@ def test_every_intent_is_a_message_the_kernel_accepts():
     script = """
       import * as i from "./src/intents.js";
       import { candidate } from "./src/candidates.js";
+      import { acceptDivision, dismissDivision } from "./src/divisions.js";
       const all = [i.point(2, 10.5, 20.25, 3, false), i.box(1, 1.5, 2.5, 30, 40.75, 2),
         i.remove(0, 5, 6, 0.5), i.undo(), i.redo(), i.deleteLabel(4),
         i.setParent(5, 2), candidate(3, 7, true), i.ack(17),
         i.ready(), i.active(), i.stroke(2, 3, 4.5, false, true, [1, 2, 3, 4]).content,
-        i.fill(1, 10.5, 20.25, 3, false)];
+        i.fill(1, 10.5, 20.25, 3, false), acceptDivision(4, 2), dismissDivision(5, 3)];
       process.stdout.write(JSON.stringify(all));
     """
     sent = json.loads(run_node(script))
@@ -146,6 +147,7 @@ def _js_type(python: str) -> str:
 def test_outbound_typedefs_mirror_the_kernel_messages():
     typedefs = _typedefs((JS / "src" / "outbound.js").read_text())
     messages = {**STREAMED, TimelineMsg.type: TimelineMsg, CandidatesMsg.type: CandidatesMsg}
+    messages[DivisionsMsg.type] = DivisionsMsg
     assert sorted(typedefs) == sorted([*(cls.__name__ for cls in messages.values()), "Marker"])
     for kind, cls in messages.items():
         expected = [("type", f'"{kind}"')] + [(f.name, _js_type(str(f.type))) for f in fields(cls)]
@@ -159,6 +161,7 @@ def test_outbound_typedefs_mirror_the_kernel_messages():
 
 def test_intent_typedefs_mirror_the_python_messages():
     typedefs = _typedefs((JS / "src" / "intents.js").read_text())
+    typedefs |= _typedefs((JS / "src" / "divisions.js").read_text())  # its own two
     assert sorted(typedefs) == sorted(cls.__name__ for cls in MESSAGES.values())
     for kind, cls in MESSAGES.items():
         expected = [("type", f'"{kind}"')] + [

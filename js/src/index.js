@@ -6,6 +6,8 @@ import { createActions } from "./actions.js";
 import { mountActivityHints } from "./activity.js";
 import { createCandidates } from "./candidates.js";
 import { createDebug } from "./debug.js";
+import { createDivisions } from "./divisions.js";
+import { createFilter } from "./filter.js";
 import { attachInput } from "./input.js";
 import { ready } from "./intents.js";
 import { createNextLabel } from "./labels.js";
@@ -141,10 +143,12 @@ function render({ model, el }) {
     picker,
     nextLabel: nextLabel.next,
   });
-  const timeline = own(createTimeline({ model, sync, summary, report: debug.report }));
-  const objects = own(createObjects({ model, sync, send, summary, report: debug.report }));
+  const marks = own(createDivisions({ model, sync, send, report: debug.report }));
+  const filter = own(createFilter({ summary, marks }));
+  const timeline = own(createTimeline({ model, sync, summary, filter, marks, report: debug.report }));
+  const objects = own(createObjects({ model, sync, send, summary, filter, marks, report: debug.report }));
   const playbar = own(createPlaybar({ model, sync, summary, shown: () => renderer.state.frame }));
-  dom.bar.before(timeline.el, objects.el, playbar.el);
+  dom.bar.before(marks.el, timeline.el, filter.el, objects.el, playbar.el);
   // Keys act anywhere in the annotator and never reach JupyterLab from it (scope.js).
   own(mountKeyScope({ el, canvas: dom.canvas }));
 
@@ -186,8 +190,8 @@ function render({ model, el }) {
     }),
   );
   own(mountActivityHints(dom.canvas, send));
-  // The one listener of the kernel's messages: frames and labels; the timeline, candidates.
-  const route = { timeline: summary.apply, candidates: found.apply };
+  // The one listener of the kernel's messages: frames and labels; the rest by type.
+  const route = { timeline: summary.apply, candidates: found.apply, divisions: marks.apply };
   own(mountStream({ model, send, sink: renderer, onDrawn, onError: status.error, route }));
   send(ready());
   return dispose;

@@ -74,13 +74,14 @@ function buildRow(label) {
   const swatch = child(row, "span", "sam2j-object-swatch");
   child(row, "span", "sam2j-object-id").textContent = String(label);
   const parent = child(row, "span", "sam2j-object-parent");
+  const division = child(row, "span", "sam2j-object-division");
   const frames = child(row, "span", "sam2j-object-frames");
   const flags = child(row, "span", "sam2j-object-flags");
   const del = child(row, "button", "sam2j-object-delete");
   del.type = "button";
   del.textContent = "×";
   del.title = `delete label ${label} (undo brings it back)`;
-  return { row, eye, swatch, parent, frames, flags };
+  return { row, eye, swatch, parent, division, frames, flags };
 }
 
 /** Set a property only when it differs (keeps layout and focus undisturbed). */
@@ -106,11 +107,14 @@ function updateRow(r, d) {
  * @param {{now(values: Record<string, any>): void}} o.sync
  * @param {(intent: import("./intents.js").Intent) => void} o.send
  * @param {import("./summary.js").Summary} o.summary
+ * @param {{keep(label: number): boolean, subscribe(fn: () => void): () => void}} [o.filter]  rows shown
+ * @param {{badge(node: HTMLElement, label: number): void, seek(label: number): void,
+ *   subscribe(fn: () => void): () => void}} [o.marks]  proposed divisions (divisions.js)
  * @param {(node: HTMLElement, values: Record<string, string>) => void} [o.report]  debug
  *   hooks (data-objects) on the list after each update
  * @returns {{el: HTMLElement, dispose(): void}}
  */
-export function createObjects({ model, sync, send, summary, report = () => {} }) {
+export function createObjects({ model, sync, send, summary, filter, marks, report = () => {} }) {
   const el = document.createElement("div");
   el.className = "sam2j-objects";
   const empty = child(el, "div", "sam2j-objects-empty");
@@ -121,7 +125,7 @@ export function createObjects({ model, sync, send, summary, report = () => {} })
 
   function update() {
     const state = { label: model.get("label"), hidden: hiddenOf(model), parents: model.get("parents") ?? {} };
-    const descriptors = objectRows(summary, state);
+    const descriptors = objectRows(summary, state).filter((d) => !filter || filter.keep(d.label));
     const seen = new Set();
     descriptors.forEach((d, i) => {
       let r = rows.get(d.label);
@@ -130,6 +134,7 @@ export function createObjects({ model, sync, send, summary, report = () => {} })
         rows.set(d.label, r);
       }
       updateRow(r, d);
+      marks?.badge(r.division, d.label);
       seen.add(d.label);
       // In summary order; moving a node only when it is out of place.
       if (el.children[i + 1] !== r.row) el.insertBefore(r.row, el.children[i + 1] ?? null);
@@ -150,6 +155,7 @@ export function createObjects({ model, sync, send, summary, report = () => {} })
     if (!Number.isInteger(label) || e.target.classList.contains("sam2j-object-hide")) return;
     if (e.target.classList.contains("sam2j-object-delete")) send(deleteLabel(label));
     else if (e.target.classList.contains("sam2j-object-parent")) send(setParent(label, 0));
+    else if (e.target.classList.contains("sam2j-object-division")) marks?.seek(label);
     else if (label !== model.get("label")) sync.now({ label });
   };
   const change = (e) => {
@@ -163,6 +169,8 @@ export function createObjects({ model, sync, send, summary, report = () => {} })
       ["change", change],
     ]),
     summary.subscribe(refresh.request),
+    filter?.subscribe(refresh.request) ?? (() => {}),
+    marks?.subscribe(refresh.request) ?? (() => {}),
     listen(model, ["label", "hidden", "parents"], refresh.request),
   ];
   update();

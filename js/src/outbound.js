@@ -63,5 +63,15 @@
  * @property {boolean} has_image
  */
 
+/**
+ * Every proposed division (divisions.js), whole, outside the flow control: one entry
+ * per proposal in each list; `daughters` 0 where the mother became two parts of one id.
+ * @typedef {object} DivisionsMsg
+ * @property {"divisions"} type
+ * @property {number[]} frames
+ * @property {number[]} mothers
+ * @property {number[]} daughters
+ */
+
 /** The message types the stream draws (and acknowledges); others are routed by type. */
 export const STREAMED = new Set(["frame", "labels"]);

@@ -115,8 +115,9 @@ function rowColour(label, hidden) {
  * @param {Range} o.range
  * @param {number} o.rowPx  device pixels per row
  * @param {ReadonlySet<number>} o.hidden
+ * @param {number[] | null} [o.rows]  the table rows to draw, top to bottom (a filter); all when null
  */
-export function paint(pixels, width, height, { table, range, rowPx, hidden }) {
+export function paint(pixels, width, height, { table, range, rowPx, hidden, rows = null }) {
   pixels.fill(COLOURS.background);
   if (width <= 0 || table.nFrames <= 0) return;
   const cells = new Uint8Array(width);
@@ -124,7 +125,9 @@ export function paint(pixels, width, height, { table, range, rowPx, hidden }) {
   const split = rowPx >= 4;
   const gap = rowPx >= 6 ? 1 : 0;
   const band = Math.max(1, Math.floor((rowPx - gap) / 4));
-  for (let r = 0; r < table.labels.length && r * rowPx < height; r++) {
+  const count = rows ? rows.length : table.labels.length;
+  for (let i = 0; i < count && i * rowPx < height; i++) {
+    const r = rows ? rows[i] : i;
     aggregateRow(table, r, range.x0, range.x1, cells);
     const colour = rowColour(table.labels[r], hidden.has(table.labels[r]));
     for (let c = 0; c < width; c++) {
@@ -135,10 +138,10 @@ export function paint(pixels, width, height, { table, range, rowPx, hidden }) {
       mid[c] = base;
       bottom[c] = flagged;
     }
-    const inner = Math.min(rowPx - gap, height - r * rowPx);
+    const inner = Math.min(rowPx - gap, height - i * rowPx);
     for (let y = 0; y < inner; y++) {
       const line = !split || y < band ? top : y >= rowPx - gap - band ? bottom : mid;
-      pixels.set(line, (r * rowPx + y) * width);
+      pixels.set(line, (i * rowPx + y) * width);
     }
   }
 }

@@ -18,11 +18,13 @@ import { frameNumber } from "./words.js";
  * @param {import("./sync.js").Model} o.model  reads frame, n_frames, hidden
  * @param {{now(values: Record<string, any>): void}} o.sync
  * @param {import("./summary.js").Summary} o.summary
+ * @param {{rows(table: object): number[], subscribe(fn: () => void): () => void}} [o.filter]  the rows drawn
+ * @param {{paint(ctx: any, o: object): void, subscribe(fn: () => void): () => void}} [o.marks]  divisions
  * @param {(node: HTMLElement, values: Record<string, string>) => void} [o.report]  debug
  *   hooks (data-timeline-*) on the canvas after each draw
  * @returns {{el: HTMLElement, canvas: HTMLCanvasElement, draw(): void, dispose(): void}}
  */
-export function createTimeline({ model, sync, summary, report = () => {} }) {
+export function createTimeline({ model, sync, summary, filter, marks, report = () => {} }) {
   const el = document.createElement("div");
   el.className = "sam2j-timeline-wrap";
   const canvas = document.createElement("canvas");
@@ -36,6 +38,7 @@ export function createTimeline({ model, sync, summary, report = () => {} }) {
   let words = null;
   let draws = 0;
   let hidden = new Set();
+  let drawn = []; // the label of each row drawn, top to bottom
 
   // The summary's frame count once it has arrived; until then the model's.
   const frames = () => summary.n_frames || model.get("n_frames") || 1;
@@ -45,7 +48,9 @@ export function createTimeline({ model, sync, summary, report = () => {} }) {
     const started = performance.now();
     const n = frames();
     const table = summary.table();
-    const nLabels = table.labels.length;
+    const rows = filter ? filter.rows(table) : null;
+    drawn = rows ? rows.map((r) => table.labels[r]) : table.labels;
+    const nLabels = drawn.length;
     const dpr = window.devicePixelRatio || 1;
     const cssW = Math.max(1, el.clientWidth);
     const rowPx = Math.max(1, Math.round(rowHeight(nLabels) * dpr));
@@ -65,14 +70,15 @@ export function createTimeline({ model, sync, summary, report = () => {} }) {
       image = ctx.createImageData(width, height);
       words = new Uint32Array(image.data.buffer);
     }
-    paint(words, width, height, { table, range, rowPx, hidden });
+    paint(words, width, height, { table, range, rowPx, hidden, rows });
     ctx.putImageData(image, 0, 0);
     drawCursor(ctx, range, frame, width, height, dpr);
+    marks?.paint(ctx, { range, rows: drawn, rowPx, width, dpr });
     draws += 1;
     report(canvas, {
       timelineDraws: String(draws),
       timelineMs: (performance.now() - started).toFixed(2),
-      timelineLabels: table.labels.join(","),
+      timelineLabels: drawn.join(","),
       timelineFrames: String(n),
     });
   }
@@ -92,8 +98,7 @@ export function createTimeline({ model, sync, summary, report = () => {} }) {
   const seeking = perFrame(seek);
   const hover = (p) => {
     const r = currentRange();
-    const labels = summary.labels;
-    const label = labels[Math.floor(p.y / rowHeight(labels.length))];
+    const label = drawn[Math.floor(p.y / rowHeight(drawn.length))];
     const text = `frame ${frameNumber(frameAt(r, p.x, frames()))}${label === undefined ? "" : ` · label ${label}`}`;
     if (canvas.title !== text) canvas.title = text;
   };
@@ -158,6 +163,8 @@ export function createTimeline({ model, sync, summary, report = () => {} }) {
   observer.observe(el);
   const offs = [
     summary.subscribe(redraw.request),
+    filter?.subscribe(redraw.request) ?? (() => {}),
+    marks?.subscribe(redraw.request) ?? (() => {}),
     listen(model, ["frame", "n_frames"], redraw.request),
     listen(model, ["hidden"], () => {
       readHidden();

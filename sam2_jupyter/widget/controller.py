@@ -24,6 +24,7 @@ from . import editing, prompting
 from .canvas import AnnotatorCanvas
 from .channels import Channels
 from .discovery import Discovery
+from .divisions import Divisions
 from .files import FileActions
 from .jobs import Jobs
 from .labels import NextLabel
@@ -73,6 +74,7 @@ class Controller:
         self.files = FileActions(controls.files, self)
         self.seeding = Seeding(self, controls.seed)
         self.discovery = Discovery(self, controls.find)
+        self.divisions = Divisions(self)
         self.channels = Channels(self, controls.channels)
         self.loader = ModelLoader(self, controls.model, self.set_model)
         self._handlers: dict[type, Callable[[Any], Any]] = {
@@ -82,6 +84,7 @@ class Controller:
             **prompting.handlers(self),
             **editing.handlers(self),
             **self.discovery.handlers(),
+            **self.divisions.handlers(),
         }
         self._wire()
         self.view.show(canvas.frame)
@@ -169,6 +172,7 @@ class Controller:
         if markers:
             self.view.labels(self.view.frame)
         self.timeline.sync()
+        self.divisions.changed()  # on the worker, after what is queued
         self.next_label.publish()
         parents = {str(d): m for d, m in session.parents.items()} if session else {}
         self.view.set(self.canvas, "parents", parents)
@@ -179,6 +183,7 @@ class Controller:
         self.view.show(self.view.frame)
         self.timeline.reset()
         self.discovery.resend()
+        self.divisions.resend()
 
     # -- messages from the browser --------------------------------------------------
     def receive(self, content: Any, buffers: list[Any] | None = None) -> None:
@@ -256,6 +261,7 @@ class Controller:
             self.pool.index = index
             self.view.show(self.view.frame)
             self.timeline.sync()
+            self.divisions.changed()
             self.next_label.publish()
             if self.pool.model is not None:
                 self.session()  # opened here, not by the precompute (which waits for it)

@@ -123,6 +123,24 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class AcceptDivision:
+    """Accept the division proposed on ``frame`` for ``mother`` (one undo step)."""
+
+    type: ClassVar[str] = "accept_division"
+    frame: int
+    mother: int
+
+
+@dataclass(frozen=True)
+class DismissDivision:
+    """Not a division: the proposal on ``frame`` for ``mother`` is not made again."""
+
+    type: ClassVar[str] = "dismiss_division"
+    frame: int
+    mother: int
+
+
+@dataclass(frozen=True)
 class Ack:
     """The browser has drawn the message with this sequence number."""
 
@@ -157,6 +175,8 @@ _TYPES = (
     SetParent,
     DeleteLabel,
     Candidate,
+    AcceptDivision,
+    DismissDivision,
     Ack,
     Ready,
     Active,
@@ -174,6 +194,8 @@ Message = (
     | SetParent
     | DeleteLabel
     | Candidate
+    | AcceptDivision
+    | DismissDivision
     | Ack
     | Ready
     | Active

@@ -12,6 +12,7 @@ stream adds ``seq`` (its flow control's sequence number) when a message leaves.
   markers it drew before the kernel answered once these labels are drawn.
 - :class:`TimelineMsg`: the review summary, whole or the columns that changed.
 - :class:`CandidatesMsg`: the candidates found on a frame (not objects yet).
+- :class:`DivisionsMsg`: the divisions proposed on the session in view.
 """
 
 from __future__ import annotations
@@ -119,6 +120,22 @@ class CandidatesMsg:
     ids: list[int]
     selected: list[int]
     has_image: bool
+
+    def content(self) -> dict[str, Any]:
+        return {"type": self.type, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class DivisionsMsg:
+    """Every proposed division of the session in view (:mod:`.divisions`), outside the
+    flow control, sent whole (a few hundred at most) as parallel lists, one entry per
+    proposal: its frame, its mother, and its daughter (the newcomer's id; 0 where the
+    mother became two parts of one id, which get ids when it is accepted)."""
+
+    type: ClassVar[str] = "divisions"
+    frames: list[int]
+    mothers: list[int]
+    daughters: list[int]
 
     def content(self) -> dict[str, Any]:
         return {"type": self.type, **asdict(self)}
