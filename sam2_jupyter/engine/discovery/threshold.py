@@ -179,8 +179,10 @@ def threshold_candidates(
        own units. With a ``box`` or ``mask`` the histogram is the region's.
        ``"local"`` is for uneven illumination: each pixel is compared with the
        Gaussian-weighted mean of its ``block_size`` neighbourhood (odd, default 101
-       px: several objects across, so an object is not compared with itself alone)
-       and must exceed it by ``offset``; by default by three noise deviations, the
+       px: several objects across, so an object is not compared with itself alone;
+       σ = (block_size - 1) / 6, scikit-image's ``threshold_local``: weighting near
+       pixels more keeps outlines tighter than a box mean, at about twice the cost
+       of ``"otsu"`` at 2048²) and must exceed it by ``offset``; by default by three noise deviations, the
        median absolute deviation of the image from that mean (so that a flat noisy
        background is not half foreground).
     4. Split: seeds at the peaks of the distance transform (``peak_local_max`` at
