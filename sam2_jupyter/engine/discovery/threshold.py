@@ -182,9 +182,9 @@ def threshold_candidates(
        px: several objects across, so an object is not compared with itself alone;
        σ = (block_size - 1) / 6, scikit-image's ``threshold_local``: weighting near
        pixels more keeps outlines tighter than a box mean, at about twice the cost
-       of ``"otsu"`` at 2048²) and must exceed it by ``offset``; by default by three noise deviations, the
-       median absolute deviation of the image from that mean (so that a flat noisy
-       background is not half foreground).
+       of ``"otsu"`` at 2048²) and must exceed it by ``offset``; by default by three
+       noise deviations, the median absolute deviation of the image from that mean
+       (so that a flat noisy background is not half foreground).
     4. Split: seeds at the peaks of the distance transform (``peak_local_max`` at
        least ``min_distance`` apart; by default half the radius of a disc with the
        median area of the connected foreground parts: a part rarely holds more than
