@@ -206,7 +206,15 @@ def test_find_new_every_n_frames_reaches_propagate(annotator, monkeypatch):
         p.propagate.click()
         a.wait(30)
     discover = [{k: v for k, v in o.items() if k.startswith("discover")} for o in seen]
-    assert discover == [{}, {"discover_every": 5, "discover_method": "sam2"}]
+    a.controls.find.points_per_side.value = 9  # the Find objects group's parameters go too
+    p.propagate.click()
+    a.wait(30)
+    last = {k: v for k, v in seen[-1].items() if k.startswith("discover")}
+    assert discover == [{}, {**last, "discover": {**last["discover"], "points_per_side": 32}}]
+    assert last["discover_every"] == 5
+    assert last["discover_method"] == "sam2"
+    assert last["discover"]["points_per_side"] == 9
+    assert last["discover"]["min_area"] == a.controls.find.min_area.value
 
 
 def test_the_objects_a_propagation_found_are_said(annotator, monkeypatch):

@@ -149,7 +149,7 @@ def test_the_propagate_button_lock_times_out_instead_of_hanging():
 
     button = SimpleNamespace(on_click=lambda handler: None)
     ctx = SimpleNamespace(safe=lambda f: f, status=lambda *a: None)
-    propagator = Propagator(ctx, SimpleNamespace(propagate=button, cancel=button))
+    propagator = Propagator(ctx, SimpleNamespace(propagate=button, cancel=button), None)
     propagator._lock.timeout = 0.2
     assert "'stuck'" in times_out(propagator._lock, propagator.propagate)
 

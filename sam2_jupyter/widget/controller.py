@@ -69,7 +69,7 @@ class Controller:
         )
         self.timeline = self.view.timeline = Timeline(canvas, self.pool.peek)
         self.next_label = NextLabel(canvas, self.pool.peek, self.view.set)
-        self.propagator = Propagator(self, p)
+        self.propagator = Propagator(self, p, controls.find)
         self.precompute = Precompute(self, p)
         self.files = FileActions(controls.files, self)
         self.seeding = Seeding(self, controls.seed)

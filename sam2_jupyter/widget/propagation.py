@@ -14,13 +14,15 @@ from typing import Any
 from .._threads import TimedLock
 from .._words import plural
 from .context import Context
+from .panels.find import FindPanel, params
 from .panels.propagate import PropagatePanel
 
 
 class Propagator:
-    def __init__(self, ctx: Context, panel: PropagatePanel) -> None:
+    def __init__(self, ctx: Context, panel: PropagatePanel, find: FindPanel) -> None:
         self.ctx = ctx
         self.panel = panel
+        self.find = find  # "Find new every N frames" uses the Find objects group's parameters
         # Taken by the button's handler on the kernel thread: a wait that never ends
         # must be an error, not a hung kernel.
         self._lock = TimedLock("the propagation queue")
@@ -39,7 +41,8 @@ class Propagator:
         stop = p.stop_frame.value if to_frame else None
         lost = p.lost_frames.value if p.stop_lost.value else None
         every = int(p.discover_every.value)
-        discover = {"discover_every": every, "discover_method": p.discover_method.value}
+        method, found = params(self.find, str(p.discover_method.value))
+        discover = {"discover_every": every, "discover_method": method, "discover": found}
         return self.propagate(
             direction, start, stop=stop, stop_when_lost=lost, **(discover if every > 0 else {})
         )
@@ -58,7 +61,8 @@ class Propagator:
         **discover: Any,
     ) -> Future[Any] | None:
         """Queue a propagation (refused with a sentence while one is queued);
-        ``discover``: ``discover_every`` / ``discover_method``, passed on when given."""
+        ``discover``: ``discover_every`` / ``discover_method`` / ``discover`` (the
+        method's parameters), passed on when given."""
         options = {"direction": direction, "start": start, "stop": stop}
         options["stop_when_lost"] = stop_when_lost
         options |= discover

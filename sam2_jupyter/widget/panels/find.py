@@ -145,10 +145,10 @@ def find_panel() -> FindPanel:
     )
 
 
-def params(panel: FindPanel) -> tuple[str, dict[str, object]]:
-    """The method and its parameters as the engine takes them (``max_area`` only when
-    set: 0 means no limit)."""
-    method = str(panel.method.value)
+def params(panel: FindPanel, method: str | None = None) -> tuple[str, dict[str, object]]:
+    """The method (default: the group's) and its parameters as the engine takes them
+    (``max_area`` only when set: 0 means no limit)."""
+    method = str(panel.method.value) if method is None else method
     if method == "sam2":
         out: dict[str, object] = {
             "points_per_side": int(panel.points_per_side.value),
