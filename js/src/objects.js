@@ -144,7 +144,7 @@ export function createObjects({ model, sync, send, summary, filter, marks, repor
       r.row.remove();
       rows.delete(label);
     }
-    empty.hidden = descriptors.length > 0;
+    empty.hidden = descriptors.length > 0 || summary.labels.length > 0; // filtered out: the filter says so
     report(el, { objects: descriptors.map((d) => d.label).join(",") });
   }
   const refresh = perFrame(update);
