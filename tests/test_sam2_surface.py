@@ -114,3 +114,19 @@ def test_install_is_idempotent(model):
     assert predictor.memory_attention.forward is forward
     assert video.tqdm is bar
     assert patches.points(predictor.image_encoder)
+
+
+def test_the_image_predictor_attributes_we_set_are_named_when_sam2_stops_setting_them(
+    monkeypatch,
+):
+    pytest.importorskip("torchvision", reason="sam2's image predictor needs torchvision")
+    from sam2.sam2_image_predictor import SAM2ImagePredictor
+
+    assert surface.image_problems() == []
+
+    def set_image(self, image):  # a sam2 that keeps its features elsewhere
+        self._features = None
+        self._is_image_set = True
+
+    monkeypatch.setattr(SAM2ImagePredictor, "set_image", set_image)
+    assert surface.image_problems() == ["SAM2ImagePredictor.set_image no longer sets _orig_hw"]

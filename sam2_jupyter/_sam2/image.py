@@ -16,6 +16,7 @@ another size gets its own (``image_size`` / 4, / 8, / 16), as sam2 would need to
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -47,11 +48,27 @@ def feature_sizes(image_size: int) -> list[tuple[int, int]]:
     return [(image_size // s, image_size // s) for s in (4, 8, 16)]
 
 
+@functools.cache
+def _checked() -> None:
+    """The image side of sam2's surface, checked once (after the import succeeded)."""
+    from .patches import Sam2SurfaceError
+    from .surface import image_problems
+
+    found = image_problems()
+    if found:
+        raise Sam2SurfaceError(
+            "this sam2's image predictor lacks what segment_everything relies on: "
+            + "; ".join(found)
+        )
+
+
 def make_generator(predictor: Any, **params: Any) -> Any:
     """sam2's generator over ``predictor`` (a built SAM2 model: the video predictor
     is one), its image predictor sized for the model. Unknown parameters raise
-    sam2's own TypeError."""
-    generator = generator_class()(predictor, **params)
+    sam2's own TypeError; a sam2 whose image side changed, Sam2SurfaceError."""
+    cls = generator_class()
+    _checked()
+    generator = cls(predictor, **params)
     generator.predictor._bb_feat_sizes = feature_sizes(int(predictor.image_size))
     return generator
 

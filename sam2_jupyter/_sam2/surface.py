@@ -21,6 +21,8 @@ from .state import STATE_KEYS
 
 VIDEO = "sam2.sam2_video_predictor"
 BASE = "sam2.modeling.sam2_base"
+IMAGE = "sam2.sam2_image_predictor"
+GENERATOR = "sam2.automatic_mask_generator"
 
 # (module, object ("" for the module itself), attribute (None: the object), parameters)
 SURFACE: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
@@ -93,6 +95,35 @@ SURFACE: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
     ("sam2.modeling.memory_attention", "MemoryAttention", "forward", ("self", "curr", "memory")),
     ("sam2.utils.misc", "get_connected_components", None, ("mask",)),
 )
+
+# segment_everything(method="sam2"): sam2's generator, fed the session's features.
+# Checked apart (:func:`image_problems`, when the generator is first built): sam2's
+# image side needs torchvision, which tracking does not.
+IMAGE_SURFACE: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
+    (
+        GENERATOR,
+        "SAM2AutomaticMaskGenerator",
+        "__init__",
+        ("self", "model", "points_per_side", "points_per_batch", "pred_iou_thresh"),
+    ),
+    (
+        GENERATOR,
+        "SAM2AutomaticMaskGenerator",
+        "__init__",
+        ("stability_score_thresh", "box_nms_thresh", "crop_n_layers", "min_mask_region_area"),
+    ),
+    (GENERATOR, "SAM2AutomaticMaskGenerator", "generate", ("self", "image")),
+    (IMAGE, "SAM2ImagePredictor", "set_image", ("self", "image")),
+    (IMAGE, "SAM2ImagePredictor", "_predict", ("self", "point_coords", "point_labels")),
+    (BASE, "SAM2Base", "_prepare_backbone_features", ("self", "backbone_out")),
+)
+
+# Attributes of the image predictor that :func:`.image.set_features` sets as
+# ``set_image`` does, and the feature sizes its constructor fixes.
+IMAGE_ATTRIBUTES = {
+    "set_image": ("_features", "_orig_hw", "_is_image_set"),
+    "__init__": ("_bb_feat_sizes", "_is_batch"),
+}
 
 # Read from a built predictor (its configuration and sub-modules).
 PREDICTOR_ATTRIBUTES = (
@@ -191,3 +222,34 @@ def predictor_problems(predictor: Any) -> list[str]:
         for a in PREDICTOR_ATTRIBUTES
         if not hasattr(predictor, a)
     ]
+
+
+def assigned_attributes(method: Any) -> set[str]:
+    """The attributes ``self.<name> = ...`` a method assigns."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
+    return {
+        target.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "self"
+    }
+
+
+def image_problems(load: Callable[[str], Any] = importlib.import_module) -> list[str]:
+    """What :data:`IMAGE_SURFACE` lacks, and image-predictor attributes we set that
+    its methods no longer set."""
+    found = [p for item in IMAGE_SURFACE for p in item_problems(item, load)]
+    if found:
+        return found
+    try:
+        predictor = _find(load(IMAGE), "SAM2ImagePredictor", None)[0]
+    except (ImportError, LookupError) as exc:
+        return [f"sam2's image predictor cannot be read ({exc})"]
+    out = []
+    for method, names in IMAGE_ATTRIBUTES.items():
+        have = assigned_attributes(getattr(predictor, method))
+        out += [f"SAM2ImagePredictor.{method} no longer sets {n}" for n in names if n not in have]
+    return out
