@@ -269,6 +269,7 @@ def random_record(rng, labels):
     return rec
 
 
+@pytest.mark.slow  # 12 runs of 300 random changes
 @pytest.mark.parametrize("window", [1, 3, 5])
 @pytest.mark.parametrize("seed", range(4))
 def test_summary_deltas_equal_a_full_recompute(seed, window):

@@ -56,6 +56,7 @@ def test_bad_messages_are_refused(content, match):
         parse_message(content)
 
 
+@pytest.mark.slow  # 200 examples
 @settings(max_examples=200, deadline=None)
 @given(
     st.dictionaries(

@@ -315,6 +315,7 @@ def test_messages_that_name_nothing_change_nothing(model, video):
         a.close()
 
 
+@pytest.mark.slow  # 300 examples
 def test_parse_message_never_raises_anything_else():
     from hypothesis import given, settings
     from hypothesis import strategies as st
