@@ -59,23 +59,61 @@ def threshold_rows(size: int, repeat: int) -> None:
     print(f"| {name} | {wall:.0f} | {best:.0f} | {cpu:.0f} | {found.max()} | |")
 
 
-def sam2_rows() -> None:
+def sam2_rows(image_size: int, points: int, repeat: int) -> None:
     """SAM2's generator (method="sam2"): ours on a cached frame vs sam2's own
-    ``SAM2AutomaticMaskGenerator.generate`` (which encodes), and ours minus the
-    encoder. Filled in with the sam2 method."""
+    ``SAM2AutomaticMaskGenerator.generate`` on the same frame (which encodes it),
+    alternating, and the encoder alone."""
+    import warnings
+
+    import numpy as np
+    import torch
+
+    from sam2_jupyter import Session, load_model
+    from sam2_jupyter._sam2.image import make_generator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = load_model("tiny", untrained=True, image_size=image_size, device="cpu")
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 255, (image_size, image_size, 3), np.uint8)
+    session = Session(frame[None], model)
+    session.precompute.frame(0)
+    params = {"points_per_side": points}
+    ours, theirs, encode = [], [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        session.segment_everything(0, **params)
+        ours.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        make_generator(model.predictor, **params).generate(frame)
+        theirs.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            model.predictor.forward_image(session._frames[0].float().unsqueeze(0))
+        encode.append(time.perf_counter() - t0)
+    o, t, e = (1000 * statistics.median(v) for v in (ours, theirs, encode))
+    print(f"\n| sam2 method, {image_size} px, {points}² points | ms (median of {repeat}) |")
+    print("|---|---|")
+    print(f"| ours, cached frame | {o:.0f} |")
+    print(f"| sam2's generator (encodes) | {t:.0f} |")
+    print(f"| encoder alone | {e:.0f} |")
+    print(f"| sam2's minus the encoder | {t - e:.0f} (ours / that: {o / (t - e):.2f}) |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=2048)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--sam2-size", type=int, default=1024, help="0: skip the sam2 rows")
+    parser.add_argument("--points", type=int, default=16, help="points_per_side")
     args = parser.parse_args()
     print(
         f"# Discovery — {platform.machine()} CPU, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}"
     )
     threshold_rows(args.size, args.repeat)
-    sam2_rows()
+    if args.sam2_size:
+        sam2_rows(args.sam2_size, args.points, max(3, args.repeat // 3))
 
 
 if __name__ == "__main__":
