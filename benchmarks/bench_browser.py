@@ -27,8 +27,13 @@ round trip). Goal: with the precompute running, p90 of click-to-paint minus mode
 Frames are 1024×1024 RGB; the model is untrained SAM2.1 tiny at 256 px input, or
 ``--image-size 1024`` (the real input size; the model's own time is subtracted).
 
+With ``--labels N`` it measures instead click-to-paint and frame switches with N labels
+against 3 (goal: within 1.2×), in alternating blocks in one run: each block loads a
+label volume (N, or 3, squares of one size on a grid on every frame, through
+``session.load_labels``), then clicks and switches as above.
+
 Usage: python benchmarks/bench_browser.py [--clicks 30] [--switches 30] [--play 6]
-       [--image-size 256] [--raw times.json]
+       [--image-size 256] [--raw times.json] [--labels 300 [--blocks 2] [--per-block 6]]
 """
 
 from __future__ import annotations
@@ -276,6 +281,69 @@ def switches(lab, page, n: int) -> dict[bool, dict[str, list[float]]]:
     return out
 
 
+LOAD_GRID = """
+_n, _size, _frames = {n}, {size}, a.session.n_frames
+_side = int(np.ceil(np.sqrt({most})))
+_pitch = _size // _side
+_vol = np.zeros((_frames, _size, _size), np.uint16)
+for _i in range(_n):
+    _y, _x = (_i // _side) * _pitch + _pitch // 4, (_i % _side) * _pitch + _pitch // 4
+    _vol[:, _y : _y + _pitch // 2, _x : _x + _pitch // 2] = _i + 1
+a.wait(60)
+a.controller.start_fresh().result(600)  # no labels, prompts or undo steps of the last block
+a.wait(60)
+a.frame = 0
+a.session.load_labels(_vol)
+a.controller.refresh()
+a.wait(600)
+a.wait(600)
+a.canvas.label = 1
+"""
+
+
+def many_labels(lab, page, geometry, args) -> dict[int, dict[str, list[float]]]:
+    """Clicks and switches with 3 labels and with ``args.labels``, in alternating
+    blocks (so both see the same machine), the precompute stopped."""
+    out: dict[int, dict[str, list[float]]] = {}
+    for block in range(2 * args.blocks):
+        n = 3 if block % 2 == 0 else args.labels
+        print(f"block {block + 1} of {2 * args.blocks}: {n} labels", file=sys.stderr, flush=True)
+        lab.kernel(LOAD_GRID.format(n=n, size=SIZE, most=args.labels), timeout=900)
+        print(lab.kernel("print(len(a.session.label_ids))"), file=sys.stderr, flush=True)
+        page.wait_for_function(
+            f"document.querySelector('.sam2j-objects').dataset.objects.split(',').length === {n}",
+            timeout=120_000,
+        )
+        page.wait_for_function("document.querySelector('.sam2j-canvas').dataset.frame === '0'")
+        got = out.setdefault(n, {})
+        for phases in (clicks(lab, page, geometry, args.per_block),
+                       switches(lab, page, args.per_block)):  # fmt: skip
+            for key, values in phases[False].items():  # precompute stopped
+                got.setdefault(key, []).extend(values)
+        draw = page.locator(".sam2j-timeline").get_attribute("data-timeline-ms")
+        got.setdefault("timeline", []).append(float(draw))
+    return out
+
+
+def report_labels(out: dict[int, dict[str, list[float]]], labels: int, image_size: int) -> None:
+    print(
+        f"# {labels} labels vs 3 in the browser — {SIZE}×{SIZE} frames, untrained SAM2.1 "
+        f"tiny ({image_size} px input), CPU, precompute stopped, alternating blocks"
+    )
+    print(f"\n| measure (median ms) | 3 labels | {labels} labels | ratio | goal |")
+    print("|---|---|---|---|---|")
+    for key, name in (("overhead", "click-to-paint minus model time"),
+                      ("total", "click-to-paint, total"), ("wait", "  kernel wait (queue)"),
+                      ("kernel", "  kernel labels encode + send"),
+                      ("draw", "  browser decode + draw"), ("switch", "frame switch"),
+                      ("switch_draw", "  browser decode + draw"),
+                      ("timeline", "timeline draw")):  # fmt: skip
+        few, many = statistics.median(out[3][key]), statistics.median(out[labels][key])
+        goal = "<= 1.2" if key in ("overhead", "switch") else ""
+        ratio = many / few if few > 0 else float("nan")
+        print(f"| {name} | {few:.1f} | {many:.1f} | {ratio:.2f} | {goal} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=30)
@@ -283,9 +351,15 @@ def main() -> None:
     parser.add_argument("--play", type=float, default=6.0, help="seconds of playback")
     parser.add_argument("--image-size", type=int, default=256, help="the model's input size")
     parser.add_argument("--raw", type=Path, help="write every click's and switch's times (JSON)")
+    parser.add_argument("--labels", type=int, default=0, help="compare N labels with 3 only")
+    parser.add_argument("--blocks", type=int, default=2, help="--labels: blocks of each")
+    parser.add_argument("--per-block", type=int, default=6, help="--labels: clicks per block")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench_browser_"))
-    make_video(root / "video.npy", max(2 * args.switches + 2, int(args.play * 30) + 10))
+    n_frames = max(2 * args.switches + 2, int(args.play * 30) + 10)
+    if args.labels:
+        n_frames = 2 * args.per_block + 2
+    make_video(root / "video.npy", n_frames)
     cells = [c.replace("{image_size}", str(args.image_size)) for c in CELLS]
     with lab_page(root, "bench.ipynb", cells) as (lab, page):
         page.wait_for_selector(".sam2j-canvas[data-lossless='true']", timeout=60_000)
@@ -295,6 +369,13 @@ def main() -> None:
         scale = min(box["width"] / SIZE, box["height"] / SIZE)
         tx = (box["width"] - SIZE * scale) / 2
         ty = (box["height"] - SIZE * scale) / 2
+        if args.labels:
+            background(lab, False)
+            out = many_labels(lab, page, (tx, ty, scale), args)
+            if args.raw:
+                args.raw.write_text(json.dumps(out))
+            report_labels(out, args.labels, args.image_size)
+            return
         phases = clicks(lab, page, (tx, ty, scale), args.clicks)
         for running, times in switches(lab, page, args.switches).items():
             phases[running].update(times)
