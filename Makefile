@@ -1,13 +1,14 @@
 # Two commands set everything up on a fresh machine: `make demo` and `make test`.
-# torch is pinned to the release whose CPU wheel this project's machines carry;
-# sam2 is source-only and builds against the installed torch, so it comes after it,
-# without build isolation and without its dependency on torchvision (not needed
-# by the video predictor we use). The steps live in binder/install.sh, shared with
+# torch is pinned with the torchvision built for it (sam2's automatic mask generator
+# imports torchvision; benchmarks/RESULTS.md, "torch pins", compares this pair with
+# the CPU-only torch 2.13.0 build on the CPU); sam2 is source-only and builds
+# against the installed torch, so it comes after it, without build isolation and
+# without its own dependencies (which would let pip pick other torch builds). The steps live in binder/install.sh, shared with
 # Binder and tested in a clean virtual environment.
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-TORCH  ?= torch==2.13.0
+TORCH  ?= torch==2.14.1 torchvision==0.29.1
 STAMP  := $(VENV)/.installed
 
 .PHONY: install demo test quick lint bench js clean
@@ -17,7 +18,7 @@ $(STAMP): pyproject.toml Makefile js/package.json binder/install.sh
 	# The editable install bundles js/ into sam2_jupyter/static (npm + esbuild);
 	# removing the old bundle makes it rebuild.
 	rm -rf sam2_jupyter/static
-	PYTHON=$(abspath $(PY)) TORCH=$(TORCH) EXTRAS=test,bench,demo,app EDITABLE=1 bash binder/install.sh
+	PYTHON=$(abspath $(PY)) TORCH="$(TORCH)" EXTRAS=test,bench,demo,app EDITABLE=1 bash binder/install.sh
 	# JupyterHub's proxy is a Node program: the hub browser test uses this copy.
 	npm install --prefix .tools --no-save --no-audit --no-fund configurable-http-proxy@5
 	touch $(STAMP)

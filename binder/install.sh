@@ -4,7 +4,9 @@
 # The single list of install steps: Binder's postBuild runs it, and
 # tests/test_install.py runs it in a clean virtual environment. Settings:
 #   PYTHON         the interpreter to install into (default: python)
-#   TORCH          torch requirement (default torch==2.13.0)
+#   TORCH          torch and torchvision requirements, space-separated (default
+#                  torch==2.14.1 torchvision==0.29.1: a matching pair, which sam2's
+#                  automatic mask generator needs; torch alone is enough to track)
 #   TORCH_INDEX    index for torch, e.g. https://download.pytorch.org/whl/cpu
 #                  (CPU wheels, no CUDA download); empty: the default index
 #   EXTRAS         package extras (default formats,batch,demo)
@@ -14,18 +16,21 @@
 #   FETCH_WEIGHTS  a model name (e.g. tiny) to download into the cache now
 set -euo pipefail
 PY=${PYTHON:-python}
-TORCH=${TORCH:-torch==2.13.0}
+TORCH=${TORCH:-torch==2.14.1 torchvision==0.29.1}
 EXTRAS=${EXTRAS-formats,batch,demo}
 cd "$(dirname "$0")/.."
 
 $PY -m pip install -q -U pip setuptools wheel
+# $TORCH is one requirement or several (torch and torchvision): split on spaces.
 if [ -n "${TORCH_INDEX:-}" ]; then
-    $PY -m pip install -q --index-url "$TORCH_INDEX" "$TORCH"
+    # shellcheck disable=SC2086
+    $PY -m pip install -q --index-url "$TORCH_INDEX" $TORCH
 else
-    $PY -m pip install -q "$TORCH"
+    # shellcheck disable=SC2086
+    $PY -m pip install -q $TORCH
 fi
-# sam2 is source-only and builds against the installed torch; its torchvision
-# requirement is for the image predictor, which sam2_jupyter does not use.
+# sam2 is source-only and builds against the installed torch; --no-deps keeps pip
+# from replacing the torch / torchvision pair above with other builds.
 $PY -m pip install -q "hydra-core>=1.3.2" "iopath>=0.1.10" pillow tqdm numpy
 SAM2_BUILD_CUDA=0 $PY -m pip install -q --no-build-isolation --no-deps sam2==1.1.0
 # Building the package bundles the widget's JavaScript (npm + esbuild).
