@@ -65,6 +65,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_timeline.py
 	$(PY) benchmarks/bench_editing.py
 	$(PY) benchmarks/bench_background.py
+	$(PY) benchmarks/bench_objects.py
+	$(PY) benchmarks/bench_discovery.py
 	$(PY) benchmarks/bench_browser.py
 
 clean:
