@@ -68,6 +68,7 @@ function buildRow(label) {
   const row = document.createElement("div");
   row.className = "sam2j-object";
   row.dataset.label = String(label);
+  row.style.cssText = "content-visibility:auto;contain-intrinsic-size:auto 22px"; // off-screen rows skip layout
   const eye = child(row, "input", "sam2j-object-hide");
   eye.type = "checkbox";
   eye.title = `show / hide label ${label}`;
