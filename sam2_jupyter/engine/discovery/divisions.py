@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import ndimage as ndi
+from skimage import measure
 
 from ...errors import PromptError
 from ..fields import FIELDS, Field
@@ -67,9 +68,25 @@ def parts(mask: np.ndarray, min_area: int) -> list[np.ndarray]:
     return [labelled == i for i in order]
 
 
-def _divided(mask: np.ndarray, rules: DivisionRules) -> bool:
-    found = parts(mask, rules.min_area)
-    return len(found) >= 2 and found[1].sum() >= rules.balance * found[0].sum()
+def divided(labels: np.ndarray, rules: DivisionRules) -> set[int]:
+    """The labels of a frame whose mask is two parts or more of similar size: one
+    labelling of the frame's same-valued 8-connected regions, not one per label."""
+    regions = measure.label(labels, connectivity=2, background=0)
+    flat = regions.ravel()
+    areas = np.bincount(flat)
+    owner = np.zeros(len(areas), labels.dtype)
+    owner[flat] = labels.ravel()
+    by_label: dict[int, list[int]] = {}
+    for region in np.flatnonzero(areas >= rules.min_area).tolist():
+        if region:
+            by_label.setdefault(int(owner[region]), []).append(int(areas[region]))
+    out = set()
+    for label, sizes in by_label.items():
+        if len(sizes) >= 2:
+            big, second = sorted(sizes, reverse=True)[:2]
+            if second >= rules.balance * big:
+                out.add(label)
+    return out
 
 
 def propose(
@@ -85,27 +102,23 @@ def propose(
     before: np.ndarray | None = None
     split_before: set[int] = set()
     seen: set[int] = set()
+    present_before: set[int] = set()
     for t in range(n_frames):
         labels = label_frame(t)
-        boxes = ndi.find_objects(labels)
-        split_now: set[int] = set()
-        for i, box in enumerate(boxes):
-            if box is None:
-                continue
-            label = i + 1
-            if _divided(labels[box] == label, rules):
-                split_now.add(label)
-                if label not in split_before and before is not None and (before == label).any():
-                    rows.append((t, label, (), "parts"))
+        present = set(np.unique(labels).tolist()) - {0}
+        split_now = divided(labels, rules) if present else set()
+        for label in sorted(split_now - split_before):
+            if label in present_before:
+                rows.append((t, label, (), "parts"))
         if before is not None:
-            for label in set(np.unique(labels).tolist()) - seen - {0}:
+            for label in sorted(present - seen):
                 if label in parents:
                     continue
                 mother = _shrunk_beside(labels, before, label, rules)
                 if mother is not None:
                     rows.append((t, mother, (label,), "newcomer"))
-        seen.update(np.unique(labels).tolist())
-        before, split_before = labels, split_now
+        seen.update(present)
+        before, split_before, present_before = labels, split_now, present
     gone = set(dismissed)
     table = pd.DataFrame([r for r in rows if (r[0], r[1]) not in gone], columns=COLUMNS)
     return table.astype({"frame": np.int64, "mother": np.int64})

@@ -18,6 +18,7 @@ from ...errors import PromptError
 from ...models import Model
 from .. import editing
 from ..core import SessionCore
+from ..labels import LabelStore
 from ..prompts import check_frame, check_label
 from ..tracker import Tracker
 from .automatic import frame_features, sam2_candidates
@@ -124,10 +125,12 @@ class SessionDiscovery:
         :meth:`dismiss_division`; a proposal changes nothing by itself. ``rules``:
         :class:`~.divisions.DivisionRules` fields by name."""
         rule = DivisionRules(**rules)
-        with self._core.lock:
-            rec = self._core.record
-            return propose(self._core.labels.get, self.n_frames, dict(rec.parents),
-                           rec.dismissed, rule)  # fmt: skip
+        with self._core.lock:  # a copy of the compressed frames: the scan holds no lock
+            core = self._core
+            frames = LabelStore(self.n_frames, core.labels.shape)
+            frames.restore(core.labels.snapshot())
+            parents, dismissed = dict(core.record.parents), core.record.dismissed
+        return propose(frames.get, self.n_frames, parents, dismissed, rule)
 
     def quality(self, rules: Any = None, **thresholds: Any) -> pd.DataFrame:
         table = super().quality(rules, **thresholds)  # type: ignore[misc]
