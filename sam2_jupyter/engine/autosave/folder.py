@@ -30,13 +30,13 @@ import datetime as _dt
 import json
 import shutil
 import sqlite3
-import threading
 import weakref
 from pathlib import Path
 from typing import Any
 
+from ..._later import Later
 from ..._threads import TimedLock
-from ...errors import AutosaveError, SessionBusyError
+from ...errors import AutosaveError
 from ..core import Snapshot
 from ..rows import FrameRows
 from . import legacy
@@ -68,7 +68,8 @@ class Autosave:
         self.error: str | None = None
         self._behind = False  # a write failed: the store lacks some of memory
         self._view: dict[str, int] = {}
-        self._view_timer: threading.Timer | None = None
+        self._view_later = Later()  # the view's write, view_delay after it changed
+        self._view_due = False
         self.store: Store | None = None
         self.codecs = codecs(SAM2)
         self.tables = {codec.kind: Table(codec.kind) for codec in self.codecs}
@@ -184,8 +185,7 @@ class Autosave:
     def close(self) -> None:
         """Stop writing and let another session have the folder (idempotent)."""
         with self._lock:
-            if self._view_timer is not None:
-                self._view_timer.cancel()
+            self._view_later.close()
             if self.store is not None:
                 if self._view_unsaved():
                     self._write_meta()
@@ -275,26 +275,30 @@ class Autosave:
         """Remember the frame and label in view (restored on resume).
 
         Not written now: stepping through frames must never wait for the disk. A
-        timer writes the latest view :attr:`view_delay` seconds after the first
-        change since the last write (one small transaction, off the caller's
-        thread); the next edit and :meth:`close` write it too, whichever is first.
+        :class:`~sam2_jupyter._later.Later` writes the latest view
+        :attr:`view_delay` seconds after the first change since the last write (one
+        small transaction, off the caller's thread unless that runs the kernel's
+        loop); the next edit and :meth:`close` write it too, whichever is first.
         """
         self._view = {"frame": int(frame), "label": int(label)}
-        if self._view_timer is None and self.store is not None:
-            self._view_timer = threading.Timer(self.view_delay, self._flush_view)
-            self._view_timer.daemon = True
-            self._view_timer.start()
+        if self.store is not None and not self._view_due:
+            self._view_due = True
+            self._view_later.schedule(self.view_delay, self._flush_view)
 
     def _flush_view(self) -> None:
-        """The timer's write. A store busy for longer than the lock's wait leaves the
-        view to the next edit or the close."""
-        self._view_timer = None
+        """The delayed write. It never waits for the store: while an edit or a frame
+        is being saved, it tries again a period later (that save writes the view
+        too)."""
+        self._view_due = False
+        if not self._lock.acquire(blocking=False):
+            self._view_due = True
+            self._view_later.schedule(self.view_delay, self._flush_view)
+            return
         try:
-            with self._lock:
-                if self.store is not None and self._view_unsaved():
-                    self._write_meta()
-        except SessionBusyError:
-            pass
+            if self.store is not None and self._view_unsaved():
+                self._write_meta()
+        finally:
+            self._lock.release()
 
     def _view_unsaved(self) -> bool:
         return (self.meta.written or {}).get("view") != json.dumps(self._view).encode()
