@@ -239,3 +239,17 @@ def test_the_objects_a_propagation_found_are_said(annotator, monkeypatch):
     assert a.controller.view.status_text == (
         "Propagation done: 3 frames; 2 new objects found (frame 2)."
     )
+
+
+def test_the_annotators_own_methods_do_what_the_group_does(found):
+    """From a notebook cell: annotator.segment_everything / find_new_objects /
+    add_candidates, the group's buttons by name."""
+    a = found
+    a.segment_everything(method="threshold", sigma=2.0).result(30)
+    assert a.calls[-1] == ("everything", 0, "threshold", {"sigma": 2.0})
+    assert last_candidates(a)[0]["ids"] == [1, 2, 3]
+    a.find_new_objects(0).result(30)
+    assert a.calls[-1][:3] == ("new", 0, "sam2")
+    assert last_candidates(a)[0]["ids"] == [7, 8, 9]
+    a.add_candidates().result(60)
+    assert a.session.label_ids == [7, 8, 9]

@@ -157,6 +157,21 @@ class Annotator(w.HBox):
         frame in view). Runs on the annotator's worker; returns its Future."""
         return self.controller.seeding.seed_from_labels(labels, frame)
 
+    def segment_everything(self, frame: int | None = None, **options: Any) -> Any:
+        """As the *Find objects* group's button: candidates on ``frame`` (default:
+        the frame in view), drawn as outlines; ``method=`` and the method's
+        parameters as ``Session.segment_everything`` takes them (default: the
+        group's). Runs on the annotator's worker; returns its Future."""
+        return self.controller.discovery.segment_everything(frame, **options)
+
+    def find_new_objects(self, frame: int | None = None, **options: Any) -> Any:
+        """As :meth:`segment_everything`, only the candidates no label claims."""
+        return self.controller.discovery.find_new_objects(frame, **options)
+
+    def add_candidates(self, selected: bool = False) -> Any:
+        """The candidates shown (or the selected ones) become objects, one undo step."""
+        return self.controller.discovery.add(selected)
+
     def load_labels(self, volume: Any) -> Any:
         """Show a whole (frames, Y, X) label volume for review and correction (an
         array or a label TIFF). Runs on the annotator's worker; returns its Future."""
