@@ -14,7 +14,7 @@ import ast
 import importlib
 import inspect
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .state import STATE_KEYS
@@ -182,21 +182,28 @@ def problems(load: Callable[[str], Any] = importlib.import_module) -> list[str]:
     return found + state_problems(load)
 
 
-def written_keys(init_state: Any) -> set[str]:
-    """The keys ``inference_state["..."] = ...`` assigns in sam2's ``init_state``."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(init_state)))
-    keys = set()
+def _targets(method: Any) -> Iterator[ast.expr]:
+    """Every target of an ``=`` assignment in ``method``'s source."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if (
-                    isinstance(target, ast.Subscript)
-                    and isinstance(target.value, ast.Name)
-                    and target.value.id == "inference_state"
-                    and isinstance(target.slice, ast.Constant)
-                ):
-                    keys.add(str(target.slice.value))
-    return keys
+            yield from node.targets
+
+
+def _on(target: ast.expr, name: str) -> bool:
+    value = getattr(target, "value", None)
+    return isinstance(value, ast.Name) and value.id == name
+
+
+def written_keys(init_state: Any) -> set[str]:
+    """The keys ``inference_state["..."] = ...`` assigns in sam2's ``init_state``."""
+    return {
+        str(t.slice.value)
+        for t in _targets(init_state)
+        if isinstance(t, ast.Subscript)
+        and _on(t, "inference_state")
+        and isinstance(t.slice, ast.Constant)
+    }
 
 
 def state_problems(load: Callable[[str], Any] = importlib.import_module) -> list[str]:
@@ -226,16 +233,7 @@ def predictor_problems(predictor: Any) -> list[str]:
 
 def assigned_attributes(method: Any) -> set[str]:
     """The attributes ``self.<name> = ...`` a method assigns."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
-    return {
-        target.attr
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Attribute)
-        and isinstance(target.value, ast.Name)
-        and target.value.id == "self"
-    }
+    return {t.attr for t in _targets(method) if isinstance(t, ast.Attribute) and _on(t, "self")}
 
 
 def image_problems(load: Callable[[str], Any] = importlib.import_module) -> list[str]:
