@@ -87,3 +87,12 @@ def test_the_mark_the_badge_accept_and_the_filter(lab):
     wait_until(lambda: badge.text_content() == "", 30)
     page.wait_for_selector(".sam2j-divisions", state="hidden", timeout=10_000)
     assert not page.evaluate(MARKED_JS, [0, 1])
+    # Ctrl+Z brings the proposal back; the key N dismisses it (A would accept it).
+    page.locator(".sam2j-canvas").focus()
+    page.keyboard.press("Control+z")
+    lab_.wait_kernel("a.session.parents == {}", timeout=30)
+    wait_until(lambda: badge.text_content() == "÷ 1", 30)
+    page.keyboard.press("n")
+    lab_.wait_kernel("len(a.session.proposed_divisions()) == 0", timeout=30)
+    wait_until(lambda: badge.text_content() == "", 30)
+    lab_.wait_kernel("a.session.parents == {}", timeout=5)

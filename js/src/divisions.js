@@ -2,8 +2,8 @@
 // "divisions" message after edits and propagations): a mark on the mother's timeline
 // row at the proposal's frame, a "÷ 12" badge on her object-list row (a click shows
 // that frame with the mother current), and a bar that names the proposals on the frame
-// shown with Accept and Dismiss buttons (both one undo step in the kernel). A proposal
-// changes nothing until it is accepted.
+// shown with Accept and Dismiss buttons (both one undo step in the kernel; keys A and N
+// act on `here()`, see actions.js). A proposal changes nothing until it is accepted.
 
 import { bindEvents, listen } from "./sync.js";
 import { frameNumber, plural } from "./words.js";
@@ -50,6 +50,17 @@ export function proposals(msg) {
 export function sentence(p) {
   const into = p.daughter ? `${p.mother} and ${p.daughter}` : "two parts";
   return `÷ label ${p.mother} divides here (into ${into})`;
+}
+
+/**
+ * The proposal the keys act on: on `frame`, mother `label`'s if she has one there, else
+ * the first listed; null when the frame has none.
+ * @param {Proposal[]} list @param {number} frame @param {number} label
+ * @returns {Proposal | null}
+ */
+export function chosen(list, frame, label) {
+  const shown = list.filter((p) => p.frame === frame);
+  return shown.find((p) => p.mother === label) ?? shown[0] ?? null;
 }
 
 /**
@@ -127,8 +138,8 @@ export function createDivisions({ model, sync, send, report = () => {} }) {
     b.dataset.mother = String(p.mother);
     b.title =
       action === "accept"
-        ? `make it lineage: the daughters get label ${p.mother} as their mother (Ctrl+Z undoes it)`
-        : "not a division: it is not proposed again (Ctrl+Z undoes it)";
+        ? `make it lineage: the daughters get label ${p.mother} as their mother (key A; Ctrl+Z undoes it)`
+        : "not a division: it is not proposed again (key N; Ctrl+Z undoes it)";
     return b;
   }
 
@@ -152,6 +163,8 @@ export function createDivisions({ model, sync, send, report = () => {} }) {
       render();
       for (const fn of listeners) fn();
     },
+    /** The proposal keys A / N act on (see chosen). @returns {Proposal | null} */
+    here: () => chosen(list, model.get("frame"), model.get("label")),
     /** Every proposal. @returns {Proposal[]} */
     all: () => list,
     /** The proposals of mother `label`, by frame. @returns {Proposal[]} */

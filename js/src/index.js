@@ -132,18 +132,9 @@ function render({ model, el }) {
       cursor.refresh();
     };
   const view = { fit: zoomed(viewport.fit) };
-  const actions = createActions({
-    model,
-    send,
-    sync,
-    viewport: view,
-    tool,
-    summary,
-    tools,
-    picker,
-    nextLabel: nextLabel.next,
-  });
   const marks = own(createDivisions({ model, sync, send, report: debug.report }));
+  const more = { tools, picker, nextLabel: nextLabel.next, divisions: marks };
+  const actions = createActions({ model, send, sync, viewport: view, tool, summary, ...more });
   const filter = own(createFilter({ summary, marks }));
   const timeline = own(createTimeline({ model, sync, summary, filter, marks, report: debug.report }));
   const objects = own(createObjects({ model, sync, send, summary, filter, marks, report: debug.report }));

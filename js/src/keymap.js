@@ -6,7 +6,8 @@
 //   frame; 0 fit; ] [ next / previous flagged frame, } { next / previous prompted one;
 //   space play / pause; Delete or Backspace remove the prompt under the pointer;
 //   P prompt tool, B brush, E eraser, F fill; I picks the label under the pointer;
-//   < / > brush smaller / larger.
+//   < / > brush smaller / larger; D makes the label under the pointer the current
+//   label's mother; A / N accept / dismiss the division proposed on the frame shown.
 
 /**
  * @typedef {object} Binding
@@ -48,6 +49,8 @@ export const KEYMAP = Object.freeze([
   { key: "f", mods: "", action: "tool-fill" },
   { key: "i", mods: "", action: "pick", atPointer: true },
   { key: "d", mods: "", action: "parent", atPointer: true },
+  { key: "a", mods: "", action: "accept-division" },
+  { key: "n", mods: "", action: "dismiss-division" },
   { key: "<", mods: "", action: "brush-smaller" },
   { key: ">", mods: "", action: "brush-larger" },
 ]);

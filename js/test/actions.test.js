@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { createActions, MAX_LABEL } from "../src/actions.js";
+import { acceptDivision, chosen, dismissDivision, proposals } from "../src/divisions.js";
 import { createSummary, FLAGGED, MASK, PROMPTED } from "../src/summary.js";
 import { createSync } from "../src/sync.js";
 import { createPromptTool, REMOVE_RADIUS_PX } from "../src/tools/prompt.js";
@@ -121,4 +122,21 @@ test("D over a label makes it the current label's mother; over itself or nothing
   actions.parent({ x: 20, y: 20 });
   actions.parent({ x: 0, y: 0 });
   assert.deepEqual(sent, [{ type: "set_parent", daughter: 2, mother: 4 }]);
+});
+
+test("A and N accept and dismiss the proposal the divisions choose; nothing is sent without one", () => {
+  const list = proposals({ frames: [4, 4, 6], mothers: [2, 5, 2], daughters: [9, 0, 11] });
+  const model = new FakeModel({ frame: 4, label: 5, n_frames: 10 });
+  const sync = createSync(model, 300, new FakeTimers());
+  const divisions = { here: () => chosen(list, model.get("frame"), model.get("label")) };
+  const actions = createActions({ model, send: (m) => model.send(m), sync, divisions });
+  actions["accept-division"]();
+  model.set("label", 1); // not a mother on frame 4: the first one listed
+  actions["dismiss-division"]();
+  model.set("frame", 5); // no proposal here
+  actions["accept-division"]();
+  actions["dismiss-division"]();
+  assert.deepEqual(model.sent, [acceptDivision(4, 5), dismissDivision(4, 2)]);
+  assert.equal(chosen(list, 6, 1).daughter, 11);
+  assert.equal(chosen([], 0, 1), null);
 });

@@ -87,8 +87,10 @@ test("Delete and Backspace remove the prompt under the pointer; I picks the labe
   assert.deepEqual(lookup(key("d")), { key: "d", mods: "", action: "parent", atPointer: true });
 });
 
-test("tool keys P B E F, brush size < >", () => {
+test("tool keys P B E F, brush size < >, division keys A N", () => {
   const cases = {
+    a: "accept-division",
+    n: "dismiss-division",
     p: "tool-prompt",
     b: "tool-brush",
     e: "tool-eraser",
@@ -107,7 +109,7 @@ test("tool keys P B E F, brush size < >", () => {
 });
 
 test("other keys are not ours", () => {
-  for (const k of ["a", "Enter", "Escape", "Tab", "1", "ArrowUp", "Shift", "", "Unidentified"]) {
+  for (const k of ["c", "Enter", "Escape", "Tab", "1", "ArrowUp", "Shift", "", "Unidentified"]) {
     assert.equal(action(k), null, k);
   }
   assert.equal(lookup({}), null);
