@@ -123,6 +123,23 @@ def test_worker_runs_jobs_in_order_and_survives_errors():
     worker.close()
 
 
+def test_join_idle_waits_for_the_jobs_that_jobs_queue():
+    # An edit queues its division scan while it runs; a script's wait() must see both.
+    worker = Worker()
+    out = []
+
+    def edit():
+        time.sleep(0.05)
+        worker.submit(lambda: time.sleep(0.05) or out.append("scan"))
+        out.append("edit")
+
+    worker.submit(edit)
+    worker.join_idle(5)
+    assert out == ["edit", "scan"]
+    worker.close()
+    worker.join_idle()  # a closed worker does not hang
+
+
 # -- controller -----------------------------------------------------------------------
 def test_click_message_updates_session_labels_and_markers(annotator):
     a = annotator

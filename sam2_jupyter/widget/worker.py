@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -39,6 +40,7 @@ class Worker:
         self._on_error = on_error
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._closed = False
+        self._submitted = 0  # jobs queued so far (join_idle waits for those they queue)
         self._thread.start()
         close_at_exit(self)
 
@@ -52,6 +54,7 @@ class Worker:
             future.cancel()
             return future
         self.activity.begin()
+        self._submitted += 1
         self._queue.put((job, future, True))
         return future
 
@@ -85,10 +88,17 @@ class Worker:
                     log.exception("error handler failed")
 
     def join_idle(self, timeout: float | None = None) -> None:
-        """Wait until every job queued so far has run (tests, scripts)."""
-        done = threading.Event()
-        self._queue.put((done.set, Future(), False))
-        done.wait(timeout)
+        """Wait until every job queued so far has run, and the jobs those queued (an
+        edit queues its division scan, see ``divisions.py``): tests and scripts then
+        see everything an action led to. ``timeout`` bounds the whole wait."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while not self._closed:
+            seen = self._submitted
+            done = threading.Event()
+            self._queue.put((done.set, Future(), False))
+            left = None if end is None else max(0.0, end - time.monotonic())
+            if not done.wait(left) or self._submitted == seen:
+                return
 
     @property
     def closed(self) -> bool:
