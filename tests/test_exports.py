@@ -274,3 +274,15 @@ def test_a_positional_overwrite_still_works_and_warns(tracked, tmp_path):
     for method in ("export_masks", "export_tracks", "export_coco", "save_prompts"):
         with pytest.raises(TypeError, match="positional"):
             getattr(tracked, method)(tmp_path / "x", True, True)
+
+
+def test_label_colours_keep_ids_up_to_40_apart_distinguishable():
+    # Ids come in scan order: the object in the next row is often 8-21 ids on, where
+    # golden-ratio hues alone nearly meet (the old rule gave CIEDE2000 0.3 at 21 apart).
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    rgb = np.array([label_color(i) for i in range(1, 301)], float)[None] / 255
+    lab = rgb2lab(rgb)[0]
+    closest = min(deltaE_ciede2000(lab[:-k], lab[k:]).min() for k in range(1, 41))
+    assert closest > 2.3  # the smallest colour difference people see
+    assert rgb.max(axis=2).min() >= 0.64  # bright enough over a dark image

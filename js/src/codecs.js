@@ -47,17 +47,21 @@ export function encodePoints(points) {
 
 const GOLDEN = 0.618033988749895;
 
+const SATURATION = [1.0, 0.5]; // by id % 2
+const VALUE = [1.0, 0.825, 0.65]; // by id % 3
+
 /**
  * The colour of a label id: the same formula as sam2_jupyter.exports.colors.label_color
- * (golden-ratio hues, HSV to RGB as Python's colorsys does).
+ * (golden-ratio hues, saturation and value by id so that ids 8, 13 or 21 apart, whose
+ * hues nearly meet, still differ; HSV to RGB as Python's colorsys does).
  * @param {number} label
  * @returns {[number, number, number]}
  */
 export function labelColor(label) {
   if (label <= 0) return [0, 0, 0];
   const h = (label * GOLDEN) % 1.0;
-  const s = 0.65 + (0.35 * ((label * 7) % 3)) / 2;
-  const v = 1.0;
+  const s = SATURATION[label % 2];
+  const v = VALUE[label % 3];
   const i = Math.floor(h * 6.0);
   const f = h * 6.0 - i;
   const p = v * (1.0 - s);

@@ -31,7 +31,7 @@ test("labelColor is stable, bright and distinct for neighbouring labels", () => 
     const c = labelColor(l);
     assert.deepEqual(c, labelColor(l));
     assert.ok(c.every((v) => Number.isInteger(v) && v >= 0 && v <= 255));
-    assert.equal(Math.max(...c), 255); // value 1 in HSV
+    assert.ok(Math.max(...c) >= 165); // value at least 0.65 in HSV: visible over dark images
     seen.add(c.join());
   }
   assert.equal(seen.size, 50);
