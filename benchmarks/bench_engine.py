@@ -36,7 +36,14 @@ from pathlib import Path
 import numpy as np
 
 # Set from the command line (and handed to the memory subprocesses).
-CFG = {"device": "cpu", "model": "tiny", "image_size": 256, "frame_size": 256, "compile": False}
+CFG = {
+    "device": "cpu",
+    "model": "tiny",
+    "image_size": 256,
+    "frame_size": 256,
+    "compile": False,
+    "objects": 1,  # the memory runs: 1 click, or N discs on a grid seeded as masks
+}
 
 
 class SyntheticVideo:
@@ -283,7 +290,12 @@ def memory_run(mode: str, n_frames: int) -> dict[str, float]:
     proc = psutil.Process()
     model = _model()
     s = Session(SyntheticVideo(n_frames), model, memory_mode=mode)
-    s.add_point(0, _centre(), _centre(), 1)
+    if CFG["objects"] > 1:
+        from bench_objects import grid_labels
+
+        s.seed_from_labels(0, grid_labels(CFG["objects"], CFG["frame_size"]))
+    else:
+        s.add_point(0, _centre(), _centre(), 1)
     cuda = model.device.type == "cuda"
     if cuda:
         torch.cuda.reset_peak_memory_stats(model.device)
@@ -311,6 +323,7 @@ def _cfg_args() -> list[str]:
         f"--model={CFG['model']}",
         f"--image-size={CFG['image_size']}",
         f"--frame-size={CFG['frame_size']}",
+        f"--objects={CFG['objects']}",
     ]
     return args + (["--compile"] if CFG["compile"] else [])
 
@@ -323,9 +336,9 @@ def _sync() -> None:
         torch.cuda.synchronize()
 
 
-def bench_memory(counts: tuple[int, int]) -> list[dict[str, float]]:
+def bench_memory(counts: tuple[int, int], modes: tuple[str, ...]) -> list[dict[str, float]]:
     rows = []
-    for mode in MODES:
+    for mode in modes:
         for n in counts:
             out = subprocess.run(
                 [sys.executable, __file__, *_cfg_args(), "--memory-run", mode, str(n)],
@@ -348,6 +361,10 @@ def main() -> None:
     parser.add_argument("--image-size", type=int, default=CFG["image_size"])
     parser.add_argument("--frame-size", type=int, default=CFG["frame_size"])
     parser.add_argument("--compile", action="store_true", help="sam2's vos_optimized (CUDA)")
+    parser.add_argument("--objects", type=int, default=1, help="objects in the memory runs")
+    parser.add_argument("--memory-only", action="store_true", help="only the memory rows")
+    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    parser.add_argument("--counts", type=int, nargs=2, help="frame counts of the memory rows")
     args = parser.parse_args()
     CFG.update(
         device=args.device,
@@ -355,13 +372,14 @@ def main() -> None:
         image_size=args.image_size,
         frame_size=args.frame_size,
         compile=args.compile,
+        objects=args.objects,
     )
     if args.memory_run:
         print(json.dumps(memory_run(args.memory_run[0], int(args.memory_run[1]))))
         return
     import torch
 
-    counts = (25, 100) if args.quick else (100, 400)
+    counts = tuple(args.counts or ((25, 100) if args.quick else (100, 400)))
     frames = 20 if args.quick else args.frames
     device = CFG["device"]
     if device.startswith("cuda"):
@@ -373,6 +391,9 @@ def main() -> None:
         f"untrained SAM2.1 {CFG['model']} at {CFG['image_size']} px{compiled}, "
         f"frames {CFG['frame_size']}×{CFG['frame_size']}"
     )
+    if args.memory_only:
+        print_memory(counts, tuple(args.modes))
+        return
     speed = bench_speed(frames, args.repeats)
     print(
         "\n## Propagation wall time, Session vs sam2 direct (median of "
@@ -431,15 +452,21 @@ def main() -> None:
         f"{reopen['encode_ms'] / reopen['load_ms']:.0f}× |"
     )
 
-    rows = bench_memory(counts)
-    print(f"\n## Peak memory of propagation, {counts[0]} vs {counts[1]} frames")
+    print_memory(counts, MODES)
+
+
+def print_memory(counts: tuple[int, int], modes: tuple[str, ...]) -> None:
+    """The peak-memory rows: each mode at both frame counts, each in a fresh process."""
+    objects = f", {CFG['objects']} objects" if CFG["objects"] > 1 else ""
+    rows = bench_memory(counts, modes)
+    print(f"\n## Peak memory of propagation, {counts[0]} vs {counts[1]} frames{objects}")
     print(
         f"| mode | frames | RSS before (MB) | peak RSS (MB) | RSS growth vs {counts[0]} "
         "| peak CUDA (MB) | goal |"
     )
     print("|---|---|---|---|---|---|---|")
     by = {(r["mode"], r["frames"]): r for r in rows}
-    for mode in MODES:
+    for mode in modes:
         small, large = by[(mode, counts[0])], by[(mode, counts[1])]
         growth = large["rss_peak_mb"] / small["rss_peak_mb"] - 1
         for r in (small, large):

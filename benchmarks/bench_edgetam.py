@@ -1,0 +1,178 @@
+"""EdgeTAM (Hugging Face ``transformers``) vs SAM2.1 Tiny (the ``sam2`` package, as a
+Session runs it) on this CPU: the measurement that decides whether EdgeTAM becomes a
+second tracker (it must be at least 3× faster per propagated frame at 1024 px with
+one object).
+
+Both models are untrained (speed does not depend on the weights' values), built from
+their configs at the image size asked. Per size and object count, in one process:
+
+- image encoder: one frame through each model's image encoder (median);
+- propagation: the objects are clicked once each on frame 0 (a point at each disc's
+  centre), then tracked forward; each frame's time is taken as the tracker yields it,
+  and the median of the frames after the first ``full`` ones (once the memory bank
+  holds its 7 frames, the cost per frame is steady) is reported.
+
+EdgeTAM runs through ``transformers``' own video API (``Sam2VideoProcessor`` and
+``EdgeTamVideoModel.propagate_in_video_iterator``); it needs ``transformers`` and
+``timm``, which the project does not install (``pip install transformers timm``).
+
+Usage: python benchmarks/bench_edgetam.py [--sizes 512 1024] [--objects 1 16]
+       [--frames 10] [--full 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+import warnings
+
+import numpy as np
+import torch
+from bench_objects import grid_labels, video
+
+
+def centres(labels: np.ndarray) -> list[tuple[float, float]]:
+    """(y, x) of each label's pixels' mean, by id."""
+    out = []
+    for i in range(1, int(labels.max()) + 1):
+        yy, xx = np.nonzero(labels == i)
+        out.append((float(yy.mean()), float(xx.mean())))
+    return out
+
+
+def edgetam(size: int):
+    """An untrained EdgeTAM video model at ``size`` px and its processor."""
+    from transformers import (
+        EdgeTamVideoConfig,
+        EdgeTamVideoModel,
+        EdgeTamVisionConfig,
+        Sam2ImageProcessor,
+        Sam2VideoProcessor,
+        Sam2VideoVideoProcessor,
+        TimmWrapperConfig,
+    )
+
+    backbone = TimmWrapperConfig(
+        architecture="repvit_m1.dist_in1k",
+        model_args={"in_chans": 3, "features_only": True, "out_indices": [0, 1, 2, 3]},
+    )
+    feats = [[size // 4] * 2, [size // 8] * 2, [size // 16] * 2]
+    vision = EdgeTamVisionConfig(backbone_config=backbone, backbone_feature_sizes=feats)
+    config = EdgeTamVideoConfig(
+        vision_config=vision,
+        image_size=size,
+        prompt_encoder_config={"image_size": size},
+        memory_attention_rope_feat_sizes=[size // 16] * 2,
+    )
+    model = EdgeTamVideoModel(config).eval()
+    hw = {"height": size, "width": size}
+    processor = Sam2VideoProcessor(
+        image_processor=Sam2ImageProcessor(
+            size=hw, mask_size={"height": size // 4, "width": size // 4}
+        ),
+        video_processor=Sam2VideoVideoProcessor(size=hw),
+        target_size=size,
+    )
+    return model, processor
+
+
+def sam2_tiny(size: int):
+    from sam2_jupyter.models import UntrainedModelWarning, load_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UntrainedModelWarning)
+        return load_model("tiny", untrained=True, image_size=size, device="cpu")
+
+
+def time_frames(frames_iter) -> list[float]:
+    """Seconds between successive frames of a tracker's iterator."""
+    out, t0 = [], time.perf_counter()
+    for _ in frames_iter:
+        t1 = time.perf_counter()
+        out.append(t1 - t0)
+        t0 = t1
+    return out
+
+
+def run_edgetam(model, processor, frames: np.ndarray, points) -> list[float]:
+    with torch.inference_mode():
+        session = processor.init_video_session(video=list(frames), inference_device="cpu")
+        ids = list(range(1, len(points) + 1))
+        processor.add_inputs_to_inference_session(
+            session,
+            frame_idx=0,
+            obj_ids=ids,
+            input_points=[[[[x, y]] for y, x in points]],
+            input_labels=[[[1] for _ in points]],
+        )
+        model(inference_session=session, frame_idx=0)
+        return time_frames(model.propagate_in_video_iterator(session, start_frame_idx=0))[1:]
+
+
+def run_sam2(model, frames: np.ndarray, points) -> list[float]:
+    from sam2_jupyter import Session
+
+    s = Session(frames, model)
+    for i, (y, x) in enumerate(points, start=1):
+        s.add_point(0, y, x, i)
+    return time_frames(s.propagate(progress=False))[1:]
+
+
+def encoders(size: int, sam2_model, et_model, repeat: int = 3) -> tuple[float, float]:
+    x = torch.randn(1, 3, size, size)
+    sam2_t, et_t = [], []
+    with torch.inference_mode():
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            sam2_model.predictor.forward_image(x)
+            sam2_t.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            et_model.get_image_features(x)
+            et_t.append(time.perf_counter() - t0)
+    return statistics.median(sam2_t), statistics.median(et_t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[512, 1024])
+    ap.add_argument("--objects", type=int, nargs="+", default=[1, 16])
+    ap.add_argument("--frames", type=int, default=10)
+    ap.add_argument("--full", type=int, default=8, help="frames skipped before the median")
+    args = ap.parse_args()
+    warnings.filterwarnings("ignore")
+    import functools
+
+    import sam2.sam2_video_predictor as vp
+
+    vp.tqdm = functools.partial(vp.tqdm, disable=True)
+    print(
+        f"# EdgeTAM vs SAM2.1 Tiny — {platform.machine()} CPU, {torch.get_num_threads()} "
+        f"threads, torch {torch.__version__}; untrained; {args.frames} frames, median of "
+        f"frames {args.full}..{args.frames - 1}\n"
+    )
+    print("| px | what | SAM2.1 Tiny (s) | EdgeTAM (s) | SAM2 / EdgeTAM |")
+    print("|---|---|---|---|---|")
+    for size in args.sizes:
+        sam2_model = sam2_tiny(size)
+        et_model, processor = edgetam(size)
+        s, e = encoders(size, sam2_model, et_model)
+        print(f"| {size} | image encoder | {s:.3f} | {e:.3f} | {s / e:.2f} |", flush=True)
+        for n in args.objects:
+            labels = grid_labels(n, size)
+            frames = video(args.frames, labels)
+            points = centres(labels)
+            et = run_edgetam(et_model, processor, frames, points)
+            sm = run_sam2(sam2_model, frames, points)
+            s, e = (statistics.median(v[args.full - 1 :]) for v in (sm, et))
+            print(
+                f"| {size} | propagation per frame, {n} object{'s' * (n > 1)} | "
+                f"{s:.3f} | {e:.3f} | {s / e:.2f} |",
+                flush=True,
+            )
+        del sam2_model, et_model
+
+
+if __name__ == "__main__":
+    main()
