@@ -43,39 +43,11 @@ def centres(labels: np.ndarray) -> list[tuple[float, float]]:
 
 
 def edgetam(size: int):
-    """An untrained EdgeTAM video model at ``size`` px and its processor."""
-    from transformers import (
-        EdgeTamVideoConfig,
-        EdgeTamVideoModel,
-        EdgeTamVisionConfig,
-        Sam2ImageProcessor,
-        Sam2VideoProcessor,
-        Sam2VideoVideoProcessor,
-        TimmWrapperConfig,
-    )
+    """An untrained EdgeTAM video model at ``size`` px and its processor (built as
+    ``load_model("edgetam")`` builds them: transformers' config and classes)."""
+    from sam2_jupyter._edgetam import network, processor
 
-    backbone = TimmWrapperConfig(
-        architecture="repvit_m1.dist_in1k",
-        model_args={"in_chans": 3, "features_only": True, "out_indices": [0, 1, 2, 3]},
-    )
-    feats = [[size // 4] * 2, [size // 8] * 2, [size // 16] * 2]
-    vision = EdgeTamVisionConfig(backbone_config=backbone, backbone_feature_sizes=feats)
-    config = EdgeTamVideoConfig(
-        vision_config=vision,
-        image_size=size,
-        prompt_encoder_config={"image_size": size},
-        memory_attention_rope_feat_sizes=[size // 16] * 2,
-    )
-    model = EdgeTamVideoModel(config).eval()
-    hw = {"height": size, "width": size}
-    processor = Sam2VideoProcessor(
-        image_processor=Sam2ImageProcessor(
-            size=hw, mask_size={"height": size // 4, "width": size // 4}
-        ),
-        video_processor=Sam2VideoVideoProcessor(size=hw),
-        target_size=size,
-    )
-    return model, processor
+    return network(size), processor(size)
 
 
 def sam2_tiny(size: int):

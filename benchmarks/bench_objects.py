@@ -13,6 +13,7 @@ a 2-core CPU; the issue's figures are at 512 px (``--image-size 512 --frame-size
 512``).
 
 Usage: python benchmarks/bench_objects.py [--frames 8] [--objects 1 16 64]
+       [--seed-only-above 64]
 """
 
 from __future__ import annotations
@@ -83,8 +84,9 @@ def quiet() -> None:
     warnings.filterwarnings("ignore")
 
 
-def one_count(m, n: int, frames_n: int, repeats: int) -> tuple[dict, dict]:
-    """Seeding and propagation medians for ``n`` objects (runs alternating)."""
+def one_count(m, n: int, frames_n: int, repeats: int, propagate: bool = True) -> tuple[dict, dict]:
+    """Seeding and propagation medians for ``n`` objects (runs alternating);
+    ``propagate`` False: seeding only."""
     import torch
 
     from sam2_jupyter import Session
@@ -126,23 +128,33 @@ def one_count(m, n: int, frames_n: int, repeats: int) -> tuple[dict, dict]:
     for _ in range(repeats):
         dt, state = direct_seed()
         seeds["sam2"].append(dt)
-        runs["sam2"].append(direct_run(state))
         dt, s = our_seed()
         seeds["ours"].append(dt)
+        if not propagate:
+            continue
+        runs["sam2"].append(direct_run(state))
         runs["ours"].append(our_run(s))
         _, s = our_seed()
         runs["discover"].append(our_run(s, discover_every=10, discover_method="threshold"))
     med = {k: statistics.median(v) for k, v in seeds.items()}
-    return med, {k: statistics.median(v) for k, v in runs.items()}
+    return med, {k: statistics.median(v) for k, v in runs.items() if v}
 
 
-def bench(frames_n: int, counts: list[int], repeats: int) -> dict:
+def bench(frames_n: int, counts: list[int], repeats: int, seed_only: int | None = None) -> dict:
     quiet()
     m = model()
     out: dict = {"seed": {}, "propagate": {}, "discover": {}}
     for n in counts:
-        med, rm = one_count(m, n, frames_n, repeats)
+        propagate = seed_only is None or n <= seed_only
+        med, rm = one_count(m, n, frames_n, repeats, propagate)
         out["seed"][n] = {**med, "ratio": med["ours"] / med["sam2"]}
+        if not propagate:
+            print(
+                f"{n:>4} objects  seed ours/sam2 {med['ours']:.2f}/{med['sam2']:.2f} s "
+                f"= {med['ours'] / med['sam2']:.3f}   (not propagated)",
+                flush=True,
+            )
+            continue
         out["propagate"][n] = {**{k: rm[k] for k in ("sam2", "ours")}}
         out["propagate"][n]["ratio"] = rm["ours"] / rm["sam2"]
         out["discover"][n] = {"added_per_frame": rm["discover"] - rm["ours"]}
@@ -164,10 +176,13 @@ def main() -> None:
     ap.add_argument("--image-size", type=int, default=CFG["image_size"])
     ap.add_argument("--frame-size", type=int, default=CFG["frame_size"])
     ap.add_argument("--json", type=Path)
+    ap.add_argument(
+        "--seed-only-above", type=int, help="counts above this are seeded, not propagated"
+    )
     args = ap.parse_args()
     CFG.update(image_size=args.image_size, frame_size=args.frame_size)
     print(f"{platform.processor() or platform.machine()}, {CFG}, {args.frames} frames")
-    result = bench(args.frames, args.objects, args.repeats)
+    result = bench(args.frames, args.objects, args.repeats, args.seed_only_above)
     if args.json:
         args.json.write_text(json.dumps({"config": CFG, **result}, indent=1))
 

@@ -241,6 +241,11 @@ def load_model(
         )
     if precision not in PRECISIONS:
         raise ModelError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if str(name).lower().strip() == "edgetam":
+        return _load_edgetam(
+            name, compile, max_conditioning_frames, device, checkpoint, model_dir,
+            image_size, untrained, seed, url, progress, precision,
+        )  # fmt: skip
     spec = get_spec(name, version)
     dev = pick_device(device)
     if compile and dev.type != "cuda":
@@ -278,6 +283,29 @@ def load_model(
     if precision == "auto":
         precision = "bf16" if dev.type == "cuda" else "fp32"
     return Model(predictor, spec, dev, path, untrained, bool(compile), precision)
+
+
+def _load_edgetam(name, compile, max_conditioning_frames, device, checkpoint, model_dir,
+                  image_size, untrained, seed, url, progress, precision):  # fmt: skip
+    """EdgeTAM (``models/edgetam.py``); the options that are SAM2's are refused."""
+    from .edgetam import load_edgetam
+
+    if compile:
+        raise ModelError("compile=True is for SAM2's compiled predictor; EdgeTAM runs without it")
+    if max_conditioning_frames is not None:
+        raise ModelError(
+            "max_conditioning_frames is SAM2's option; EdgeTAM attends to every prompted frame"
+        )
+    if image_size is not None and (int(image_size) < 256 or int(image_size) % 256):
+        raise ModelError(
+            f"EdgeTAM's image_size must be a multiple of 256 (its perceiver pools the memory "
+            f"of each frame in 16 × 16 windows of S/16 features), got {image_size}"
+        )
+    return load_edgetam(
+        pick_device(device), checkpoint=checkpoint, model_dir=model_dir, image_size=image_size,
+        untrained=untrained, seed=seed, url=url, progress=progress, precision=precision,
+        untrained_warning=UntrainedModelWarning,
+    )  # fmt: skip
 
 
 @contextlib.contextmanager

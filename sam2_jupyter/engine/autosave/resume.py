@@ -18,7 +18,7 @@ from ..features import weights_digest
 from ..replay import Send, replay_groups
 from .codecs import Geometry
 from .folder import Autosave
-from .sam2_state import restore_tracker, tracker_of
+from .sam2_state import constants_of, restore_tracker, tracker_of
 from .saved import SavedSession
 from .where import SAME_SOURCE, default_folder, fingerprint
 
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 def model_id(model: Model) -> str:
     """Which model made the labels: name, size and a digest of the encoder weights
     (computed once per loaded model)."""
-    return f"{model.spec.label} {model.image_size}px weights {weights_digest(model.predictor)[:12]}"
+    network = getattr(model, "predictor", None) or model.net  # SAM2's, or EdgeTAM's
+    return f"{model.spec.label} {model.image_size}px weights {weights_digest(network)[:12]}"
 
 
 class Resumer:
@@ -254,7 +255,7 @@ class Resumer:
                 labels=dict(snap.labels),
                 view=dict(self.autosave._view) if self.autosave else {},
                 model=model_id(self.model),
-                tracker=tracker_of(snap, core.sam["constants"].get("maskmem_pos_enc")),
+                tracker=tracker_of(snap, constants_of(core.sam)),
             )
 
     @property

@@ -67,6 +67,17 @@ def identity(value: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(value.get(k) for k in OUTPUT_KEYS)
 
 
+def is_sam2(state: Any) -> bool:
+    """Whether ``state`` is SAM2's inference state. Another tracker's (EdgeTAM's)
+    is not saved: a resume sends its prompts again (see ``resume.py``)."""
+    return isinstance(state, dict) and "obj_idx_to_id" in state
+
+
+def constants_of(state: Any) -> Any:
+    """SAM2's memory position encodings (None for another tracker's state)."""
+    return state["constants"].get("maskmem_pos_enc") if is_sam2(state) else None
+
+
 def entries(state: dict[str, Any], bases: Mapping[tuple[int, int], Base]) -> Iterator[tuple]:
     """``(name, value, payload)`` for every entry to save; ``value`` is what identifies
     it in memory, ``payload()`` builds what is written."""
@@ -104,6 +115,8 @@ class Sam2Codec(Codec):
     def write(self, snap: Snapshot) -> Rows:
         state, bases = snap.sam, snap.record.bases
         rows: Rows = {}
+        if not is_sam2(state):
+            return rows  # no index row: a resume replays the prompts
         for name, value, payload in entries(state, bases):
             rows[name] = (identity(value), lambda p=payload: _dump(p()))
         constants = state["constants"].get("maskmem_pos_enc")
@@ -165,10 +178,12 @@ def _index(snap: Snapshot, names: list[str]) -> dict[str, Any]:
     }
 
 
-def tracker_of(snap: Snapshot, constants: Any) -> SavedTracker:
+def tracker_of(snap: Snapshot, constants: Any) -> SavedTracker | None:
     """SAM2's prompt state held in memory, as a resume reads it (tensors copied to
     the CPU): a Session rebuilt for another memory mode or channels takes it over
-    without the disk."""
+    without the disk. None for another tracker (its prompts are replayed)."""
+    if not is_sam2(snap.sam):
+        return None
     names, payloads = [], {}
     for name, _, payload in entries(snap.sam, snap.record.bases):
         names.append(name)

@@ -79,6 +79,12 @@ def sam2_candidates(
     generator encodes it itself); ``stop()`` True cancels it between batches of
     points (CancelledError). An unknown or bad parameter raises PromptError naming
     it."""
+    if getattr(model, "predictor", None) is None:  # another tracker (EdgeTAM)
+        raise PromptError(
+            f"method 'sam2' is SAM2's automatic mask generator and needs a SAM2 model; "
+            f"this session runs {model.spec.label}: use method='threshold', or segment "
+            f"with a SAM2 session and seed_from_labels() here"
+        )
     shape = (int(image.shape[0]), int(image.shape[1]))
     region = check_region(box, mask, shape)
     low, high = check_areas(min_area, max_area)

@@ -36,16 +36,21 @@ def _tensor_bytes(t: torch.Tensor) -> bytes:
 
 def weights_digest(predictor: Any) -> str:
     """Digest of every weight ``forward_image`` uses (image encoder and the high-res
-    projections), computed once per predictor."""
+    projections), computed once per predictor. Another tracker's network (EdgeTAM's,
+    which has no ``image_encoder``) is digested by its ``vision_encoder``."""
     known = _digests.get(predictor)
     if known is not None:
         return known
     h = hashlib.sha256()
-    modules = [("image_encoder", predictor.image_encoder)]
-    for name in ("conv_s0", "conv_s1"):
-        sub = getattr(predictor.sam_mask_decoder, name, None)
-        if sub is not None:
-            modules.append((name, sub))
+    encoder = getattr(predictor, "image_encoder", None)
+    if encoder is None:
+        modules = [("vision_encoder", predictor.vision_encoder)]
+    else:
+        modules = [("image_encoder", encoder)]
+        for name in ("conv_s0", "conv_s1"):
+            sub = getattr(predictor.sam_mask_decoder, name, None)
+            if sub is not None:
+                modules.append((name, sub))
     for prefix, module in modules:
         for key, value in module.state_dict().items():
             h.update(f"{prefix}.{key}{tuple(value.shape)}{value.dtype}".encode())

@@ -16,7 +16,13 @@ from ...engine.memory import MODES
 from ...models import MODEL_NAMES
 from .widgets import button, row
 
-MODEL_LABELS = {"tiny": "Tiny", "small": "Small", "base_plus": "Base Plus", "large": "Large"}
+MODEL_LABELS = {
+    "tiny": "Tiny",
+    "small": "Small",
+    "base_plus": "Base Plus",
+    "large": "Large",
+    "edgetam": "EdgeTAM (fast on a CPU)",
+}
 
 
 @dataclass
@@ -34,7 +40,9 @@ class ModelPanel:
 
 def model_panel() -> ModelPanel:
     name = w.Dropdown(
-        options=[(MODEL_LABELS[n], n) for n in MODEL_NAMES], value="tiny", description="Model"
+        options=[(MODEL_LABELS[n], n) for n in (*MODEL_NAMES, "edgetam")],
+        value="tiny",
+        description="Model",
     )
     folder = w.Text(placeholder="default cache folder", description="Folder")
     mode = w.Dropdown(options=list(MODES), value="normal", description="Memory")

@@ -1,0 +1,7 @@
+"""EdgeTAM through Hugging Face ``transformers``: the second tracker behind the
+engine's interface (:mod:`sam2_jupyter.engine.tracking`)."""
+
+from .build import config, network, processor, require
+from .tracker import EdgeTamState, EdgeTamTracker
+
+__all__ = ["EdgeTamState", "EdgeTamTracker", "config", "network", "processor", "require"]

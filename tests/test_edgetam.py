@@ -1,0 +1,194 @@
+"""EdgeTAM behind the Session: parity with EdgeTAM driven directly through
+transformers (same weights, same frames, same prompts), and the rules the Session
+keeps for every tracker (a correction stays through propagation; undo; removal;
+the low memory modes). Untrained weights at 256 px: masks are noise, but the same
+noise on both sides."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("transformers")
+pytest.importorskip("timm")
+
+from sam2_jupyter import ModelError, PromptError, Session, load_model
+from sam2_jupyter.models import UntrainedModelWarning
+
+SIZE = 256
+pytestmark = pytest.mark.filterwarnings("ignore::sam2_jupyter.models.UntrainedModelWarning")
+
+
+@pytest.fixture(scope="module")
+def edgetam():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UntrainedModelWarning)
+        return load_model("edgetam", untrained=True, image_size=SIZE, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def clip():
+    rng = np.random.default_rng(3)
+    video = rng.integers(0, 60, (6, 72, 96, 3), np.uint8)
+    for t in range(6):
+        video[t, 20:44, 20 + 3 * t : 44 + 3 * t] = 220  # a bright square moving right
+    return video
+
+
+def direct(model, session: Session, n_frames: int):
+    """EdgeTAM driven through transformers alone on the Session's own model-ready
+    frames: object 1 clicked at (x 30, y 30), object 2 a box, both on frame 0; then
+    tracked forward. Per frame: its logits at the video's size and object scores."""
+    from transformers.models.edgetam_video.modeling_edgetam_video import (
+        EdgeTamVideoInferenceSession,
+    )
+
+    net, processor = model.net, model.tracker.processor
+    h, w = session.frame_shape
+    video = torch.stack([session._frames[t] for t in range(n_frames)])
+    s = EdgeTamVideoInferenceSession(
+        video=video, video_height=h, video_width=w, dtype=torch.float32
+    )
+    with torch.inference_mode():
+        processor.add_inputs_to_inference_session(
+            s, frame_idx=0, obj_ids=1, input_points=[[[[30.0, 30.0]]]], input_labels=[[[1]]]
+        )
+        net(inference_session=s, frame_idx=0)
+        processor.add_inputs_to_inference_session(
+            s, frame_idx=0, obj_ids=2, input_boxes=[[[50.0, 40.0, 90.0, 70.0]]]
+        )
+        net(inference_session=s, frame_idx=0)
+        out = {}
+        for o in net.propagate_in_video_iterator(s, start_frame_idx=0):
+            logits = torch.nn.functional.interpolate(
+                o.pred_masks, size=(h, w), mode="bilinear", align_corners=False
+            )
+            out[int(o.frame_idx)] = (logits, o.object_score_logits.reshape(-1))
+    return out
+
+
+def test_session_over_edgetam_equals_edgetam_driven_directly(edgetam, clip):
+    s = Session(clip, edgetam)
+    s.add_point(0, 30, 30, 1)
+    s.add_box(0, 40, 50, 70, 90, 2)
+    assert s.run_propagation(progress=False) == list(range(6))
+    expected = direct(edgetam, s, 6)
+    tracker, state = edgetam.tracker, s._core.sam
+    for t, (logits, scores) in expected.items():
+        ours = tracker.frame_masks(state, t)
+        assert torch.allclose(ours, logits, atol=1e-5), t
+        got = [tracker.object_score(state, o, t) for o in (1, 2)]
+        np.testing.assert_allclose(got, scores.numpy(), atol=1e-6)
+        # The labels are those logits' masks (object 2 drawn over 1 where both claim).
+        present = s.quality()
+        rows = present[present["frame"] == t].set_index("label")["present"]
+        np.testing.assert_allclose(rows.loc[[1, 2]], 1 / (1 + np.exp(-scores.numpy())), atol=1e-6)
+    assert s.label_frame(5).shape == clip.shape[1:3]
+
+
+def test_a_correction_stays_through_propagation_and_undo(edgetam, clip):
+    s = Session(clip, edgetam)
+    s.add_point(0, 30, 30, 1)
+    s.run_propagation(progress=False)
+    before = s.label_frame(3).copy()
+    s.add_point(3, 35, 40, 1, positive=False)  # a correction on a tracked frame
+    corrected = s.label_frame(3).copy()
+    assert not np.array_equal(corrected, before)
+    s.run_propagation(progress=False)
+    np.testing.assert_array_equal(s.label_frame(3), corrected)  # kept exactly, not retracked
+    s.run_propagation(direction="reverse", start=5, progress=False)
+    np.testing.assert_array_equal(s.label_frame(3), corrected)
+    for _ in range(3):  # both propagations, then the correction
+        s.undo()
+    np.testing.assert_array_equal(s.label_frame(3), before)
+    s.redo()
+    np.testing.assert_array_equal(s.label_frame(3), corrected)
+
+
+def test_removal_memory_modes_and_what_does_not_apply(edgetam, clip):
+    s = Session(clip, edgetam, memory_mode="low")
+    s.add_point(0, 30, 30, 1)
+    s.add_point(0, 60, 70, 2)
+    s.add_point(0, 10, 85, 3)
+    s.run_propagation(progress=False)
+    # The low modes' release: outputs farther than the window from the frame and
+    # from every prompted frame go (here frames 2 and 3, of each of 3 objects).
+    assert edgetam.tracker.release(s._core.sam, 5, 1) == 6
+    outputs = s._core.sam.session.output_dict_per_obj.values()
+    assert {t for obj in outputs for t in obj["non_cond_frame_outputs"]} == {1, 4, 5}
+    s.clear_label(2)
+    assert s.label_ids == [1, 3]
+    assert s._core.sam.object_ids == [1, 3]
+    s.run_propagation(progress=False)
+    assert not (s.label_frame(4) == 2).any()
+    s.undo()  # the propagation
+    s.undo()  # the removal
+    assert 2 in s._core.sam.object_ids
+    with pytest.raises(PromptError, match="threshold"):
+        s.segment_everything(0, method="sam2")
+    with pytest.raises(ModelError, match="compile"):
+        load_model("edgetam", untrained=True, compile=True, device="cpu")
+    with pytest.raises(ModelError, match="1024"):
+        load_model("edgetam", checkpoint="missing.safetensors", image_size=256, device="cpu")
+
+
+def test_autosave_and_resume_send_the_prompts_again(edgetam, clip, tmp_path):
+    s = Session(clip, edgetam, autosave=tmp_path / "save")
+    s.add_point(0, 30, 30, 1)
+    s.run_propagation(progress=False)
+    saved = s.labels.copy()
+    s.close()
+    again = Session(clip, edgetam, autosave=tmp_path / "save", resume=True)
+    np.testing.assert_array_equal(again.labels, saved)  # every frame as it was saved
+    assert [(p.frame, p.label) for p in again.prompts] == [(0, 1)]
+    assert again._core.sam.object_ids == [1]  # the click is EdgeTAM's input again
+    assert again.run_propagation(progress=False) == list(range(6))
+    again.close()
+
+
+def test_the_weights_download_from_the_published_place_checked_by_their_hash(tmp_path, monkeypatch):
+    import dataclasses
+    import functools
+    import hashlib
+    import http.server
+
+    from httpd import serving
+    from safetensors.torch import save_file
+
+    from sam2_jupyter.models import edgetam as module
+    from sam2_jupyter.models import get_spec
+
+    spec = get_spec("edgetam")
+    assert spec.url.startswith("https://huggingface.co/yonigozlan/EdgeTAM-hf/resolve/")
+    assert spec.url.endswith("/model.safetensors")
+    assert len(spec.sha256) == 64
+    # A stand-in for the published file: the architecture's own (random) weights.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(5)
+        state = {k: v.contiguous() for k, v in module._edgetam.network(1024).state_dict().items()}
+    served = tmp_path / "hub"
+    served.mkdir()
+    save_file(state, served / "model.safetensors")
+    digest = hashlib.sha256((served / "model.safetensors").read_bytes()).hexdigest()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=served)
+    handler.log_message = lambda *a: None
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as httpd:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/model.safetensors"
+        monkeypatch.setattr(module, "SPEC", dataclasses.replace(spec, sha256="0" * 64))
+        with pytest.raises(ModelError, match="corrupted"):
+            load_model("edgetam", url=url, model_dir=tmp_path / "a", device="cpu", progress=False)
+        monkeypatch.setattr(module, "SPEC", dataclasses.replace(spec, sha256=digest))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UntrainedModelWarning)
+            model = load_model(
+                "edgetam", url=url, model_dir=tmp_path / "b", device="cpu", progress=False
+            )
+    assert model.checkpoint == tmp_path / "b" / spec.filename
+    assert not model.untrained
+    assert model.image_size == 1024
+    loaded = model.net.state_dict()
+    assert all(torch.equal(loaded[k], v) for k, v in state.items())
+    (tmp_path / "b" / spec.filename).unlink()
