@@ -92,6 +92,48 @@ def run_sam2(model, frames: np.ndarray, points) -> list[float]:
     return time_frames(s.propagate(progress=False))[1:]
 
 
+def session_rows(size: int, n_frames: int, full: int, repeat: int = 3) -> None:
+    """A Session over EdgeTAM vs EdgeTAM driven directly (one object, "ours" and
+    "theirs"), and a first click on a frame whose features the session precomputed:
+    SAM2.1 Tiny's vs EdgeTAM's ("ours" / "theirs"), and EdgeTAM's on an uncached one."""
+    from sam2_jupyter import Session, load_model
+
+    et = load_model("edgetam", untrained=True, image_size=size, device="cpu")
+    labels = grid_labels(1, size)
+    frames = video(n_frames, labels)
+    points = centres(labels)
+    ours, theirs = [], []
+    for _ in range(repeat):
+        theirs.append(
+            statistics.median(run_edgetam(et.net, et.tracker.processor, frames, points)[full - 1 :])
+        )
+        ours.append(statistics.median(run_sam2(et, frames, points)[full - 1 :]))
+    o, t = statistics.median(ours), statistics.median(theirs)
+    what = "EdgeTAM propagation per frame, Session vs direct"
+    print(f"| {size} | {what} | {o:.3f} | {t:.3f} | {o / t:.3f} |")
+    sam2_model = sam2_tiny(size)
+    clicks: dict[str, list[float]] = {"sam2": [], "edgetam": [], "uncached": []}
+    for _ in range(repeat):
+        for name, model, cached in (
+            (("sam2", sam2_model, True)),
+            ("edgetam", et, True),
+            ("uncached", et, False),
+        ):
+            s = Session(frames, model)
+            if cached:
+                s.precompute.frame(3)
+            t0 = time.perf_counter()
+            s.add_point(3, *points[0], 1)
+            clicks[name].append(time.perf_counter() - t0)
+            s.close()
+    c = {k: statistics.median(v) for k, v in clicks.items()}
+    what = "a first click on a cached frame, SAM2.1 Tiny / EdgeTAM"
+    sam2_s, et_s = c["sam2"], c["edgetam"]
+    print(f"| {size} | {what} | {sam2_s:.3f} | {et_s:.3f} | {sam2_s / et_s:.2f} |")
+    what = "EdgeTAM's first click on an uncached frame (encodes it)"
+    print(f"| {size} | {what} | | {c['uncached']:.3f} | |")
+
+
 def encoders(size: int, sam2_model, et_model, repeat: int = 3) -> tuple[float, float]:
     x = torch.randn(1, 3, size, size)
     sam2_t, et_t = [], []
@@ -112,6 +154,9 @@ def main() -> None:
     ap.add_argument("--objects", type=int, nargs="+", default=[1, 16])
     ap.add_argument("--frames", type=int, default=10)
     ap.add_argument("--full", type=int, default=8, help="frames skipped before the median")
+    ap.add_argument(
+        "--session", type=int, help="only the Session-vs-direct and click rows, at this size"
+    )
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     import functools
@@ -124,6 +169,11 @@ def main() -> None:
         f"threads, torch {torch.__version__}; untrained; {args.frames} frames, median of "
         f"frames {args.full}..{args.frames - 1}\n"
     )
+    if args.session:
+        print("| px | what | ours (s) | theirs (s) | ratio |")
+        print("|---|---|---|---|---|")
+        session_rows(args.session, args.frames, args.full)
+        return
     print("| px | what | SAM2.1 Tiny (s) | EdgeTAM (s) | SAM2 / EdgeTAM |")
     print("|---|---|---|---|---|")
     for size in args.sizes:

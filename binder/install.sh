@@ -9,7 +9,7 @@
 #                  automatic mask generator needs; torch alone is enough to track)
 #   TORCH_INDEX    index for torch, e.g. https://download.pytorch.org/whl/cpu
 #                  (CPU wheels, no CUDA download); empty: the default index
-#   EXTRAS         package extras (default formats,batch,demo)
+#   EXTRAS         package extras (default formats,batch,demo,edgetam)
 #   EDITABLE       non-empty: an editable install (development; what `make` does)
 #   PACKAGE        what to install instead of this folder, e.g. a built wheel
 #                  (then no Node.js is needed: the wheel holds the bundled widget)
@@ -17,7 +17,7 @@
 set -euo pipefail
 PY=${PYTHON:-python}
 TORCH=${TORCH:-torch==2.14.1 torchvision==0.29.1}
-EXTRAS=${EXTRAS-formats,batch,demo}
+EXTRAS=${EXTRAS-formats,batch,demo,edgetam}
 cd "$(dirname "$0")/.."
 
 $PY -m pip install -q -U pip setuptools wheel

@@ -192,3 +192,48 @@ def test_the_weights_download_from_the_published_place_checked_by_their_hash(tmp
     loaded = model.net.state_dict()
     assert all(torch.equal(loaded[k], v) for k, v in state.items())
     (tmp_path / "b" / spec.filename).unlink()
+
+
+def test_the_annotator_drives_it_and_the_panel_offers_it(edgetam, clip):
+    from harness import open_annotator
+
+    a = open_annotator(clip, edgetam)
+    try:
+        options = dict((v, k) for k, v in a.controls.model.model_name.options)
+        assert options["edgetam"].startswith("EdgeTAM")
+        assert a.controls.model.model_name.value == "edgetam"  # the model in use
+        a.browser.send(type="point", frame=0, y=30.0, x=30.0, label=1)
+        a.wait(60)
+        assert [(p.frame, p.label) for p in a.session.prompts] == [(0, 1)]
+        a.browser.ack_all()
+        assert any(c["frame"] == 0 for c, _ in a.browser.of("labels"))
+        a.controller.propagator.propagate().result(120)
+        a.wait(60)
+        assert a.controls.propagate.progress.value == a.session.n_frames
+        assert (a.session.labels[1:] == 1).any()
+        assert "EdgeTAM" in a.controls.model.model_in_use.value
+    finally:
+        a.close()
+
+
+def test_the_feature_cache_and_precompute_serve_its_clicks(edgetam, clip, monkeypatch):
+    encodes = []
+    real = edgetam.net.get_image_features
+
+    def counted(*args, **kwargs):
+        encodes.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(edgetam.net, "get_image_features", counted)
+    s = Session(clip, edgetam)
+    assert s.precompute.frame(3)
+    assert len(encodes) == 1
+    s.add_point(3, 30, 30, 1)  # a click on the precomputed frame: no encode
+    assert len(encodes) == 1
+    s.run_propagation(progress=False)  # frames 4 and 5 are encoded, 3 is not again
+    assert len(encodes) == 3
+    s.add_point(5, 30, 40, 1, positive=False)  # a frame the propagation encoded
+    assert len(encodes) == 3
+    assert s.features_ready() == 3
+    with pytest.raises(ValueError, match="feature_dir"):
+        Session(clip, edgetam, feature_dir=True)

@@ -70,6 +70,25 @@ _TRACKING = (
 )
 
 
+class SessionFeatures:
+    """transformers' per-session feature cache (``get_vision_features`` /
+    ``cache_vision_features``) answered by the Session's image-feature cache, so the
+    frames a propagation or the background precompute encoded are not encoded again
+    for a click (transformers alone keeps the last frame)."""
+
+    def __init__(self, cache: Any) -> None:
+        self.cache = cache
+
+    def get_vision_features(self, frame_idx: int) -> dict[str, Any] | None:
+        return self.cache.get(int(frame_idx))
+
+    def cache_vision_features(self, frame_idx: int, features: dict[str, Any]) -> None:
+        self.cache.put(int(frame_idx), features)
+
+    def clear_all(self) -> None:
+        self.cache.clear()
+
+
 class EdgeTamState:
     """One video's transformers inference session (``session``)."""
 
@@ -92,8 +111,8 @@ class EdgeTamTracker:
     """An ``EdgeTamVideoModel`` and the processor that prepares its prompts."""
 
     name = "edgetam"
-    # The session's feature caches hold SAM2's encoder output; EdgeTAM keeps its own
-    # (transformers' per-session cache of the last frame's features).
+    # The session's disk store and correction cache hold SAM2's tensors; its in-memory
+    # image-feature cache and precompute serve EdgeTAM through :meth:`encode`.
     caches_features = False
 
     def __init__(self, net: Any, processor: Any) -> None:
@@ -127,7 +146,18 @@ class EdgeTamTracker:
             dtype=torch.float32,  # its default is the string "float32", which .to() refuses
         )
         session.processed_frames = LazyFrames(frames)
+        if features is not None:
+            session.cache = SessionFeatures(features)
         return EdgeTamState(session)
+
+    def encode(self, image: torch.Tensor) -> dict[str, Any]:
+        """What transformers keeps of a (1, 3, S, S) frame (its
+        ``_prepare_vision_features``): the FPN levels and their position encodings."""
+        out = self.net.get_image_features(image, return_dict=True)
+        return {
+            "vision_feats": out.fpn_hidden_states,
+            "vision_pos_embeds": out.fpn_position_encoding,
+        }
 
     # -- prompts --------------------------------------------------------------------
     def add_points(

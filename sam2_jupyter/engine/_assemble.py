@@ -74,8 +74,16 @@ def assemble(
     cache_device = torch.device("cpu") if low else model.device
     frames = SamFrames(stack, model.image_size, model.device, mode.frame_cache, cache_device)
     caches = model_tracker.caches_features  # SAM2's encoder and memory attention
+    # Another tracker may keep its own image features in the in-memory cache (an
+    # ``encode`` of its own); the disk store and correction cache hold SAM2's only.
+    keeps = caches or getattr(model_tracker, "encode", None) is not None
+    if feature_dir and not caches:
+        raise ValueError(
+            f"feature_dir= stores SAM2's image features on disk; {model_tracker.name} keeps "
+            "its features in memory only (feature_cache=): leave feature_dir out"
+        )
     store = feature_store(model, frames, feature_dir) if caches else None
-    features = make_feature_cache(feature_cache if caches else None, low, model, store)
+    features = make_feature_cache(feature_cache if keeps else None, low, model, store)
     h, w = stack.frame_shape
     core = SessionCore(LabelStore(stack.n_frames, (h, w)), history)
     core.sam = model_tracker.new_state(
@@ -88,7 +96,8 @@ def assemble(
         features=features,
     )
     tracker = Tracker(core, model_tracker, (h, w))
-    precompute = FeaturePrecompute(core, model, frames, features)
+    encode = None if caches else getattr(model_tracker, "encode", None)
+    precompute = FeaturePrecompute(core, model, frames, features, encode)
     storage = torch.device("cpu") if mode.offload_state else model.device
     depth = model_tracker.memory_reach(stack.n_frames)
     budget = correction_cache if caches else None

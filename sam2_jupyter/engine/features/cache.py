@@ -79,6 +79,8 @@ class FeatureCache:
         """Position encodings depend only on the feature-map size, yet sam2 builds
         a copy for every frame (half of the bytes). Equal ones are replaced by one
         shared tensor, so each frame stores only its own features."""
+        if not isinstance(value, tuple):
+            return value  # another tracker's features (EdgeTAM's dict)
         try:
             image, backbone_out = value
             encodings = backbone_out["vision_pos_enc"]

@@ -67,14 +67,22 @@ class FeaturePrecompute:
     for it; the lock is held only to check and to insert."""
 
     def __init__(
-        self, core: Locked, model: Model, frames: SamFrames, cache: FeatureCache | None
+        self,
+        core: Locked,
+        model: Model,
+        frames: SamFrames,
+        cache: FeatureCache | None,
+        encode: Callable[[torch.Tensor], Any] | None = None,
     ) -> None:
         self.core = core
         self.model = model
         self.frames = frames
         self.cache = cache
+        # Another tracker's encoder (EdgeTAM's): what it keeps for a (1, 3, S, S) image.
+        # It has no pause points: a background encode finishes its frame first.
+        self.encode = encode
         self.on_disk: set[int] = set()
-        if cache is not None:  # SAM2's image features: its adapter puts the pause points in
+        if cache is not None and encode is None:  # SAM2's: its adapter puts pause points in
             install(model.predictor)
 
     def order(self, center: int = 0) -> list[int]:
@@ -116,13 +124,16 @@ class FeaturePrecompute:
                 return True
         with pausing(pause), inference(self.model):
             image = self.frames[t].to(self.model.device).float().unsqueeze(0)
-            backbone_out = self.model.predictor.forward_image(image)
+            if self.encode is not None:
+                value = self.encode(image)
+            else:
+                value = (image, self.model.predictor.forward_image(image))
         with self.core.lock:
             if t in cache:  # the user's own click encoded it meanwhile
                 return True
             if not self._wanted(t):
                 return False
-            cache.put(t, (image, backbone_out), keep=not cache.full)
+            cache.put(t, value, keep=not cache.full)
             if cache.store is not None:
                 self.on_disk.add(t)
             return True
