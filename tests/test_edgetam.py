@@ -237,3 +237,14 @@ def test_the_feature_cache_and_precompute_serve_its_clicks(edgetam, clip, monkey
     assert s.features_ready() == 3
     with pytest.raises(ValueError, match="feature_dir"):
         Session(clip, edgetam, feature_dir=True)
+
+
+def test_a_transformers_without_what_the_adapter_calls_is_named(monkeypatch):
+    from transformers import EdgeTamVideoModel
+
+    from sam2_jupyter import _edgetam
+
+    _edgetam.require()
+    monkeypatch.delattr(EdgeTamVideoModel, "_run_single_frame_inference")
+    with pytest.raises(ModelError, match=r"EdgeTamVideoModel\._run_single_frame_inference"):
+        load_model("edgetam", untrained=True, device="cpu")

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from ..errors import ModelError
@@ -13,13 +14,43 @@ from ..errors import ModelError
 INSTALL = "pip install 'sam2-jupyter[edgetam]'  (transformers and timm)"
 
 
+# What the adapter (tracker.py) calls beyond transformers' documented video API: the
+# per-object step its ``forward`` runs, and the session's own tables. Written against
+# transformers 5.24; a release that renames one fails at load, naming it.
+STEP = "_run_single_frame_inference"
+PRIVATE = ("_prepare_vision_features", "_encode_new_memory")
+STEP_ARGS = ("inference_session", "frame_idx", "obj_idx", "batch_size", "is_init_cond_frame",
+             "point_inputs", "mask_inputs", "reverse", "run_mem_encoder")  # fmt: skip
+SESSION = ("store_output", "remove_point_inputs", "remove_mask_inputs", "obj_id_to_idx")
+
+
 def require() -> None:
-    """Fail with what to install when transformers' EdgeTAM cannot be imported."""
+    """Fail with what to install when transformers' EdgeTAM cannot be imported, or
+    with what changed when a name the adapter relies on is gone."""
     try:
         import timm  # noqa: F401
-        from transformers import EdgeTamVideoModel  # noqa: F401
+        from transformers import EdgeTamVideoModel
+        from transformers.models.edgetam_video.modeling_edgetam_video import (
+            EdgeTamVideoInferenceSession,
+        )
     except ImportError as exc:
         raise ModelError(f"EdgeTAM needs transformers and timm ({exc}); {INSTALL}") from exc
+    missing = [f"EdgeTamVideoInferenceSession.{n}" for n in SESSION
+               if not hasattr(EdgeTamVideoInferenceSession, n)]  # fmt: skip
+    missing += [f"EdgeTamVideoModel.{n}" for n in PRIVATE if not hasattr(EdgeTamVideoModel, n)]
+    step = getattr(EdgeTamVideoModel, STEP, None)
+    if step is None:
+        missing.append(f"EdgeTamVideoModel.{STEP}")
+    else:
+        params = inspect.signature(step).parameters
+        missing += [f"EdgeTamVideoModel.{STEP}({a}=)" for a in STEP_ARGS if a not in params]
+    if missing:
+        import transformers
+
+        raise ModelError(
+            f"transformers {transformers.__version__} lacks what the EdgeTAM adapter calls: "
+            f"{', '.join(missing)} (written against transformers 5.24)"
+        )
 
 
 def config(size: int) -> Any:

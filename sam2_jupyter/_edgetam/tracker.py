@@ -198,16 +198,21 @@ class EdgeTamTracker:
         idx = s.obj_id_to_idx(obj_id)
         tracked = s.frames_tracked_per_obj[idx]
         first = frame not in tracked
+        if not first:  # this step reads the other prompted frames' memories
+            self._encode_pending(state, skip=frame)
+        points = s.point_inputs_per_obj[idx].get(frame)
         out = self.net._run_single_frame_inference(
             inference_session=s,
             obj_idx=idx,
             frame_idx=frame,
             batch_size=1,
             is_init_cond_frame=first,
-            point_inputs=s.point_inputs_per_obj[idx].get(frame),
+            point_inputs=points,
             mask_inputs=s.mask_inputs_per_obj[idx].get(frame),
             reverse=False if first else bool(tracked[frame].get("reverse", False)),
-            run_mem_encoder=True,
+            # A click's memory waits until something reads it (see _encode_pending):
+            # the next click on the frame replaces it unread.
+            run_mem_encoder=points is None,
         )
         s.output_dict_per_obj[idx]["non_cond_frame_outputs"].pop(frame, None)
         s.store_output(idx, frame, output_value=out, is_conditioning_frame=True)
@@ -215,11 +220,36 @@ class EdgeTamTracker:
             s.obj_with_new_inputs.remove(obj_id)
         return self.object_ids(state), self.frame_masks(state, frame)
 
+    def _encode_pending(self, state: EdgeTamState, skip: int | None = None) -> None:
+        """Encode the memory of the clicked frames that have none yet, as the click's
+        own step would have: transformers' step makes its high-resolution mask by
+        upsampling the low-resolution one it keeps (bilinear, to the input size), so
+        the memory is the same, computed later (``skip``: a frame being prompted)."""
+        s, size = state.session, int(self.net.config.image_size)
+        for idx, outputs in s.output_dict_per_obj.items():
+            for frame, out in outputs["cond_frame_outputs"].items():
+                if out.get("maskmem_features") is not None or frame == skip:
+                    continue
+                feats, _ = self.net._prepare_vision_features(s, frame, 1)
+                low = out["pred_masks"]
+                high = F.interpolate(
+                    low.float(), size=(size, size), mode="bilinear", align_corners=False
+                ).to(low.dtype)
+                memory, position = self.net._encode_new_memory(
+                    current_vision_feats=feats[-1],
+                    pred_masks_high_res=high,
+                    object_score_logits=out["object_score_logits"],
+                    is_mask_from_pts=True,
+                )
+                s.store_output(idx, frame, "maskmem_features", memory, True)
+                s.store_output(idx, frame, "maskmem_pos_enc", position, True)
+
     # -- propagation ------------------------------------------------------------------
     def propagate(
         self, state: EdgeTamState, start: int, count: int, reverse: bool
     ) -> Iterator[tuple[int, list[int], torch.Tensor]]:
         s = state.session
+        self._encode_pending(state)
         for out in self.net.propagate_in_video_iterator(
             s, start_frame_idx=start, max_frame_num_to_track=count, reverse=reverse
         ):
