@@ -248,3 +248,27 @@ def test_a_transformers_without_what_the_adapter_calls_is_named(monkeypatch):
     monkeypatch.delattr(EdgeTamVideoModel, "_run_single_frame_inference")
     with pytest.raises(ModelError, match=r"EdgeTamVideoModel\._run_single_frame_inference"):
         load_model("edgetam", untrained=True, device="cpu")
+
+
+def test_masks_both_directions_and_stop_when_lost(edgetam, clip):
+    s = Session(clip, edgetam, memory_mode="super-low")
+    square = np.zeros(clip.shape[1:3], bool)
+    square[20:44, 29:53] = True
+    s.add_mask(3, square, 1)
+    np.testing.assert_array_equal(s.label_frame(3) == 1, square)  # a mask is kept as given
+    labels = np.zeros(clip.shape[1:3], np.int32)
+    labels[50:60, 70:80] = 2
+    s.seed_from_labels(3, labels)
+    assert s._core.sam.object_ids == [1, 2]
+    run = s.propagate(direction="both", progress=False)
+    assert [t for t, _ in run] == [3, 4, 5, 3, 2, 1, 0]
+    np.testing.assert_array_equal(s.label_frame(3) == 1, square)
+    # Stop when lost: EdgeTAM's object scores say absent off frame 3 (injected).
+    tracker = edgetam.tracker
+    real = tracker.object_score
+    tracker.object_score = lambda state, o, t: -5.0 if t != 3 else real(state, o, t)
+    try:
+        done = s.run_propagation(start=3, direction="reverse", stop_when_lost=1, progress=False)
+    finally:
+        tracker.object_score = real
+    assert done == [3, 2]  # frame 2 lost every label: the pass ended there
