@@ -2,6 +2,7 @@
 engine's interface (:mod:`sam2_jupyter.engine.tracking`)."""
 
 from .build import config, network, processor, require
-from .tracker import EdgeTamState, EdgeTamTracker
+from .state import EdgeTamState
+from .tracker import EdgeTamTracker
 
 __all__ = ["EdgeTamState", "EdgeTamTracker", "config", "network", "processor", "require"]
