@@ -412,12 +412,13 @@ def test_get_spec_rejects_unknown(name: str, version: str) -> None:
 
 def test_untrained_model_warns(monkeypatch: pytest.MonkeyPatch) -> None:
     import sam2_jupyter.models.build as build
+    import sam2_jupyter.models.download as download
 
     built = []
     monkeypatch.setattr(build, "_build", lambda *a, **k: built.append(a) or torch.nn.Linear(1, 1))
     monkeypatch.setattr(build, "_patch_sam2", lambda p: p)
     monkeypatch.setattr(
-        build, "ensure_checkpoint", lambda *a, **k: pytest.fail("untrained must not download")
+        download, "ensure_checkpoint", lambda *a, **k: pytest.fail("untrained must not download")
     )
     with pytest.warns(UntrainedModelWarning, match="RANDOM"):
         model = load_model("tiny", untrained=True, device="cpu")

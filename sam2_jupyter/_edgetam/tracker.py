@@ -31,6 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .._sam2.state import release_outputs
 from .state import EdgeTamState, LazyFrames, SessionFeatures
 
 NO_OBJECT = -1024.0  # logits of an object with no output on a frame (sam2's NO_OBJ_SCORE)
@@ -287,15 +288,4 @@ class EdgeTamTracker:
         return max(masks, pointers)
 
     def release(self, state: EdgeTamState, current: int, window: int) -> int:
-        outputs = state.session.output_dict_per_obj.values()
-        anchors = {current}
-        for obj in outputs:
-            anchors.update(obj["cond_frame_outputs"])
-        dropped = 0
-        for obj in outputs:
-            non_cond = obj["non_cond_frame_outputs"]
-            stale = [t for t in non_cond if all(abs(t - a) > window for a in anchors)]
-            for t in stale:
-                del non_cond[t]
-            dropped += len(stale)
-        return dropped
+        return release_outputs(state.session.output_dict_per_obj.values(), current, window)

@@ -9,6 +9,7 @@ checks them against sam2's ``init_state``).
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 import torch
@@ -199,11 +200,19 @@ def release_outside_window(state: dict[str, Any], current: int, window: int) -> 
     Frames near a prompted frame are kept because a later pass in the other direction
     (propagate both ways, or reverse after forward) starts there and reads them.
     """
+    return release_outputs(state["output_dict_per_obj"].values(), current, window)
+
+
+def release_outputs(outputs: Iterable[dict[str, Any]], current: int, window: int) -> int:
+    """:func:`release_outside_window` over the objects' output dicts (the layout
+    sam2 and transformers' EdgeTAM share: ``cond_frame_outputs`` and
+    ``non_cond_frame_outputs`` by frame)."""
+    outputs = list(outputs)
     anchors = {current}
-    for obj in state["output_dict_per_obj"].values():
+    for obj in outputs:
         anchors.update(obj["cond_frame_outputs"])
     dropped = 0
-    for obj in state["output_dict_per_obj"].values():
+    for obj in outputs:
         non_cond = obj["non_cond_frame_outputs"]
         stale = [t for t in non_cond if all(abs(t - a) > window for a in anchors)]
         for t in stale:

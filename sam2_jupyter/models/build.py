@@ -14,7 +14,7 @@ import torch
 from .._sam2 import install as _patch_sam2
 from .._words import plural
 from ..errors import ModelError
-from .download import Progress, ensure_checkpoint
+from .download import Progress, weights_path
 from .registry import ModelSpec, get_spec
 
 
@@ -255,14 +255,9 @@ def load_model(
         )
     if image_size is not None and (int(image_size) < 64 or int(image_size) % 32):
         raise ModelError(f"image_size must be a multiple of 32 and at least 64, got {image_size}")
-    path: Path | None = None
-    if not untrained:
-        if checkpoint is not None:
-            path = Path(checkpoint).expanduser()
-            if not path.is_file():
-                raise ModelError(f"{path}: checkpoint file not found")
-        else:
-            path = ensure_checkpoint(spec, model_dir, url=url, progress=progress)
+    path = weights_path(
+        spec, checkpoint, model_dir, untrained=untrained, url=url, progress=progress
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         predictor = _build(spec, dev, image_size, bool(compile), max_conditioning_frames)

@@ -164,3 +164,24 @@ def failure_reason(exc: requests.RequestException, url: str) -> str:
     if response is not None:
         return f"{host} answered HTTP {response.status_code} for {url}"
     return f"{type(exc).__name__} from {host}"
+
+
+def weights_path(
+    spec: ModelSpec,
+    checkpoint: str | Path | None,
+    model_dir: str | Path | None,
+    *,
+    untrained: bool,
+    url: str | None,
+    progress: Progress,
+) -> Path | None:
+    """Where a model's weights come from: None for ``untrained``, the local
+    ``checkpoint`` (which must exist), else the spec's download (made if needed)."""
+    if untrained:
+        return None
+    if checkpoint is not None:
+        path = Path(checkpoint).expanduser()
+        if not path.is_file():
+            raise ModelError(f"{path}: checkpoint file not found")
+        return path
+    return ensure_checkpoint(spec, model_dir, url=url, progress=progress)

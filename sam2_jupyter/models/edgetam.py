@@ -18,7 +18,7 @@ import torch
 
 from .. import _edgetam
 from ..errors import ModelError
-from .download import Progress, ensure_checkpoint
+from .download import Progress, weights_path
 from .registry import EDGETAM, ModelSpec
 
 SIZE = 1024  # the published model's input size
@@ -94,14 +94,9 @@ def load_edgetam(
             f"EdgeTAM's weights are for {SIZE} px input; image_size={size} is for "
             "untrained=True only"
         )
-    path: Path | None = None
-    if not untrained:
-        if checkpoint is not None:
-            path = Path(checkpoint).expanduser()
-            if not path.is_file():
-                raise ModelError(f"{path}: checkpoint file not found")
-        else:
-            path = ensure_checkpoint(SPEC, model_dir, url=url, progress=progress)
+    path = weights_path(
+        SPEC, checkpoint, model_dir, untrained=untrained, url=url, progress=progress
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = _edgetam.network(size)
