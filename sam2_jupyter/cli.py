@@ -16,9 +16,11 @@ from .exports.formats import FORMATS
 
 
 def _model_options(parser: argparse.ArgumentParser) -> None:
-    """Which SAM2 and where it runs: the same options for every command."""
-    parser.add_argument("--model", default="tiny", help="tiny, small, base_plus, large")
-    parser.add_argument("--checkpoint", help="a local .pt file (no download)")
+    """Which model (a SAM2 or EdgeTAM) and where it runs, for every command."""
+    parser.add_argument("--model", default="tiny", help="tiny, small, base_plus, large, edgetam")
+    parser.add_argument(
+        "--checkpoint", help="a local weights file, no download (.pt; EdgeTAM: .safetensors)"
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
     parser.add_argument("--image-size", type=int, help="model input size (default 1024)")
     parser.add_argument(

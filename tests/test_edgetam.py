@@ -272,3 +272,37 @@ def test_masks_both_directions_and_stop_when_lost(edgetam, clip):
     finally:
         tracker.object_score = real
     assert done == [3, 2]  # frame 2 lost every label: the pass ended there
+
+
+def test_the_command_line_runs_it_on_dask_as_the_session_does(edgetam, clip, tmp_path, monkeypatch):
+    """``sam2-jupyter propagate --model edgetam``: the same labels as a Session over
+    EdgeTAM in this process. The dask cluster is in-process (threads): its process
+    spawning is the same for every model and tested with SAM2 in test_batch.py."""
+    import tifffile
+    from distributed import Client
+
+    from sam2_jupyter import cli
+    from sam2_jupyter.batch import propagate_many
+
+    stack = tmp_path / "clip.tif"
+    tifffile.imwrite(stack, clip, photometric="rgb", metadata={"axes": "TYXS"})
+    s = Session(clip, edgetam)
+    s.auto_segment = False
+    s.add_point(0, 30, 30, 1)
+    s.add_point(4, 60, 70, 2)
+    s.save_prompts(tmp_path / "prompts.csv")
+    expected = Session(stack, edgetam, memory_mode="low")
+    expected.load_prompts(tmp_path / "prompts.csv")
+    expected.run_propagation(direction="both", progress=False)
+    with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as c:
+        monkeypatch.setattr(
+            cli, "propagate_many", lambda *a, **k: propagate_many(*a, **k | {"client": c})
+        )
+        argv = ["propagate", str(stack), "--prompts", str(tmp_path / "prompts.csv")]
+        argv += ["--out", str(tmp_path / "out"), "--model", "edgetam", "--untrained"]
+        argv += ["--image-size", str(SIZE), "--device", "cpu", "--quiet", "--json"]
+        assert cli.main(argv) == 0
+    np.testing.assert_array_equal(
+        tifffile.imread(tmp_path / "out" / "clip" / "labels.tif"), expected.labels
+    )
+    assert set(np.unique(expected.labels)) == {0, 1, 2}  # both objects, somewhere
