@@ -21,6 +21,8 @@ class FakeBrowser:
         self.messages: list[tuple[dict[str, Any], list[bytes]]] = []
         # ... and the others (the timeline), in the order they came.
         self.other: list[tuple[dict[str, Any], list[bytes]]] = []
+        # ... and both, in the one order they came.
+        self.log: list[tuple[dict[str, Any], list[bytes]]] = []
         self._lock = threading.Lock()
         self._acking: threading.Event | None = None
         annotator.canvas.send = self._record
@@ -29,6 +31,7 @@ class FakeBrowser:
         with self._lock:
             into = self.messages if "seq" in content else self.other
             into.append((content, list(buffers or [])))
+            self.log.append(into[-1])
 
     def send(self, buffers: list[bytes] | None = None, **content: Any) -> None:
         """A message from the front end (``type=...`` and its fields, and the binary

@@ -17,7 +17,14 @@ import pytest
 from sam2_jupyter.exports import label_color
 from sam2_jupyter.widget.codec import encode_labels
 from sam2_jupyter.widget.messages import MESSAGES, parse_message
-from sam2_jupyter.widget.outbound import STREAMED, CandidatesMsg, DivisionsMsg, Marker, TimelineMsg
+from sam2_jupyter.widget.outbound import (
+    STREAMED,
+    CandidatesMsg,
+    DivisionsMsg,
+    ForgetMsg,
+    Marker,
+    TimelineMsg,
+)
 
 JS = Path(__file__).resolve().parent.parent / "js"
 NODE = shutil.which("node")
@@ -94,11 +101,13 @@ def test_every_intent_is_a_message_the_kernel_accepts():
       import * as i from "./src/intents.js";
       import { candidate } from "./src/candidates.js";
       import { acceptDivision, dismissDivision } from "./src/divisions.js";
+      import { shownAhead } from "./src/ahead.js";
       const all = [i.point(2, 10.5, 20.25, 3, false), i.box(1, 1.5, 2.5, 30, 40.75, 2),
         i.remove(0, 5, 6, 0.5), i.undo(), i.redo(), i.deleteLabel(4),
         i.setParent(5, 2), candidate(3, 7, true), i.ack(17),
         i.ready(), i.active(), i.stroke(2, 3, 4.5, false, true, [1, 2, 3, 4]).content,
-        i.fill(1, 10.5, 20.25, 3, false), acceptDivision(4, 2), dismissDivision(5, 3)];
+        i.fill(1, 10.5, 20.25, 3, false), acceptDivision(4, 2), dismissDivision(5, 3),
+        shownAhead(6, 41)];
       process.stdout.write(JSON.stringify(all));
     """
     sent = json.loads(run_node(script))
@@ -147,6 +156,7 @@ def _js_type(python: str) -> str:
 def test_outbound_typedefs_mirror_the_kernel_messages():
     typedefs = _typedefs((JS / "src" / "outbound.js").read_text())
     messages = {**STREAMED, TimelineMsg.type: TimelineMsg, CandidatesMsg.type: CandidatesMsg}
+    messages[ForgetMsg.type] = ForgetMsg
     messages[DivisionsMsg.type] = DivisionsMsg
     assert sorted(typedefs) == sorted([*(cls.__name__ for cls in messages.values()), "Marker"])
     for kind, cls in messages.items():
@@ -162,6 +172,7 @@ def test_outbound_typedefs_mirror_the_kernel_messages():
 def test_intent_typedefs_mirror_the_python_messages():
     typedefs = _typedefs((JS / "src" / "intents.js").read_text())
     typedefs |= _typedefs((JS / "src" / "divisions.js").read_text())  # its own two
+    typedefs |= _typedefs((JS / "src" / "ahead.js").read_text())  # its own one
     assert sorted(typedefs) == sorted(cls.__name__ for cls in MESSAGES.values())
     for kind, cls in MESSAGES.items():
         expected = [("type", f'"{kind}"')] + [

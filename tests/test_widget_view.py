@@ -43,9 +43,11 @@ def test_an_edit_answers_with_its_own_labels_and_markers_in_one_message(annotato
     a.browser.messages.clear()
     a.browser.click(0, 60, 90, label=2)
     a.wait(30)
-    assert reads == []  # what add_point returned went out, nothing read back
-    assert [m["type"] for m, _ in a.browser.messages] == ["labels"]  # one message
-    [(content, buffers)] = a.browser.messages
+    assert 0 not in reads  # what add_point returned went out, nothing read back
+    # One message (beside the neighbours' copies laid up again: ahead messages).
+    answer = [(m, b) for m, b in a.browser.messages if m["type"] != "ahead"]
+    assert [m["type"] for m, _ in answer] == ["labels"]
+    [(content, buffers)] = answer
     shape = (content["height"], content["width"])
     assert np.array_equal(decode_labels(buffers[0], shape), a.session.label_frame(0))
     assert [(m["label"], m["y"], m["x"]) for m in content["markers"]] == [(1, 32, 36), (2, 60, 90)]
@@ -64,7 +66,7 @@ def test_what_the_kernel_streams_has_exactly_the_declared_fields(annotator):
         cls = STREAMED[content["type"]]
         kinds.add(content["type"])
         assert set(content) == {"type", "seq", *(f.name for f in fields(cls))}
-    assert kinds == {"frame", "labels"}
+    assert kinds == {"frame", "labels", "ahead"}
 
 
 def test_propagation_shows_the_engine_labels_without_reading_them_back(annotator, monkeypatch):
@@ -83,7 +85,10 @@ def test_propagation_shows_the_engine_labels_without_reading_them_back(annotator
         stop.set()
     n = a.session.n_frames
     assert moved == list(range(1, n))  # the view moved with the run
-    assert reads == [n - 1]  # only the refresh at the end, of the frame in view
+    # Only the refresh at the end, of the frame in view, then of the copies laid up
+    # after it (none during the run: the copies go while frames fly by).
+    assert reads[0] == n - 1
+    assert set(reads[1:]) <= {n - 2, n - 3}
     shown = {c["frame"] for c, _ in a.browser.of("frame") if c["has_labels"]}
     assert shown >= set(range(1, n))
 

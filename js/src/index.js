@@ -183,7 +183,10 @@ function render({ model, el }) {
   own(mountActivityHints(dom.canvas, send));
   // The one listener of the kernel's messages: frames and labels; the rest by type.
   const route = { timeline: summary.apply, candidates: found.apply, divisions: marks.apply };
-  own(mountStream({ model, send, sink: renderer, onDrawn, onError: status.error, route }));
+  const stream = own(mountStream({ model, send, sink: renderer, onDrawn, onError: status.error, route }));
+  // A move (key, timeline, play; or the kernel's) draws the frame sent ahead at once,
+  // if it is here.
+  own(listen(model, ["frame"], () => stream.moved(model.get("frame"), sync.local)));
   send(ready());
   return dispose;
 }

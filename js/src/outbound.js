@@ -27,6 +27,26 @@
  */
 
 /**
+ * A frame sent ahead (buffer 0 its image, buffer 1 its labels when `has_labels`): laid
+ * up by ahead.js and drawn when the view moves there.
+ * @typedef {object} AheadMsg
+ * @property {"ahead"} type
+ * @property {number} frame int
+ * @property {string} mime
+ * @property {boolean} has_labels
+ * @property {number} width int
+ * @property {number} height int
+ * @property {Marker[]} markers
+ */
+
+/**
+ * Forget frames laid up (`frames`; null: every one), outside the flow control.
+ * @typedef {object} ForgetMsg
+ * @property {"forget"} type
+ * @property {number[]} frames
+ */
+
+/**
  * A frame's labels alone (buffer 0): an edit's answer, a propagated frame in view.
  * @typedef {object} LabelsMsg
  * @property {"labels"} type
@@ -74,4 +94,4 @@
  */
 
 /** The message types the stream draws (and acknowledges); others are routed by type. */
-export const STREAMED = new Set(["frame", "labels"]);
+export const STREAMED = new Set(["ahead", "frame", "labels"]);

@@ -11,70 +11,16 @@
 // - labels for the frame in view, when only that frame's own images are still
 //   decoding, are drawn at once; older labels for that frame (in a message still
 //   queued, or carried by the image being decoded) never replace them.
+//
+// Frames sent ahead (ahead.js) are laid up as they arrive and acknowledged once
+// decoded. `moved(frame)`, called as the view moves (before the move is saved), draws
+// the copy of that frame if one is ready and tells the kernel which copy it drew; frame
+// messages received before that move, for other frames, are then not drawn.
 
-import { decodeRle } from "./codecs.js";
+import { createAhead } from "./ahead.js";
+import { apply, browserDecoders, decode, discard } from "./decode.js";
 import { ack } from "./intents.js";
 import { STREAMED } from "./outbound.js";
-
-/**
- * @typedef {object} Decoders
- * @property {(buffer: DataView | ArrayBuffer, mime: string) => Promise<ImageBitmap>} image
- * @property {(buffer: DataView | ArrayBuffer, width: number, height: number) => Uint16Array} labels
- */
-
-/** @type {Decoders} */
-export const browserDecoders = {
-  image: (buffer, mime) => createImageBitmap(new Blob([buffer], { type: mime })),
-  labels: (buffer, width, height) => decodeRle(buffer, width, height),
-};
-
-/**
- * Where decoded messages go (the renderer).
- * @typedef {object} Sink
- * @property {(m: {frame: number, width: number, height: number, image: any,
- *   labels: Uint16Array | null, lossless: boolean}) => void} showFrame
- * @property {(labels: Uint16Array) => void} showLabels  for the frame in view
- * @property {{frame: number | null, labels?: Uint16Array | null}} state  the frame in
- *   view and its labels
- * @property {() => void} draw  draw now
- */
-
-/** Release a decoded image nobody will draw (when its decode ends). */
-const discard = (image) =>
-  image.then(
-    (bitmap) => bitmap?.close?.(),
-    () => {},
-  );
-
-/**
- * Decode one message; a frame's image is already decoding (``image``). Labels for a
- * frame other than the one in view are not decoded (the frame's own message brings
- * them).
- * @returns {{image?: any, labels?: Uint16Array | null}}
- */
-function decode(msg, buffers, frameInView, decoders, image) {
-  if (msg.type === "frame") {
-    try {
-      return { image, labels: msg.has_labels ? decoders.labels(buffers[1], msg.width, msg.height) : null };
-    } catch (error) {
-      image?.close?.();
-      throw error;
-    }
-  }
-  if (msg.frame !== frameInView) return {};
-  return { labels: decoders.labels(buffers[0], msg.width, msg.height) };
-}
-
-/** Hand decoded content to the sink. */
-function apply(msg, { image, labels }, sink, newer) {
-  if (msg.type === "frame") {
-    if (newer) labels = sink.state.labels ?? null; // newer labels came out of turn
-    const { frame, width, height } = msg;
-    sink.showFrame({ frame, width, height, image, labels, lossless: Boolean(msg.lossless) });
-  } else if (labels) {
-    sink.showLabels(labels);
-  }
-}
 
 /**
  * Receive the kernel's custom messages until the returned cleanup is called: the one
@@ -83,15 +29,17 @@ function apply(msg, { image, labels }, sink, newer) {
  * @param {object} o
  * @param {import("./sync.js").Model} o.model
  * @param {(intent: import("./intents.js").Intent) => void} o.send
- * @param {Sink} o.sink
- * @param {Decoders} [o.decoders]
+ * @param {import("./decode.js").Sink} o.sink
+ * @param {import("./decode.js").Decoders} [o.decoders]
  * @param {(seq: number, ms: number, msg: {type: string, frame: number}) => void} [o.onDrawn]
  *   after each draw: the sequence number, the milliseconds from arrival to drawn and
  *   the message (the brush keeps a stroke drawn until its frame's labels are)
  * @param {(error: unknown) => void} [o.onError]
  * @param {Record<string, (msg: any, buffers: any[]) => void>} [o.route]  by message type
  * @param {() => number} [o.now]  milliseconds
- * @returns {() => void} cleanup
+ * @returns {{moved(frame: number, local: boolean): boolean, dispose(): void}}  moved: the
+ *   view moves to `frame` (`local`: by this view's own doing); true when a copy laid up
+ *   was drawn
  */
 export function mountStream({
   model,
@@ -110,13 +58,19 @@ export function mountStream({
   const decoding = new Map(); // seq -> frame of frame messages not yet drawn or skipped
   let latest = { frame: null, seq: Number.NEGATIVE_INFINITY }; // the labels in view came with
   const stale = (msg) => msg.frame === latest.frame && msg.seq < latest.seq;
-  /** The frame's image, or null when a newer frame arrived first. */
+  const ahead = createAhead({ decoders, send, sink, onDrawn, onError, now });
+  const passed = ahead.passed;
+  let awaited = null; // the frame message whose image is awaited
+  /** The frame's image, or null when a newer frame (or a move) came first. */
   const imageOf = async (msg, image) => {
-    if (msg.seq < newestFrame) return null;
+    if (msg.seq < newestFrame || passed(msg)) return null;
     const overtaken = new Promise((resolve) => {
       overtake = () => resolve(null);
     });
-    return Promise.race([image, overtaken]);
+    awaited = msg;
+    return Promise.race([image, overtaken]).finally(() => {
+      awaited = null;
+    });
   };
   const show = (msg, decoded, received) => {
     const newer = stale(msg);
@@ -151,6 +105,7 @@ export function mountStream({
   const receive = (msg, buffers) => {
     const received = now();
     if (disposed) return;
+    if (ahead.receive(msg, buffers ?? [], () => disposed)) return;
     if (!STREAMED.has(msg?.type)) {
       try {
         route[msg?.type]?.(msg, buffers);
@@ -186,9 +141,25 @@ export function mountStream({
         send(ack(msg.seq));
       });
   };
+  /**
+   * The view moves to `frame`: its copy laid up is drawn now, if one is ready. A move
+   * of this view's own (`local`) tells the kernel which copy it drew, or that none was.
+   */
+  const moved = (frame, local) => {
+    if (disposed || sink.state.frame === frame) return false;
+    const msg = ahead.moved(frame, local);
+    if (!msg) return false;
+    if (msg.has_labels) latest = msg;
+    if (awaited && passed(awaited)) overtake();
+    return true;
+  };
   model.on("msg:custom", receive);
-  return () => {
-    disposed = true;
-    model.off("msg:custom", receive);
+  return {
+    moved,
+    dispose() {
+      disposed = true;
+      model.off("msg:custom", receive);
+      ahead.dispose();
+    },
   };
 }

@@ -93,10 +93,20 @@ export function debounce(fn, wait, timers = globalThis) {
  */
 export function createSync(model, wait = SAVE_AFTER_MS, timers = globalThis) {
   const save = debounce(() => model.save_changes(), wait, timers);
+  let setting = 0;
   const set = (values) => {
-    for (const [name, value] of Object.entries(values)) model.set(name, value);
+    setting += 1;
+    try {
+      for (const [name, value] of Object.entries(values)) model.set(name, value);
+    } finally {
+      setting -= 1;
+    }
   };
   return {
+    /** Whether the change being heard now is this view's own (set through here). */
+    get local() {
+      return setting > 0;
+    },
     /** @param {Record<string, any>} values */
     now(values) {
       set(values);

@@ -57,7 +57,7 @@ function mount() {
   const sink = fakeSink();
   const drawn = [];
   const errors = [];
-  const cleanup = mountStream({
+  const stream = mountStream({
     model,
     send: (m) => model.send(m),
     sink,
@@ -66,7 +66,7 @@ function mount() {
     onError: (e) => errors.push(String(e)),
     now: () => 0,
   });
-  return { model, decoders, sink, drawn, errors, cleanup };
+  return { model, decoders, sink, drawn, errors, stream, cleanup: stream.dispose };
 }
 
 test("frames are drawn and acknowledged in arrival order, whatever order decoding ends in", async () => {
@@ -225,4 +225,107 @@ test("labels for a frame still on its way wait for it", async () => {
   await settle();
   await settle();
   assert.deepEqual(sink.log.slice(2), [["frame", 1, "b", 6, false], ["draw"], ["labels", 9], ["draw"]]);
+});
+
+const aheadMsg = (seq, frame, extra = {}) => ({
+  type: "ahead",
+  seq,
+  frame,
+  width: 2,
+  height: 1,
+  mime: "image/jpeg",
+  has_labels: true,
+  markers: [],
+  ...extra,
+});
+
+test("a frame sent ahead is laid up, acknowledged once decoded, and drawn at once on the move", async () => {
+  const { model, decoders, sink, drawn, stream } = mount();
+  model.emit("msg:custom", aheadMsg(1, 3), ["img3", 4]);
+  await settle();
+  assert.deepEqual(sink.log, []); // laid up, not drawn
+  assert.deepEqual(model.sent, []); // acknowledged only once decoded
+  assert.equal(stream.moved(3, true), false); // still decoding: not taken, the kernel sends it
+  assert.deepEqual(model.sent, [{ type: "shown_ahead", frame: 3, seq: -1 }]); // none drawn
+  model.sent.length = 0;
+  decoders.pending.get("img3").resolve();
+  await settle();
+  assert.deepEqual(model.sent, [{ type: "ack", seq: 1 }]);
+  assert.equal(stream.moved(3, true), true);
+  assert.deepEqual(model.sent.at(-1), { type: "shown_ahead", frame: 3, seq: 1 }); // the kernel hears which copy
+  assert.deepEqual(sink.log, [["frame", 3, "img3", 4, false], ["draw"]]);
+  assert.deepEqual(drawn, [[1, 0]]);
+  assert.equal(stream.moved(3, true), false); // handed over: the view's now, not held twice
+});
+
+test("a move the kernel made draws a copy too, and tells the kernel nothing", async () => {
+  const { model, decoders, sink, stream } = mount();
+  model.emit("msg:custom", aheadMsg(1, 5), ["img5", 4]);
+  decoders.pending.get("img5").resolve();
+  await settle();
+  model.sent.length = 0;
+  assert.equal(stream.moved(5, false), true);
+  assert.deepEqual(sink.log, [["frame", 5, "img5", 4, false], ["draw"]]);
+  assert.deepEqual(model.sent, []);
+  assert.equal(stream.moved(6, false), false);
+  assert.deepEqual(model.sent, []);
+});
+
+test("older labels for a frame drawn from its copy never replace the copy's", async () => {
+  const { model, decoders, sink, stream } = mount();
+  model.emit("msg:custom", aheadMsg(5, 2), ["img2", 4]);
+  decoders.pending.get("img2").resolve();
+  await settle();
+  stream.moved(2, true);
+  model.emit("msg:custom", { type: "labels", seq: 3, frame: 2, width: 2, height: 1 }, [1]); // older
+  model.emit("msg:custom", { type: "labels", seq: 6, frame: 2, width: 2, height: 1 }, [8]); // the answer
+  await settle();
+  assert.deepEqual(sink.log.slice(2), [["labels", 8], ["draw"]]);
+});
+
+test("after a move drawn from a copy, a frame message received before it for another frame is not drawn", async () => {
+  const { model, decoders, sink, stream } = mount();
+  model.emit("msg:custom", aheadMsg(1, 1), ["img1", 4]);
+  decoders.pending.get("img1").resolve();
+  await settle();
+  model.emit("msg:custom", frameMsg(2, 0, { lossless: true }), ["png0", 5]); // frame 0's upgrade
+  await settle();
+  stream.moved(1, true); // the user stepped on while the PNG decodes
+  await settle();
+  assert.ok(model.sent.some((m) => m.type === "ack" && m.seq === 2)); // released at once
+  decoders.pending.get("png0").resolve();
+  await settle();
+  assert.deepEqual(sink.log, [["frame", 1, "img1", 4, false], ["draw"]]); // frame 1 stays in view
+  model.emit("msg:custom", frameMsg(3, 1, { lossless: true }), ["png1", 4]); // a newer one of frame 1
+  await settle();
+  decoders.pending.get("png1").resolve();
+  await settle();
+  assert.deepEqual(sink.log.at(-2), ["frame", 1, "png1", 4, true]);
+});
+
+test("forget drops copies (one, or all); a copy that cannot be decoded is not held", async () => {
+  const { model, decoders, errors, stream } = mount();
+  const closed = [];
+  decoders.image = (buffer) => {
+    if (buffer === "bad") return Promise.reject(new Error("not an image"));
+    return Promise.resolve({ buffer, close: () => closed.push(buffer) });
+  };
+  for (const [seq, frame] of [
+    [1, 1],
+    [2, 2],
+    [3, 3],
+  ])
+    model.emit("msg:custom", aheadMsg(seq, frame), [`img${frame}`, 0]);
+  model.emit("msg:custom", aheadMsg(4, 4), ["bad", 0]);
+  await settle();
+  await settle();
+  assert.deepEqual(errors, ["Error: not an image"]);
+  assert.ok(model.sent.some((m) => m.type === "ack" && m.seq === 4)); // acknowledged all the same
+  model.emit("msg:custom", { type: "forget", frames: [2] });
+  assert.deepEqual(closed, ["img2"]); // released
+  assert.equal(stream.moved(2, true), false);
+  assert.equal(stream.moved(4, true), false);
+  model.emit("msg:custom", { type: "forget", frames: null });
+  assert.deepEqual(closed, ["img2", "img1", "img3"]);
+  assert.equal(stream.moved(3, true), false);
 });

@@ -147,7 +147,7 @@ test("the stream routes the model's timeline messages to it and reports malforme
   const model = new FakeModel();
   const summary = createSummary();
   const errors = [];
-  const off = mountStream({
+  const stream = mountStream({
     model,
     send: () => {},
     sink: { state: { frame: null }, showFrame() {}, showLabels() {}, draw() {} },
@@ -159,7 +159,7 @@ test("the stream routes the model's timeline messages to it and reports malforme
   model.emit("msg:custom", { type: "timeline", full: true, n_frames: 2, labels: [3] }, [new ArrayBuffer(5)]);
   assert.deepEqual(summary.labels, [3]);
   assert.equal(errors.length, 1);
-  off();
+  stream.dispose();
   assert.equal(model.count("msg:custom"), 0);
 });
 

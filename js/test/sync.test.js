@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { bindEvents, createSync, debounce, listen, SAVE_AFTER_MS } from "../src/sync.js";
-import { FakeModel, FakeTimers } from "./fakes.js";
+import { FakeModel, FakeTimers, LiveModel } from "./fakes.js";
 
 test("listen calls back on each named change and off removes exactly its listeners", () => {
   const model = new FakeModel();
@@ -115,4 +115,18 @@ test("bindEvents adds listeners together and its off() removes exactly them", ()
   node.dispatchEvent(new Event("a"));
   node.dispatchEvent(new Event("b"));
   assert.deepEqual(calls, ["a", "other", "b", "other"]);
+});
+
+test("sync.local is true only while a change set through it is heard", () => {
+  const model = new LiveModel({ frame: 0 });
+  const sync = createSync(model, 300, new FakeTimers());
+  const heard = [];
+  model.on("change:frame", () => heard.push([model.get("frame"), sync.local]));
+  sync.now({ frame: 2 });
+  model.set("frame", 3); // from elsewhere (the kernel)
+  assert.deepEqual(heard, [
+    [2, true],
+    [3, false],
+  ]);
+  assert.equal(sync.local, false);
 });

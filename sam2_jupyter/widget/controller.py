@@ -29,7 +29,7 @@ from .files import FileActions
 from .jobs import Jobs
 from .labels import NextLabel
 from .loading import ModelLoader
-from .messages import Ack, Active, MessageError, Ready, parse_message
+from .messages import Ack, Active, MessageError, Ready, ShownAhead, parse_message
 from .panels import Controls
 from .precompute import Precompute
 from .propagation import Propagator
@@ -79,6 +79,7 @@ class Controller:
         self.loader = ModelLoader(self, controls.model, self.set_model)
         self._handlers: dict[type, Callable[[Any], Any]] = {
             Ack: lambda m: self.stream.acked(m.seq),
+            ShownAhead: lambda m: self.stream.claimed(m.frame, m.seq),
             Active: lambda _m: None,  # receive() has noted the user's activity
             Ready: self._ready,
             **prompting.handlers(self),
@@ -116,6 +117,7 @@ class Controller:
 
     def set_stack(self, stack: Stack) -> None:
         self.pool.set_stack(stack)
+        self.stream.forget()
 
     def cancel(self) -> None:
         self.pool.cancel()
@@ -137,6 +139,7 @@ class Controller:
         of that frame); the timeline, object list and divisions; the view's save."""
         shown = self.view.frame
         encode = self.view.labels(shown, labels if frame == shown else None)
+        self.stream.revalidate()  # copies laid up in the browser whose labels changed
         self.discovery.landed()  # an edit on the candidates' frame drops those it claims
         self._show_session(markers=False)
         self._save_view()
@@ -259,6 +262,7 @@ class Controller:
     def _select(self, index: int) -> None:
         def job() -> None:
             self.pool.index = index
+            self.stream.forget()
             self.view.show(self.view.frame)
             self.timeline.sync()
             self.divisions.changed()
@@ -277,8 +281,12 @@ class Controller:
         canvas.on_msg(lambda _w, content, buffers: self.receive(content, buffers))
         canvas.observe(self._moved, names="frame")
         canvas.observe(lambda _ch: (self._swatch(), self._save_view()), names="label")
-        # Playback ended: the frame in view gets its lossless upgrade.
-        canvas.observe(lambda ch: ch["new"] or self.view.show(self.view.frame), names="playing")
+        # Playback started: the next frames go ahead; ended: the frame in view gets
+        # its lossless upgrade.
+        canvas.observe(
+            lambda ch: self.stream.lay_up() if ch["new"] else self.view.show(self.view.frame),
+            names="playing",
+        )
         # Kernel-side link: the kernel also moves the frame (follow propagation,
         # scripts), and a browser-side link can bounce a stale slider value back.
         w.link((c.frame, "value"), (canvas, "frame"))
@@ -302,7 +310,7 @@ class Controller:
         if self.view.writing:
             return
         self.jobs.activity.touch()
-        self.stream.show(int(change["new"]))
+        self.stream.show(int(change["new"]), moved=True)
         self._save_view()
 
     def _save_view(self) -> None:

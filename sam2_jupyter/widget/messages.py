@@ -149,6 +149,16 @@ class Ack:
 
 
 @dataclass(frozen=True)
+class ShownAhead:
+    """The browser drew ``frame`` from the copy sent ahead in message ``seq``, before
+    its move reached the kernel (sent just before that move)."""
+
+    type: ClassVar[str] = "shown_ahead"
+    frame: int
+    seq: int
+
+
+@dataclass(frozen=True)
 class Ready:
     """A view (re)rendered and needs the current frame."""
 
@@ -178,6 +188,7 @@ _TYPES = (
     AcceptDivision,
     DismissDivision,
     Ack,
+    ShownAhead,
     Ready,
     Active,
 )
@@ -197,6 +208,7 @@ Message = (
     | AcceptDivision
     | DismissDivision
     | Ack
+    | ShownAhead
     | Ready
     | Active
 )

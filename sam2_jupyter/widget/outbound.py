@@ -7,6 +7,10 @@ stream adds ``seq`` (its flow control's sequence number) when a message leaves.
 
 - :class:`FrameMsg`: a frame's image (buffer 0) and, when ``has_labels``, its labels
   (buffer 1), with the markers of that frame.
+- :class:`AheadMsg`: a frame the view is likely to show next (the neighbours of the
+  frame in view, the frames a playback reaches next), laid up in the browser and
+  drawn at once when the view moves there.
+- :class:`ForgetMsg`: forget frames laid up (all of them when ``frames`` is None).
 - :class:`LabelsMsg`: a frame's labels alone (buffer 0) and its markers: what an
   edit answers with, and a propagated frame in view. The browser retires the
   markers it drew before the kernel answered once these labels are drawn.
@@ -68,6 +72,34 @@ class FrameMsg:
 
     def content(self) -> dict[str, Any]:
         return _content(self)
+
+
+@dataclass(frozen=True)
+class AheadMsg:
+    """A frame sent ahead: its image (buffer 0) and, when ``has_labels``, its labels
+    (buffer 1), with its markers, as a :class:`FrameMsg` carries them."""
+
+    type: ClassVar[str] = "ahead"
+    frame: int
+    mime: str
+    has_labels: bool
+    width: int
+    height: int
+    markers: list[Marker]
+
+    def content(self) -> dict[str, Any]:
+        return _content(self)
+
+
+@dataclass(frozen=True)
+class ForgetMsg:
+    """Forget the frames laid up (``frames``; None: all): the data shown changed."""
+
+    type: ClassVar[str] = "forget"
+    frames: list[int] | None = None
+
+    def content(self) -> dict[str, Any]:
+        return {"type": self.type, "frames": self.frames}
 
 
 @dataclass(frozen=True)
@@ -142,4 +174,4 @@ class DivisionsMsg:
 
 
 # Every message the frame stream sends, by type (tests/test_js.py mirrors them).
-STREAMED: dict[str, type] = {m.type: m for m in (FrameMsg, LabelsMsg)}
+STREAMED: dict[str, type] = {m.type: m for m in (FrameMsg, LabelsMsg, AheadMsg)}

@@ -48,6 +48,11 @@ class EncodedFrames:
             while len(self._cache) > self.size:
                 self._cache.popitem(last=False)
 
+    def clear(self) -> None:
+        """Forget every encoded frame (what they show changed)."""
+        with self._lock:
+            self._cache.clear()
+
     def prefetch(self, key: Hashable, make: Callable[[], Encoded]) -> None:
         """Encode ``key`` in the background unless it is cached already."""
         with self._lock:

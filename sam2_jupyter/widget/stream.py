@@ -1,14 +1,18 @@
 """Frames and labels to the browser, with flow control (after jupyter_rfb).
 
-At most ``MAX_IN_FLIGHT`` messages wait for the browser's acknowledgement; newer
+At most ``MAX_IN_FLIGHT`` messages (and ``AHEAD_IN_FLIGHT`` copies sent ahead) wait
+for the browser's acknowledgement; newer
 content for the same slot ("frame", "labels") replaces what is still queued, so a
 slow browser sees the latest frame instead of a backlog. A frame is first sent as
 JPEG at the resolution the screen shows, then as full-size PNG once the view has
 been idle for ``LOSSLESS_AFTER`` seconds (no frame change, click or job of the
 user's meanwhile); that upgrade is scheduled on the kernel's event loop (a single
 timer thread where there is none, e.g. in scripts), never on a new thread per frame
-change. :meth:`FrameStream.stats` reports what was sent and, per edit and per frame
-shown, where the kernel's time went.
+change. After each frame shown, the frames the view is likely to show next are sent
+ahead (:mod:`.ahead`): two in the direction of the last step and one behind, or the
+next ``PLAY_AHEAD`` while playing; they leave only when nothing the view waits for
+is queued. :meth:`FrameStream.stats` reports what was sent and, per edit and per
+frame shown, where the kernel's time went.
 """
 
 from __future__ import annotations
@@ -23,14 +27,17 @@ import numpy as np
 
 from .._later import Later
 from ..io import Stack
+from .ahead import AheadFrames, LaidUp
 from .canvas import AnnotatorCanvas
 from .codec import encode_image, encode_labels
-from .outbound import FrameMsg, LabelsMsg, Marker
+from .outbound import AheadMsg, ForgetMsg, FrameMsg, LabelsMsg, Marker
 from .prefetch import EncodedFrames
 
 MAX_IN_FLIGHT = 2
+AHEAD_IN_FLIGHT = 4  # copies sent ahead awaiting acknowledgement, beside those
 LOSSLESS_AFTER = 0.3
-PLAY_AHEAD = 6  # frames encoded ahead while the browser plays
+PLAY_AHEAD = 8  # frames sent ahead while the browser plays
+STEP_AHEAD = 2  # frames sent ahead in the direction of the last step (and one behind)
 STALE_AFTER = 5.0  # a closed view never acks: stop waiting for it
 HISTORY = 1000  # timings kept per kind (edits, frames shown)
 
@@ -56,19 +63,35 @@ class FrameStream:
         self.key = key  # which sequence is in view (4D data), for the encode cache
         self._lock = threading.Lock()
         self._seq = 0
-        self._in_flight: dict[int, float] = {}
+        self._in_flight: dict[int, tuple[float, bool]] = {}  # seq -> (sent, a copy ahead)
         self._queued: OrderedDict[str, tuple[dict[str, Any], list[bytes]]] = OrderedDict()
-        self._encoded = EncodedFrames()
+        self._encoded = EncodedFrames(size=PLAY_AHEAD + 4)
+        self.ahead = AheadFrames()
+        self._generation = 0  # of the data shown: channels, another sequence
+        self._last: int | None = None  # the frame shown last, for the stepping direction
+        self._direction = 1
+        self._reached: int | None = None  # the frame of the browser's latest claim
         self._later = Later()
         # What was sent: counts and bytes by kind, and the latest messages' kinds and sizes.
         self._count: Counter[str] = Counter()
         self._bytes: Counter[str] = Counter()
         self._sent: deque[tuple[str, int]] = deque(maxlen=HISTORY)
-        # Frames fly by (a propagation follows them): no lossless upgrade meanwhile.
-        self.holding = False
+        self._holding = False
         self._timings: dict[str, float] = {}
         self._edits: deque[dict[str, float]] = deque(maxlen=HISTORY)
         self._shows: deque[dict[str, float]] = deque(maxlen=HISTORY)
+
+    @property
+    def holding(self) -> bool:
+        """Frames fly by (a propagation follows them): no lossless upgrade and nothing
+        sent ahead meanwhile; the copies laid up go (their labels are about to change)."""
+        return self._holding
+
+    @holding.setter
+    def holding(self, on: bool) -> None:
+        if on and not self._holding:
+            self._forget(None)
+        self._holding = on
 
     # -- what the browser sees -----------------------------------------------------
     def shape(self) -> dict[str, int]:
@@ -81,22 +104,33 @@ class FrameStream:
         lossless: bool = False,
         labels: np.ndarray | None = None,
         markers: list[Marker] | None = None,
+        moved: bool = False,
     ) -> None:
         """Frame ``t``'s image (JPEG now, PNG when idle), its labels (read from the
-        session unless given: a propagated frame brings its own) and markers."""
+        session unless given: a propagated frame brings its own) and markers.
+        ``moved``: the browser (or a script) moved the view; the browser may have
+        drawn a copy laid up, and then only what changed since is sent."""
         stack = self.stack()
         if not 0 <= t < stack.n_frames:
             return
         t0 = time.perf_counter()
+        if not lossless:
+            if self._last is not None and t != self._last:
+                self._direction = 1 if t > self._last else -1
+            self._last = t
+            if not moved:
+                self._reached = None  # the kernel moved the view: it knows where it is
+            _, drawn = self.ahead.settle(t) if moved else (False, None)
+            if drawn is not None and drawn.source == self._source():
+                self._changed_since(drawn, labels, markers)
+                self._shows.append({"encode_s": time.perf_counter() - t0, "send_s": 0.0})
+                self._after_preview(t)
+                return
         if lossless:
             image, mime = encode_image(stack.display_frame(t), True)
         else:
             k = self._preview_factor()
             image, mime = self._encoded.get((self.key(), t, k), self._jpeg(t, k))
-            ahead = range(t + 1, t + 1 + PLAY_AHEAD) if self.canvas.playing else (t + 1, t - 1)
-            for near in ahead:
-                if 0 <= near < stack.n_frames:
-                    self._encoded.prefetch((self.key(), near, k), self._jpeg(near, k))
         labels = self.labels(t) if labels is None else labels
         msg = FrameMsg(
             t,
@@ -111,9 +145,119 @@ class FrameStream:
         self.post("frame", msg.content(), buffers)
         if not lossless:
             self._shows.append({"encode_s": t1 - t0, "send_s": time.perf_counter() - t1})
-        if not lossless and not self.canvas.playing:
-            # The timer only hands the PNG encode to the encoder thread.
+            self._after_preview(t)
+
+    def _after_preview(self, t: int) -> None:
+        """The lossless upgrade once the view is idle, and the frames sent ahead, both
+        on the encoder thread (the timer only hands the PNG encode to it)."""
+        if not self.canvas.playing:
             self._later.schedule(LOSSLESS_AFTER, lambda: self._encoded.run(self._upgrade, t))
+        self._encoded.run(self._send_ahead)
+
+    def _changed_since(
+        self, drawn: LaidUp, labels: np.ndarray | None, markers: list[Marker] | None
+    ) -> None:
+        """The browser drew the copy sent ahead: send what changed since it left (its
+        labels and markers together, as a labels message), or nothing."""
+        t = drawn.frame
+        labels = self.labels(t) if labels is None else labels
+        markers = self.markers(t) if markers is None else markers
+        payload = None if labels is None else encode_labels(labels)
+        if payload is None or (payload == drawn.labels and markers == drawn.markers):
+            return
+        msg = LabelsMsg(t, **self.shape(), markers=markers)
+        self.post("labels", msg.content(), [payload])
+
+    def _source(self) -> tuple[int, int]:
+        """What a copy shows: the sequence in view and the generation of its display."""
+        return (self.key(), self._generation)
+
+    def _send_ahead(self) -> None:
+        """Lay up the frames the view is likely to show next from the frame in view
+        (those not laid up yet), unless a propagation streams its frames."""
+        stack, source, k = self.stack(), self._source(), self._preview_factor()
+        playing = self.canvas.playing
+        # While playing, the browser's latest claim says where it is: its moves
+        # reach the kernel throttled, behind it.
+        t = self._reached if playing and self._reached is not None else self.canvas.frame
+        if playing:
+            near = [t + s for s in range(1, PLAY_AHEAD + 1)]
+        else:
+            d = self._direction
+            near = [t + d * s for s in range(1, STEP_AHEAD + 1)] + [t - d]
+        for f in self.ahead.missing(f for f in near if 0 <= f < stack.n_frames):
+            now = self._reached if playing and self._reached is not None else self.canvas.frame
+            if self.holding or (now != t and not playing):
+                return  # the view moved on: its own show sends its neighbours
+            if playing and f <= now:
+                continue  # played past meanwhile
+            image, mime = self._encoded.get((self.key(), f, k), self._jpeg(f, k))
+            labels = self.labels(f)
+            payload = None if labels is None else encode_labels(labels)
+            markers = self.markers(f)
+            far = self.ahead.hold(LaidUp(f, source, payload, markers), around=t)
+            if far:
+                self._forget(far, held=False)
+            msg = AheadMsg(f, mime, payload is not None, **self.shape(), markers=markers)
+            buffers = [image] + ([payload] if payload is not None else [])
+            self.post(f"ahead{f}", msg.content(), buffers)
+
+    def lay_up(self) -> None:
+        """Send the frames the view is likely to show next (playback started)."""
+        self._encoded.run(self._send_ahead)
+
+    def claimed(self, frame: int, seq: int) -> None:
+        """The browser moved to ``frame`` and drew the copy sent as message ``seq``
+        (-1: none was ready); its move comes next, unless the kernel is there already
+        (moves merged on the way): then it is answered now."""
+        copy = self.ahead.claim(frame, seq)
+        self._reached = frame
+        if self.canvas.playing:
+            self._encoded.run(self._send_ahead)
+        if frame != self.canvas.frame:
+            self.ahead.pend(frame, copy)
+            return
+        self.ahead.drop_claims()
+        if copy is not None and copy.source == self._source():
+            self._changed_since(copy, None, None)
+        else:
+            self.show(frame)
+
+    def revalidate(self) -> None:
+        """After an edit: copies whose labels or markers changed are forgotten and the
+        neighbours of the view laid up again (on the encoder thread)."""
+        self._encoded.run(self._revalidate)
+
+    def _revalidate(self) -> None:
+        source, stale = self._source(), []
+        for copy in self.ahead.held():
+            labels = self.labels(copy.frame)
+            payload = None if labels is None else encode_labels(labels)
+            same = copy.source == source and payload == copy.labels
+            if not same or self.markers(copy.frame) != copy.markers:
+                stale.append(copy.frame)
+        if stale:
+            self._forget(stale)
+        if not self.holding:
+            self._send_ahead()
+
+    def forget(self) -> None:
+        """The data shown changed (channels, another sequence): no copy laid up or
+        encoded before shows it."""
+        self._generation += 1
+        self._encoded.clear()
+        self._forget(None)
+
+    def _forget(self, frames: list[int] | None, held: bool = True) -> None:
+        """Tell the browser to forget ``frames`` (None: all); what is still queued for
+        them is not sent. ``held``: take them out of the record too (eviction has)."""
+        gone = self.ahead.discard(frames) if held else list(frames or [])
+        with self._lock:
+            for slot in [s for s in self._queued if s.startswith("ahead")]:
+                if frames is None or int(slot[5:]) in frames:
+                    del self._queued[slot]
+            if frames is None or gone:
+                self.canvas.send(ForgetMsg(None if frames is None else gone).content(), [])
 
     def send_labels(
         self, t: int, labels: np.ndarray | None = None, markers: list[Marker] | None = None
@@ -162,14 +306,26 @@ class FrameStream:
 
     def _drain(self) -> None:
         now = time.monotonic()
-        for seq, sent in list(self._in_flight.items()):
+        for seq, (sent, _) in list(self._in_flight.items()):
             if now - sent > STALE_AFTER:
                 del self._in_flight[seq]
-        while self._queued and len(self._in_flight) < MAX_IN_FLIGHT:
-            _, (content, buffers) = self._queued.popitem(last=False)
+        while self._queued:
+            # What the view waits for first, within its budget; then the frames sent
+            # ahead, within theirs (so copies never hold up the view, nor it them).
+            ahead = sum(a for _, a in self._in_flight.values())
+            view = len(self._in_flight) - ahead
+            slots = [s for s in self._queued if not s.startswith("ahead")]
+            if not (slots and view < MAX_IN_FLIGHT):
+                slots = [s for s in self._queued if s.startswith("ahead")]
+                if not (slots and ahead < AHEAD_IN_FLIGHT):
+                    return
+            content, buffers = self._queued.pop(slots[0])
             self._seq += 1
             content = {**content, "seq": self._seq}
-            self._in_flight[self._seq] = now
+            is_ahead = content["type"] == AheadMsg.type
+            if is_ahead:
+                self.ahead.sent(content["frame"], self._seq)
+            self._in_flight[self._seq] = (now, is_ahead)
             kind, size = content.get("mime", content["type"]), sum(map(len, buffers))
             self._sent.append((kind, size))
             self._count[kind] += 1
@@ -182,10 +338,12 @@ class FrameStream:
             self._drain()
 
     def reset(self) -> None:
-        """A view (re)rendered: forget what the old one never acknowledged."""
+        """A view (re)rendered: forget what the old one never acknowledged, and what
+        the views hold laid up (the new one holds nothing)."""
         with self._lock:
             self._in_flight.clear()
             self._queued.clear()
+        self._forget(None)
 
     # -- statistics (after jupyter_rfb's get_stats) ---------------------------------
     def timed(self, **timings: float) -> None:

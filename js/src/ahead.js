@@ -1,0 +1,131 @@
+// Frames laid up ahead of the view (the kernel's "ahead" messages: the neighbours of the
+// frame in view, the next frames of a playback), decoded as they arrive so that a move
+// to one is drawn at once, without waiting for the kernel. The kernel keeps the record
+// of what is held here (sam2_jupyter/widget/ahead.py): a copy goes only when the kernel
+// says so ("forget") or when the view takes it (it becomes the view's image, which the
+// renderer releases when it replaces it). A copy still decoding is not taken: the
+// kernel, told of no copy drawn, sends the frame itself.
+
+import { ack } from "./intents.js";
+
+/**
+ * The view moved to `frame` and drew the copy sent ahead as message `seq` (-1: none
+ * was ready). Sent for every move the view makes, just before the move itself is
+ * saved (which reaches the kernel throttled). An intent of this module's own.
+ * @typedef {object} ShownAhead
+ * @property {"shown_ahead"} type
+ * @property {number} frame int
+ * @property {number} seq int
+ */
+
+/** @returns {ShownAhead} */
+export function shownAhead(frame, seq) {
+  return { type: "shown_ahead", frame, seq };
+}
+
+/** @typedef {{msg: any, bitmap: any, labels: DataView | ArrayBuffer | null}} Copy  labels run-length coded */
+
+/**
+ * @param {object} o
+ * @param {import("./decode.js").Decoders} o.decoders
+ * @returns {{put(msg: any, buffers: any[]): Promise<void>, take(frame: number): Copy | null,
+ *   forget(frames: number[] | null): void, size(): number, dispose(): void}}
+ */
+export function createAheadStore({ decoders }) {
+  /** @type {Map<number, {msg: any, labels: any, bitmap: any, gone: boolean, image: Promise<any>}>} */
+  const held = new Map();
+  /** Forget a copy: its image is released now, or when its decode ends. */
+  const drop = (frame) => {
+    const entry = held.get(frame);
+    if (!entry) return;
+    held.delete(frame);
+    entry.gone = true;
+    entry.bitmap?.close?.();
+  };
+  return {
+    /** A copy arrived: its image decodes now; the promise settles when it has (a copy
+     * that cannot be decoded is not held, so the kernel sends that frame when asked). */
+    put(msg, buffers) {
+      drop(msg.frame);
+      const entry = { msg, labels: msg.has_labels ? buffers[1] : null, bitmap: null, gone: false };
+      entry.image = (async () => decoders.image(buffers[0], msg.mime))();
+      held.set(msg.frame, entry);
+      return entry.image.then(
+        (bitmap) => {
+          if (entry.gone) bitmap?.close?.();
+          else entry.bitmap = bitmap;
+        },
+        (error) => {
+          if (held.get(msg.frame) === entry) held.delete(msg.frame);
+          throw error;
+        },
+      );
+    },
+    /** The decoded copy of `frame`, handed over (no longer held); null if none is ready. */
+    take(frame) {
+      const entry = held.get(frame);
+      if (!entry || entry.bitmap === null) return null;
+      held.delete(frame);
+      return { msg: entry.msg, bitmap: entry.bitmap, labels: entry.labels };
+    },
+    /** Forget `frames` (null: every copy). */
+    forget(frames) {
+      for (const frame of frames ?? [...held.keys()]) drop(frame);
+    },
+    size: () => held.size,
+    dispose() {
+      for (const frame of [...held.keys()]) drop(frame);
+    },
+  };
+}
+
+/**
+ * The stream's part for copies: lays them up, draws one when the view moves to it, and
+ * says which frame messages that move passed (received before it, for other frames,
+ * or older than the copy).
+ * @param {object} o  as mountStream's (stream.js)
+ */
+export function createAhead({ decoders, send, sink, onDrawn, onError, now }) {
+  const store = createAheadStore({ decoders });
+  let newest = Number.NEGATIVE_INFINITY; // the seq of the newest streamed message
+  let move = { frame: null, seq: Number.NEGATIVE_INFINITY, received: Number.NEGATIVE_INFINITY };
+  return {
+    /** A message arrived: true when it was this module's ("ahead", "forget"). */
+    receive(msg, buffers, disposed) {
+      if (msg?.type === "forget") {
+        store.forget(msg.frames ?? null);
+        return true;
+      }
+      if (typeof msg?.seq === "number") newest = Math.max(newest, msg.seq);
+      if (msg?.type !== "ahead") return false;
+      store
+        .put(msg, buffers)
+        .catch(onError)
+        .finally(() => disposed() || send(ack(msg.seq)));
+      return true;
+    },
+    /** @param {{seq: number, frame: number}} msg */
+    passed: (msg) => msg.seq <= move.received && (msg.frame !== move.frame || msg.seq < move.seq),
+    /** Draw the copy of `frame` if one is ready; returns its message, or null. A
+     * `local` move says which copy it drew (-1: none) before the move is saved. */
+    moved(frame, local) {
+      const copy = store.take(frame);
+      if (local) send(shownAhead(frame, copy ? copy.msg.seq : -1));
+      if (!copy) return null;
+      const { msg } = copy;
+      move = { frame, seq: msg.seq, received: newest };
+      let labels = null;
+      try {
+        labels = copy.labels ? decoders.labels(copy.labels, msg.width, msg.height) : null;
+      } catch (error) {
+        onError(error); // drawn without labels; the kernel's answer to the move brings them
+      }
+      const t0 = now();
+      sink.showFrame({ frame, width: msg.width, height: msg.height, image: copy.bitmap, labels, lossless: false });
+      sink.draw();
+      onDrawn(msg.seq, now() - t0, msg);
+      return labels ? msg : { ...msg, has_labels: false };
+    },
+    dispose: store.dispose,
+  };
+}
