@@ -140,7 +140,7 @@ def test_cli_propagate(stacks, tmp_path):
         "--device",
         "cpu",
         "--workers",
-        "2",
+        "1",  # two workers: the LocalCluster test above
         "--formats",
         "tiff,coco",
         "--json",

@@ -183,10 +183,12 @@ def test_flow_control_keeps_at_most_two_in_flight_and_latest_wins(annotator):
     a.browser.messages.clear()
     for t in range(6):
         a.canvas.frame = t
-    assert len(a.browser.messages) == MAX_IN_FLIGHT
-    first = [c["frame"] for c, _ in a.browser.messages]
+    # The frames sent ahead have a budget of their own (test_ahead_widget.py).
+    view = lambda: [c for c, _ in a.browser.messages if c["type"] != "ahead"]  # noqa: E731
+    assert len(view()) == MAX_IN_FLIGHT
+    first = [c["frame"] for c in view()]
     a.browser.ack_all()
-    frames = [c["frame"] for c, _ in a.browser.messages]
+    frames = [c["frame"] for c in view()]
     assert frames[:MAX_IN_FLIGHT] == first
     assert frames[-1] == 5  # the newest frame is delivered; stale ones were dropped
     assert len(frames) < 6
@@ -717,7 +719,7 @@ def test_a_message_type_may_declare_one_size_checked_buffer(monkeypatch):
 def test_stream_statistics_count_what_was_sent(annotator):
     a = annotator
     stream = a.controller.stream
-    stream.reset_stats()
+    stream.sent.reset()
     a.browser.click(2, 32, 36)
     a.canvas.frame = 2
     a.wait(30)
@@ -731,7 +733,7 @@ def test_stream_statistics_count_what_was_sent(annotator):
     assert len(stats["shows"]) == 1
     assert stats["shows"][0]["encode_s"] > 0
     assert sum(n for _, n in stats["sent"]) == sum(stats["bytes"].values())
-    stream.reset_stats()
+    stream.sent.reset()
     assert stream.stats()["messages"] == {}
 
 

@@ -36,7 +36,7 @@ def submit_edit(
         t1 = time.perf_counter()
         labels = result if isinstance(result, np.ndarray) and frame is not None else None
         encode = ctx.refresh(frame, labels)
-        ctx.view.stream.timed(
+        ctx.view.stream.sent.timed(
             queued_s=t0 - queued,
             model_s=t1 - t0,
             encode_s=encode,

@@ -12,14 +12,14 @@ change. After each frame shown, the frames the view is likely to show next are s
 ahead (:mod:`.ahead`): two in the direction of the last step and one behind, or the
 next ``PLAY_AHEAD`` while playing; they leave only when nothing the view waits for
 is queued. :meth:`FrameStream.stats` reports what was sent and, per edit and per
-frame shown, where the kernel's time went.
+frame shown, where the kernel's time went (:mod:`.sent`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import Counter, OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +32,7 @@ from .canvas import AnnotatorCanvas
 from .codec import encode_image, encode_labels
 from .outbound import AheadMsg, ForgetMsg, FrameMsg, LabelsMsg, Marker
 from .prefetch import EncodedFrames
+from .sent import SentStats
 
 MAX_IN_FLIGHT = 2
 AHEAD_IN_FLIGHT = 4  # copies sent ahead awaiting acknowledgement, beside those
@@ -39,7 +40,6 @@ LOSSLESS_AFTER = 0.3
 PLAY_AHEAD = 8  # frames sent ahead while the browser plays
 STEP_AHEAD = 2  # frames sent ahead in the direction of the last step (and one behind)
 STALE_AFTER = 5.0  # a closed view never acks: stop waiting for it
-HISTORY = 1000  # timings kept per kind (edits, frames shown)
 
 
 class FrameStream:
@@ -72,14 +72,8 @@ class FrameStream:
         self._direction = 1
         self._reached: int | None = None  # the frame of the browser's latest claim
         self._later = Later()
-        # What was sent: counts and bytes by kind, and the latest messages' kinds and sizes.
-        self._count: Counter[str] = Counter()
-        self._bytes: Counter[str] = Counter()
-        self._sent: deque[tuple[str, int]] = deque(maxlen=HISTORY)
         self._holding = False
-        self._timings: dict[str, float] = {}
-        self._edits: deque[dict[str, float]] = deque(maxlen=HISTORY)
-        self._shows: deque[dict[str, float]] = deque(maxlen=HISTORY)
+        self.sent = SentStats()
 
     @property
     def holding(self) -> bool:
@@ -123,7 +117,7 @@ class FrameStream:
             _, drawn = self.ahead.settle(t) if moved else (False, None)
             if drawn is not None and drawn.source == self._source():
                 self._changed_since(drawn, labels, markers)
-                self._shows.append({"encode_s": time.perf_counter() - t0, "send_s": 0.0})
+                self.sent.shown(time.perf_counter() - t0, 0.0)
                 self._after_preview(t)
                 return
         if lossless:
@@ -144,7 +138,7 @@ class FrameStream:
         t1 = time.perf_counter()
         self.post("frame", msg.content(), buffers)
         if not lossless:
-            self._shows.append({"encode_s": t1 - t0, "send_s": time.perf_counter() - t1})
+            self.sent.shown(t1 - t0, time.perf_counter() - t1)
             self._after_preview(t)
 
     def _after_preview(self, t: int) -> None:
@@ -326,10 +320,7 @@ class FrameStream:
             if is_ahead:
                 self.ahead.sent(content["frame"], self._seq)
             self._in_flight[self._seq] = (now, is_ahead)
-            kind, size = content.get("mime", content["type"]), sum(map(len, buffers))
-            self._sent.append((kind, size))
-            self._count[kind] += 1
-            self._bytes[kind] += size
+            self.sent.sent(content.get("mime", content["type"]), sum(map(len, buffers)))
             self.canvas.send(content, buffers)
 
     def acked(self, seq: int) -> None:
@@ -345,36 +336,12 @@ class FrameStream:
             self._queued.clear()
         self._forget(None)
 
-    # -- statistics (after jupyter_rfb's get_stats) ---------------------------------
-    def timed(self, **timings: float) -> None:
-        """Record an edit's timings (seconds: queued, model, encode, send)."""
-        self._timings = dict(timings)
-        self._edits.append(self._timings)
-
+    # -- statistics (sent.py: ``sent.timed`` records an edit's, ``sent.reset`` clears)
     def stats(self) -> dict[str, Any]:
-        """Messages sent (count and bytes by kind), the latest messages' kinds and sizes,
-        the last edit's timings, and the timings of the latest edits and frames
-        shown (JPEG previews: encode and send, seconds), oldest first."""
+        """:meth:`SentStats.stats`, and the messages awaiting acknowledgement."""
         with self._lock:
-            sent, count, size = list(self._sent), dict(self._count), dict(self._bytes)
-        return {
-            "messages": count,
-            "bytes": size,
-            "sent": sent,
-            "last_edit": dict(self._timings),
-            "edits": list(self._edits),
-            "shows": list(self._shows),
-            "in_flight": len(self._in_flight),
-        }
-
-    def reset_stats(self) -> None:
-        with self._lock:
-            self._sent.clear()
-            self._count.clear()
-            self._bytes.clear()
-        self._timings = {}
-        self._edits.clear()
-        self._shows.clear()
+            in_flight = len(self._in_flight)
+        return self.sent.stats() | {"in_flight": in_flight}
 
     def close(self) -> None:
         self._later.close()
