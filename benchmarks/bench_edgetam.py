@@ -92,6 +92,27 @@ def run_sam2(model, frames: np.ndarray, points) -> list[float]:
     return time_frames(s.propagate(progress=False))[1:]
 
 
+def inside_steps(net) -> list[float]:
+    """Seconds spent inside each step of transformers' own propagation from now on
+    (until ``del net.propagate_in_video_iterator``): what a Session adds is the rest."""
+    spent: list[float] = []
+    real = net.propagate_in_video_iterator
+
+    def timed(*args, **kwargs):
+        steps = real(*args, **kwargs)
+        while True:
+            t0 = time.perf_counter()
+            try:
+                out = next(steps)
+            except StopIteration:
+                return
+            spent.append(time.perf_counter() - t0)
+            yield out
+
+    net.propagate_in_video_iterator = timed
+    return spent
+
+
 def session_rows(size: int, n_frames: int, full: int, repeat: int = 3) -> None:
     """A Session over EdgeTAM vs EdgeTAM driven directly (one object, "ours" and
     "theirs"), and a first click on a frame whose features the session precomputed:
@@ -102,15 +123,23 @@ def session_rows(size: int, n_frames: int, full: int, repeat: int = 3) -> None:
     labels = grid_labels(1, size)
     frames = video(n_frames, labels)
     points = centres(labels)
-    ours, theirs = [], []
+    ours, theirs, inside = [], [], []
     for _ in range(repeat):
         theirs.append(
             statistics.median(run_edgetam(et.net, et.tracker.processor, frames, points)[full - 1 :])
         )
         ours.append(statistics.median(run_sam2(et, frames, points)[full - 1 :]))
+        # The same run again, timing transformers' steps inside it: the Session's
+        # share, measured within one run, is immune to the machine's drift between runs.
+        spent = inside_steps(et.net)
+        total = sum(run_sam2(et, frames, points))
+        del et.net.propagate_in_video_iterator
+        inside.append(total / sum(spent[1:]))
     o, t = statistics.median(ours), statistics.median(theirs)
     what = "EdgeTAM propagation per frame, Session vs direct"
     print(f"| {size} | {what} | {o:.3f} | {t:.3f} | {o / t:.3f} |")
+    what = "a Session's propagation over its transformers steps, in one run (all frames)"
+    print(f"| {size} | {what} | | | {statistics.median(inside):.3f} |")
     sam2_model = sam2_tiny(size)
     clicks: dict[str, list[float]] = {"sam2": [], "edgetam": [], "uncached": []}
     for _ in range(repeat):

@@ -21,7 +21,10 @@ class LazyFrames:
         return len(self.frames)
 
     def __getitem__(self, t: int) -> torch.Tensor:
-        return self.frames[t]
+        # Contiguous, as transformers' processor hands frames over: the Session's are a
+        # channels-last view of the decoded image, which would send every convolution
+        # of EdgeTAM's RepViT encoder down the slower channels-last path.
+        return self.frames[t].contiguous()
 
 
 def _copy_tree(value: Any) -> Any:
