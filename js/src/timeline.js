@@ -1,8 +1,9 @@
 // The timeline strip under the canvas: one row per label, frames along x, drawn from
 // the shared summary with ImageData at the device pixel ratio (timeline-paint.js).
-// Redraws are coalesced to one per animation frame. Click or drag seeks (one seek per
-// animation frame while dragging); the wheel zooms around the pointer, a double click
-// shows every frame again, and a zoomed strip follows the current frame.
+// Redraws are coalesced to one per animation frame; a move of the frame alone redraws
+// the cursor over the strip painted before (300 rows take ms to paint). Click or drag
+// seeks (one seek per animation frame while dragging); the wheel zooms around the
+// pointer, a double click shows every frame again, and a zoomed strip follows the frame.
 
 import { capturePointer, releasePointer, wheelFactor } from "./pointer.js";
 import { perFrame } from "./schedule.js";
@@ -10,8 +11,6 @@ import { bindEvents, listen } from "./sync.js";
 import { drawCursor, follow, frameAt, fullRange, paint, rowHeight, stripHeight, zoomRange } from "./timeline-paint.js";
 import { hiddenOf } from "./tools/traits.js";
 import { frameNumber } from "./words.js";
-
-/** Wheel delta → zoom factor, as on the canvas (input.js). */
 
 /**
  * @param {object} o
@@ -39,11 +38,11 @@ export function createTimeline({ model, sync, summary, filter, marks, report = (
   let draws = 0;
   let hidden = new Set();
   let drawn = []; // the label of each row drawn, top to bottom
-
+  let stale = true; // what the strip shows changed since it was painted
+  let painted = ""; // the range and row height it was painted at
   // The summary's frame count once it has arrived; until then the model's.
   const frames = () => summary.n_frames || model.get("n_frames") || 1;
   const currentRange = () => range ?? fullRange(frames());
-
   function draw() {
     const started = performance.now();
     const n = frames();
@@ -69,8 +68,12 @@ export function createTimeline({ model, sync, summary, filter, marks, report = (
     if (!image || image.width !== width || image.height !== height) {
       image = ctx.createImageData(width, height);
       words = new Uint32Array(image.data.buffer);
+      stale = true;
     }
-    paint(words, width, height, { table, range, rowPx, hidden, rows });
+    const key = `${range.x0} ${range.x1} ${rowPx}`;
+    if (stale || key !== painted) paint(words, width, height, { table, range, rowPx, hidden, rows });
+    stale = false;
+    painted = key;
     ctx.putImageData(image, 0, 0);
     drawCursor(ctx, range, frame, width, height, dpr);
     marks?.paint(ctx, { range, rows: drawn, rowPx, width, dpr });
@@ -83,7 +86,11 @@ export function createTimeline({ model, sync, summary, filter, marks, report = (
     });
   }
   const redraw = perFrame(draw);
-
+  /** What the strip shows changed (not only the frame): paint it again. */
+  const repaint = () => {
+    stale = true;
+    redraw.request();
+  };
   // Pointer: press seeks at once, a drag at most once per animation frame.
   let press = null;
   let fraction = 0;
@@ -138,11 +145,11 @@ export function createTimeline({ model, sync, summary, filter, marks, report = (
     if (next.x0 === r.x0 && next.x1 === r.x1) return; // nothing to zoom: the page scrolls
     e.preventDefault();
     range = next;
-    redraw.request();
+    repaint();
   };
   const reset = () => {
     range = fullRange(frames());
-    redraw.request();
+    repaint();
   };
 
   const listeners = [
@@ -159,25 +166,29 @@ export function createTimeline({ model, sync, summary, filter, marks, report = (
     hidden = hiddenOf(model);
   };
   readHidden();
-  const observer = new ResizeObserver(() => redraw.request());
+  const observer = new ResizeObserver(repaint);
   observer.observe(el);
   const offs = [
-    summary.subscribe(redraw.request),
-    filter?.subscribe(redraw.request) ?? (() => {}),
-    marks?.subscribe(redraw.request) ?? (() => {}),
-    listen(model, ["frame", "n_frames"], redraw.request),
+    summary.subscribe(repaint),
+    filter?.subscribe(repaint) ?? (() => {}),
+    marks?.subscribe(repaint) ?? (() => {}),
+    listen(model, ["frame"], redraw.request),
+    listen(model, ["n_frames"], repaint),
     listen(model, ["hidden"], () => {
       readHidden();
-      redraw.request();
+      repaint();
     }),
   ];
-  redraw.request();
+  repaint();
 
   return {
     el,
     canvas,
-    /** Draw now (benchmarks; otherwise draws come once per animation frame). */
-    draw,
+    /** Draw now, painted again (benchmarks; else draws come once per animation frame). */
+    draw() {
+      stale = true;
+      draw();
+    },
     dispose() {
       offEvents();
       for (const off of offs) off();
