@@ -105,6 +105,10 @@ def venv(wheel, tmp_path_factory) -> Path:
         # install` runs the same script with the default pair before every CI run.
         "TORCH": "torch==2.13.0",
         "PATH": path_without_node(root / "bin-without-node"),
+        # No byte-compiling of every installed file (torch's thousands): not what is
+        # tested, and Python compiles what it imports. (pip reads PIP_NO_COMPILE=1 as
+        # compile=True: the switch is PIP_COMPILE=0.)
+        "PIP_COMPILE": "0",
     }
     env.pop("VIRTUAL_ENV", None)
     assert shutil.which("node", path=env["PATH"]) is None

@@ -3,22 +3,74 @@ untrained model), so none can silently rot."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 
+# Appended to the batch notebook when tested (not saved): what its run reported.
+RESULTS_CELL = "import json; print(json.dumps([r.as_dict() for r in results]))"
+
+
+def expected_labels(model, path, prompts):
+    """The Session in this process, with the workers' one thread: the thread count
+    changes float summation order, and untrained masks are sensitive to it."""
+    import torch
+
+    from sam2_jupyter import Session
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        s = Session(path, model, memory_mode="low")
+        s.load_prompts(prompts)
+        s.run_propagation(direction="both", progress=False)
+        return s.labels
+    finally:
+        torch.set_num_threads(threads)
+
+
+def check_batch(nb, tmp_path, model) -> None:
+    """The notebook's LocalCluster of two worker processes: every stack reported in
+    order, both workers used, the damaged file failed by name and left no labels, and
+    the others' labels equal the Session's in this process."""
+    import tifffile
+
+    (cell,) = [c for c in nb.cells if c.source == RESULTS_CELL]
+    out = "".join(o.get("text", "") for o in cell.outputs)
+    results = json.loads(out)
+    names = [Path(r["stack"]).name for r in results]
+    assert names == ["damaged.tif", *(f"recording{k}.tif" for k in range(4))]
+    broken, *good = results
+    assert not broken["ok"]
+    assert "damaged.tif" in broken["error"]
+    assert not (tmp_path / "batch_results" / "damaged" / "labels.tif").exists()
+    assert len({r["worker"] for r in results}) == 2  # both workers took stacks
+    assert all(r["ok"] and r["frames"] == 10 for r in good), good
+    for k in (0, 3):
+        got = tifffile.imread(tmp_path / "batch_results" / f"recording{k}" / "labels.tif")
+        stack = tmp_path / "batch_data" / f"recording{k}.tif"
+        want = expected_labels(model, stack, tmp_path / "prompts.csv")
+        np.testing.assert_array_equal(got, want)
+    assert (tmp_path / "batch_results" / "recording0" / "RES" / "res_track.txt").exists()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path, monkeypatch):
+def test_notebook_runs(path, tmp_path, monkeypatch, model):
     nbclient = pytest.importorskip("nbclient")
     nbformat = pytest.importorskip("nbformat")
     # No weights can be fetched in tests: an empty model folder and an unreachable
     # mirror make load_model fail fast, and the notebook takes its offline branch.
     monkeypatch.setenv("SAM2_JUPYTER_MODEL_DIR", str(tmp_path / "models"))
     nb = nbformat.read(path, as_version=4)
+    if path.stem == "batch":
+        results_at = next(i for i, c in enumerate(nb.cells) if "propagate_many(" in c.source)
+        nb.cells.insert(results_at + 1, nbformat.v4.new_code_cell(RESULTS_CELL))
     client = nbclient.NotebookClient(
         nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     )
@@ -37,3 +89,5 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     }[path.stem]
     for name in expected:
         assert (tmp_path / name).exists(), name
+    if path.stem == "batch":
+        check_batch(nb, tmp_path, model)
