@@ -96,7 +96,7 @@ def test_cli_propagate(stacks, tmp_path):
         "--device",
         "cpu",
         "--workers",
-        "1",  # two workers: the LocalCluster test above
+        "1",  # two workers: the batch notebook's test (test_notebooks.py)
         "--formats",
         "tiff,coco",
         "--json",
