@@ -7,6 +7,7 @@ and the browser's capacity make the kernel tell it to forget copies."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from waits import wait_until
 
 from sam2_jupyter.widget.ahead import KEEP
@@ -26,6 +27,14 @@ def laid_up(a) -> dict[int, tuple[dict, list[bytes]]]:
             for f in content["frames"] if content["frames"] is not None else list(held):
                 held.pop(f, None)
     return held
+
+
+@pytest.fixture
+def a(annotator):
+    """The annotator, its fake browser acknowledging every message as it comes."""
+    acking = annotator.browser.auto_ack()
+    yield annotator
+    acking.set()
 
 
 def settled(a) -> None:
@@ -50,118 +59,98 @@ def moves_to(a, frame: int, copy: dict | None, merged: bool = False) -> None:
         a.canvas.frame = frame
 
 
-def test_neighbours_go_ahead_and_a_move_drawn_from_one_gets_only_what_changed(annotator):
-    a = annotator
-    acking = a.browser.auto_ack()
-    try:
-        a.browser.click(2, 32, 36)
-        a.wait(30)
-        a.canvas.frame = 1
-        a.canvas.frame = 2  # stepping forwards: 3 and 4 ahead, 1 behind
-        got = wait_until(lambda: {1, 3, 4} <= set(laid_up(a)) and laid_up(a), 10)
-        content, buffers = got[3]
-        assert content["mime"] == "image/jpeg"
-        assert content["has_labels"]
-        np.testing.assert_array_equal(
-            decode_labels(buffers[1], a.session.frame_shape), a.session.label_frame(3)
-        )
-        assert all(m["frame"] == 3 for m in content["markers"])
-        # The move to 3, drawn from its copy: nothing is sent for it.
-        before = len(a.browser.messages)
-        moves_to(a, 3, content)
-        settled(a)
-        assert not [c for c, _ in a.browser.messages[before:] if c["type"] in ("frame", "labels")]
-        # An edit on 4 while 3 is in view: its copy is forgotten and sent again.
-        a.session.add_point(4, 40, 50, 2)
-        a.controller.refresh()
-        new = wait_until(lambda: laid_up(a).get(4, ({"seq": 0}, []))[0]["seq"] > got[4][0]["seq"])
-        assert new
-        content, buffers = laid_up(a)[4]
-        np.testing.assert_array_equal(
-            decode_labels(buffers[1], a.session.frame_shape), a.session.label_frame(4)
-        )
-        assert [m["label"] for m in content["markers"]] == [2]
-        # Labels changed after the copy left and before the move: a labels message.
-        a.session.add_point(4, 20, 20, 3)
-        before = len(a.browser.messages)
-        moves_to(a, 4, content)
-        settled(a)
-        sent = [(c, b) for c, b in a.browser.messages[before:] if c["type"] in ("frame", "labels")]
-        assert [c["type"] for c, _ in sent] == ["labels"]
-        np.testing.assert_array_equal(
-            decode_labels(sent[0][1][0], a.session.frame_shape), a.session.label_frame(4)
-        )
-        assert sorted(m["label"] for m in sent[0][0]["markers"]) == [2, 3]
-    finally:
-        acking.set()
+def test_neighbours_go_ahead_and_a_move_drawn_from_one_gets_only_what_changed(a):
+    a.browser.click(2, 32, 36)
+    a.wait(30)
+    a.canvas.frame = 1
+    a.canvas.frame = 2  # stepping forwards: 3 and 4 ahead, 1 behind
+    got = wait_until(lambda: {1, 3, 4} <= set(laid_up(a)) and laid_up(a), 10)
+    content, buffers = got[3]
+    assert content["mime"] == "image/jpeg"
+    assert content["has_labels"]
+    np.testing.assert_array_equal(
+        decode_labels(buffers[1], a.session.frame_shape), a.session.label_frame(3)
+    )
+    assert all(m["frame"] == 3 for m in content["markers"])
+    # The move to 3, drawn from its copy: nothing is sent for it.
+    before = len(a.browser.messages)
+    moves_to(a, 3, content)
+    settled(a)
+    assert not [c for c, _ in a.browser.messages[before:] if c["type"] in ("frame", "labels")]
+    # An edit on 4 while 3 is in view: its copy is forgotten and sent again.
+    a.session.add_point(4, 40, 50, 2)
+    a.controller.refresh()
+    new = wait_until(lambda: laid_up(a).get(4, ({"seq": 0}, []))[0]["seq"] > got[4][0]["seq"])
+    assert new
+    content, buffers = laid_up(a)[4]
+    np.testing.assert_array_equal(
+        decode_labels(buffers[1], a.session.frame_shape), a.session.label_frame(4)
+    )
+    assert [m["label"] for m in content["markers"]] == [2]
+    # Labels changed after the copy left and before the move: a labels message.
+    a.session.add_point(4, 20, 20, 3)
+    before = len(a.browser.messages)
+    moves_to(a, 4, content)
+    settled(a)
+    sent = [(c, b) for c, b in a.browser.messages[before:] if c["type"] in ("frame", "labels")]
+    assert [c["type"] for c, _ in sent] == ["labels"]
+    np.testing.assert_array_equal(
+        decode_labels(sent[0][1][0], a.session.frame_shape), a.session.label_frame(4)
+    )
+    assert sorted(m["label"] for m in sent[0][0]["markers"]) == [2, 3]
 
 
-def test_a_copy_not_on_record_or_a_move_of_the_kernels_own_gets_the_whole_frame(annotator):
-    a = annotator
-    acking = a.browser.auto_ack()
-    try:
-        a.canvas.frame = 1
-        copy = wait_until(lambda: laid_up(a).get(2), 10)[0]
-        before = len(a.browser.messages)
-        moves_to(a, 2, {**copy, "seq": copy["seq"] - 1})  # an older copy than the record's
-        assert frames_after(a, before) == [2]
-        # The kernel moves the view itself (a script, a propagation followed): the
-        # browser may draw its copy on the way, and the kernel's frame comes all the same.
-        wait_until(lambda: laid_up(a).get(3), 10)
-        before = len(a.browser.messages)
-        a.controller.view.show(3)
-        assert frames_after(a, before) == [3]
-        # Moves merged on the way (throttled): the browser drew 4 and 5 from copies,
-        # only the move to 5 arrives; the claim for 4 is not left for a later move.
-        copies = wait_until(lambda: {4, 5} <= set(laid_up(a)) and laid_up(a), 10)
-        before = len(a.browser.messages)
-        moves_to(a, 4, copies[4][0], merged=True)
-        moves_to(a, 5, copies[5][0])
-        assert frames_after(a, before) == []
-        a.canvas.frame = 4  # a script's move, no copy drawn
-        assert frames_after(a, before) == [4]
-        # The browser moved back to the frame the kernel is at, merged into nothing
-        # (the trait ends where it was): answered at once, here with the whole frame.
-        a.canvas.frame = 6
-        settled(a)
-        before = len(a.browser.messages)
-        moves_to(a, 7, None, merged=True)
-        moves_to(a, 6, None, merged=True)
-        assert frames_after(a, before) == [6]
-    finally:
-        acking.set()
+def test_a_copy_not_on_record_or_a_move_of_the_kernels_own_gets_the_whole_frame(a):
+    a.canvas.frame = 1
+    copy = wait_until(lambda: laid_up(a).get(2), 10)[0]
+    before = len(a.browser.messages)
+    moves_to(a, 2, {**copy, "seq": copy["seq"] - 1})  # an older copy than the record's
+    assert frames_after(a, before) == [2]
+    # The kernel moves the view itself (a script, a propagation followed): the
+    # browser may draw its copy on the way, and the kernel's frame comes all the same.
+    wait_until(lambda: laid_up(a).get(3), 10)
+    before = len(a.browser.messages)
+    a.controller.view.show(3)
+    assert frames_after(a, before) == [3]
+    # Moves merged on the way (throttled): the browser drew 4 and 5 from copies,
+    # only the move to 5 arrives; the claim for 4 is not left for a later move.
+    copies = wait_until(lambda: {4, 5} <= set(laid_up(a)) and laid_up(a), 10)
+    before = len(a.browser.messages)
+    moves_to(a, 4, copies[4][0], merged=True)
+    moves_to(a, 5, copies[5][0])
+    assert frames_after(a, before) == []
+    a.canvas.frame = 4  # a script's move, no copy drawn
+    assert frames_after(a, before) == [4]
+    # The browser moved back to the frame the kernel is at, merged into nothing
+    # (the trait ends where it was): answered at once, here with the whole frame.
+    a.canvas.frame = 6
+    settled(a)
+    before = len(a.browser.messages)
+    moves_to(a, 7, None, merged=True)
+    moves_to(a, 6, None, merged=True)
+    assert frames_after(a, before) == [6]
 
 
-def test_copies_are_forgotten_past_the_capacity_and_when_channels_change(annotator):
-    a = annotator
-    acking = a.browser.auto_ack()
-    try:
-        for t in range(a.session.n_frames):
-            a.canvas.frame = t
-            wait_until(lambda t=t: t + 1 >= a.session.n_frames or t + 1 in laid_up(a), 10)
-        held = laid_up(a)
-        assert len(held) <= KEEP
-        assert {c["frame"] for c, _ in held.values()} == {
-            c.frame for c in a.controller.stream.ahead.held()
-        }
-        assert held, "nothing laid up"
-        jpeg = a.controller.stream._encoded._cache.copy()
-        assert jpeg
-        a.controller.submit(lambda: a.controller.set_stack(a.controller.data)).result(30)
-        a.wait(30)
-        assert [c["frames"] for c, _ in a.browser.of("forget")][-1] is None
-        assert not set(jpeg) & set(a.controller.stream._encoded._cache)  # none reused
-    finally:
-        acking.set()
+def test_copies_are_forgotten_past_the_capacity_and_when_channels_change(a):
+    for t in range(a.session.n_frames):
+        a.canvas.frame = t
+        wait_until(lambda t=t: t + 1 >= a.session.n_frames or t + 1 in laid_up(a), 10)
+    held = laid_up(a)
+    assert len(held) <= KEEP
+    assert {c["frame"] for c, _ in held.values()} == {
+        c.frame for c in a.controller.stream.ahead.held()
+    }
+    assert held, "nothing laid up"
+    jpeg = a.controller.stream._encoded._cache.copy()
+    assert jpeg
+    a.controller.submit(lambda: a.controller.set_stack(a.controller.data)).result(30)
+    a.wait(30)
+    assert [c["frames"] for c, _ in a.browser.of("forget")][-1] is None
+    assert not set(jpeg) & set(a.controller.stream._encoded._cache)  # none reused
 
 
-def test_playing_lays_up_the_next_frames(annotator):
-    a = annotator
-    acking = a.browser.auto_ack()
-    try:
-        a.canvas.playing = True
-        a.canvas.frame = 1
-        wait_until(lambda: set(range(2, 10)) <= set(laid_up(a)), 10)
-    finally:
-        a.canvas.playing = False
-        acking.set()
+def test_playing_lays_up_the_next_frames(a):
+    a.canvas.playing = True
+    a.canvas.frame = 1
+    wait_until(lambda: set(range(2, 10)) <= set(laid_up(a)), 10)
+    a.canvas.playing = False

@@ -105,12 +105,12 @@ class AheadFrames:
         with self._lock:
             self._claims.clear()
 
-    def settle(self, frame: int) -> tuple[bool, LaidUp | None]:
-        """The browser's move to ``frame`` arrived: its claim (whether there was one,
-        and the copy drawn), with every claim before it, which the move passed."""
+    def settle(self, frame: int) -> LaidUp | None:
+        """The browser's move to ``frame`` arrived: the copy its claim says it drew
+        (None: none, or no claim), with every claim before it dropped (passed)."""
         with self._lock:
             for i, (f, copy) in enumerate(self._claims):
                 if f == frame:
                     del self._claims[: i + 1]
-                    return True, copy
-            return False, None
+                    return copy
+            return None

@@ -114,7 +114,7 @@ class FrameStream:
             self._last = t
             if not moved:
                 self._reached = None  # the kernel moved the view: it knows where it is
-            _, drawn = self.ahead.settle(t) if moved else (False, None)
+            drawn = self.ahead.settle(t) if moved else None
             if drawn is not None and drawn.source == self._source():
                 self._changed_since(drawn, labels, markers)
                 self.sent.shown(time.perf_counter() - t0, 0.0)
@@ -154,13 +154,21 @@ class FrameStream:
         """The browser drew the copy sent ahead: send what changed since it left (its
         labels and markers together, as a labels message), or nothing."""
         t = drawn.frame
-        labels = self.labels(t) if labels is None else labels
+        payload = self._coded_labels(t, labels)
         markers = self.markers(t) if markers is None else markers
-        payload = None if labels is None else encode_labels(labels)
         if payload is None or (payload == drawn.labels and markers == drawn.markers):
             return
         msg = LabelsMsg(t, **self.shape(), markers=markers)
         self.post("labels", msg.content(), [payload])
+
+    def _coded_labels(self, t: int, labels: np.ndarray | None = None) -> bytes | None:
+        """Frame ``t``'s labels (read from the session unless given) as they travel."""
+        labels = self.labels(t) if labels is None else labels
+        return None if labels is None else encode_labels(labels)
+
+    def _where(self, playing: bool) -> int:
+        """Where the browser is: playing, its latest claim (its moves come throttled)."""
+        return self._reached if playing and self._reached is not None else self.canvas.frame
 
     def _source(self) -> tuple[int, int]:
         """What a copy shows: the sequence in view and the generation of its display."""
@@ -171,24 +179,20 @@ class FrameStream:
         (those not laid up yet), unless a propagation streams its frames."""
         stack, source, k = self.stack(), self._source(), self._preview_factor()
         playing = self.canvas.playing
-        # While playing, the browser's latest claim says where it is: its moves
-        # reach the kernel throttled, behind it.
-        t = self._reached if playing and self._reached is not None else self.canvas.frame
+        t = self._where(playing)
         if playing:
             near = [t + s for s in range(1, PLAY_AHEAD + 1)]
         else:
             d = self._direction
             near = [t + d * s for s in range(1, STEP_AHEAD + 1)] + [t - d]
         for f in self.ahead.missing(f for f in near if 0 <= f < stack.n_frames):
-            now = self._reached if playing and self._reached is not None else self.canvas.frame
+            now = self._where(playing)
             if self.holding or (now != t and not playing):
                 return  # the view moved on: its own show sends its neighbours
             if playing and f <= now:
                 continue  # played past meanwhile
             image, mime = self._encoded.get((self.key(), f, k), self._jpeg(f, k))
-            labels = self.labels(f)
-            payload = None if labels is None else encode_labels(labels)
-            markers = self.markers(f)
+            payload, markers = self._coded_labels(f), self.markers(f)
             far = self.ahead.hold(LaidUp(f, source, payload, markers), around=t)
             if far:
                 self._forget(far, held=False)
@@ -225,9 +229,7 @@ class FrameStream:
     def _revalidate(self) -> None:
         source, stale = self._source(), []
         for copy in self.ahead.held():
-            labels = self.labels(copy.frame)
-            payload = None if labels is None else encode_labels(labels)
-            same = copy.source == source and payload == copy.labels
+            same = copy.source == source and self._coded_labels(copy.frame) == copy.labels
             if not same or self.markers(copy.frame) != copy.markers:
                 stale.append(copy.frame)
         if stale:
