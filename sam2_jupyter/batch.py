@@ -233,7 +233,8 @@ def propagate_many(
             "no prompts file for: " + ", ".join(f"{s} ({prompts_for(s, prompts)})" for s in missing)
         )
     Path(out).mkdir(parents=True, exist_ok=True)
-    own = None
+    own = None  # a cluster made here, closed here
+    made = client is None or isinstance(client, str)  # so is a client made here
     if client is None:
         own = LocalCluster(
             n_workers=n_workers or _default_workers(), threads_per_worker=1, processes=True
@@ -272,8 +273,9 @@ def propagate_many(
         bar.close()
         return [r for r in results if r is not None]
     finally:
-        if own is not None:
+        if made:
             client.close()
+        if own is not None:
             own.close()
 
 
