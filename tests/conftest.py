@@ -32,7 +32,7 @@ from timings import Recorder
 from sam2_jupyter import Session
 from sam2_jupyter.models import Model, UntrainedModelWarning, load_model
 
-IMAGE_SIZE = 256
+IMAGE_SIZE = 128
 
 # Under xdist each worker gets its share of the cores; the servers, kernels and dask
 # workers the tests start inherit it. Two workers of two OpenMP threads each on two

@@ -6,8 +6,6 @@ results equal the Session's, is tested through the batch notebook
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 import tifffile
@@ -76,42 +74,29 @@ def test_prompts_folder_per_stack_and_clear_errors(stacks, tmp_path):
         propagate_many(paths[:1], folder, tmp_path / "out", SPEC, formats=("gif",))
 
 
-@pytest.mark.slow
-def test_cli_propagate(stacks, tmp_path):
+def test_cli_propagate(stacks, tmp_path, capsys):
+    """The command line on a scheduler given by address (here one in this process, so
+    no worker process has to start): a failed stack sets the exit status, JSON out,
+    the formats asked. The shell command on its own LocalCluster of worker processes
+    runs in the batch notebook's test (tests/test_notebooks.py)."""
+    from distributed import Client
+
+    from sam2_jupyter import cli
+
     _, paths, broken, prompts = stacks
-    cmd = [
-        sys.executable,
-        "-m",
-        "sam2_jupyter.cli",
-        "propagate",
-        str(paths[0]),
-        str(broken),
-        "--prompts",
-        str(prompts),
-        "--out",
-        str(tmp_path / "out"),
-        "--untrained",
-        "--image-size",
-        str(IMAGE_SIZE),
-        "--device",
-        "cpu",
-        "--workers",
-        "1",  # two workers: the batch notebook's test (test_notebooks.py)
-        "--formats",
-        "tiff,coco",
-        "--json",
-        "--quiet",
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 1, done.stderr  # one stack failed
-    assert "1 of 2 stacks failed" in done.stderr
-    results = json.loads(done.stdout)
+    argv = ["propagate", str(paths[0]), str(broken), "--prompts", str(prompts)]
+    argv += ["--out", str(tmp_path / "out"), "--untrained", "--image-size", str(IMAGE_SIZE)]
+    argv += ["--device", "cpu", "--formats", "tiff,coco", "--json", "--quiet"]
+    with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as c:
+        assert cli.main([*argv, "--scheduler", c.scheduler.address]) == 1  # one stack failed
+    out, err = capsys.readouterr()
+    assert "1 of 2 stacks failed" in err
+    results = json.loads(out)
     assert [r["ok"] for r in results] == [True, False]
+    assert "broken.tif" in results[1]["error"]
     assert (tmp_path / "out" / "movie0" / "coco.json").exists()
-    usage = subprocess.run(
-        [sys.executable, "-m", "sam2_jupyter.cli", "propagate", "x.tif"],
-        capture_output=True,
-        text=True,
-    )
-    assert usage.returncode == 2
-    assert "--prompts" in usage.stderr
+    assert (tmp_path / "out" / "movie0" / "labels.tif").exists()
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["propagate", "x.tif"])
+    assert usage.value.code == 2
+    assert "--prompts" in capsys.readouterr().err

@@ -9,6 +9,7 @@ import sqlite3
 
 import numpy as np
 import pytest
+from conftest import IMAGE_SIZE
 from sam2_state import (
     assert_same_outputs,
     cond_frames,
@@ -264,7 +265,7 @@ def test_batch_keeps_every_prompted_frame(model, video, tmp_path):
     _correct(live, "click")
     live.save_prompts(tmp_path / "p.csv")
     tifffile.imwrite(tmp_path / "v.tif", video, photometric="rgb", metadata={"axes": "TYXS"})
-    spec = ModelSpec("tiny", untrained=True, image_size=256, device="cpu")
+    spec = ModelSpec("tiny", untrained=True, image_size=IMAGE_SIZE, device="cpu")
     result = run_stack(
         str(tmp_path / "v.tif"), str(tmp_path / "p.csv"), str(tmp_path), spec, formats=("tiff",)
     )
@@ -291,7 +292,7 @@ def test_capping_conditioning_frames_equals_sam2_configured_the_same(jpeg_folder
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UntrainedModelWarning)
         capped = load_model(
-            "tiny", untrained=True, image_size=256, device="cpu", max_conditioning_frames=2
+            "tiny", untrained=True, image_size=IMAGE_SIZE, device="cpu", max_conditioning_frames=2
         )
     assert capped.predictor.max_cond_frames_in_attn == 2
     prompts = [(0, 30, 30), (3, 40, 50), (5, 45, 60), (8, 50, 70)]

@@ -62,14 +62,14 @@ def test_masks_equal_sam2s_generator_and_a_cached_frame_is_not_encoded_again(
 
 def test_an_uncached_frame_is_encoded_once_and_kept(model, square_video, encoder_calls):
     s = Session(square_video, model)
-    first = s.segment_everything(2, **OPEN, min_area=30, box=(10, 10, 200, 200))
+    first = s.segment_everything(2, **OPEN, min_area=30, box=(10, 10, 100, 100))
     assert encoder_calls == [1]
     s.add_point(2, 40, 40, 1)  # the click finds the frame's features in the cache
     assert encoder_calls == [1]
     areas = np.bincount(first.ravel())[1:]
     assert areas.min() >= 30
-    assert not first[201:, :].any()
-    assert not first[:, 201:].any()
+    assert not first[101:, :].any()
+    assert not first[:, 101:].any()
 
 
 @pytest.mark.parametrize(
