@@ -257,6 +257,46 @@ def test_frame_numbers_read_the_same_everywhere(lab):
     assert json.loads(lab_.kernel("import json; print(json.dumps(int(a.frame)))")) == 7
 
 
+ROWS_JS = """() => [...document.querySelector('.sam2j-objects').querySelectorAll('.sam2j-object')]
+  .map((r) => Number(r.dataset.label))"""
+
+
+def test_three_hundred_objects_keep_a_short_list_that_follows_the_label(lab):
+    """With 300 objects only the rows in view are in the page (a frame switch paid for
+    all 2,400 elements before); scrolling shows the others, and choosing a label
+    brings its row into view."""
+    lab_, page = lab
+    lab_.kernel(
+        "from sam2_jupyter.widget.codec import encode_labels\n"
+        f"_bits = np.ones((300, {N_FRAMES}), np.uint16)\n"  # every label a mask everywhere
+        f"a.canvas.send({{'type': 'timeline', 'full': True, 'n_frames': {N_FRAMES}, "
+        "'labels': list(range(1, 301))}, [encode_labels(_bits)])\n"
+        "a.canvas.label = 1"
+    )
+    listed = "document.querySelector('.sam2j-objects').dataset.objects.split(',').length"
+    page.wait_for_function(f"{listed} === 300", timeout=10_000)
+    rows = page.evaluate(ROWS_JS)
+    assert rows[0] == 1 and len(rows) <= 16, rows  # the first rows, not 300
+    objects = page.locator(".sam2j-objects").first
+    assert objects.evaluate("e => e.scrollHeight") >= 300 * 22  # the scrollbar reads 300
+    objects.evaluate("e => { e.scrollTop = e.scrollHeight; }")
+    wait_until(lambda: 300 in page.evaluate(ROWS_JS), 5, what="the last row after a scroll")
+    assert len(page.evaluate(ROWS_JS)) <= 16
+    lab_.kernel("a.canvas.label = 150")
+    wait_until(lambda: 150 in page.evaluate(ROWS_JS), 5, what="the current label's row")
+    row = page.locator(".sam2j-object[data-label='150']")
+    assert "sam2j-object-current" in row.get_attribute("class")
+    box, view = row.bounding_box(), objects.bounding_box()
+    assert view["y"] <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"]
+    row.click()  # a row in view is chosen without the list moving under the pointer
+    top = objects.evaluate("e => e.scrollTop")
+    page.locator(".sam2j-object[data-label='151']").click()
+    lab_.wait_kernel("a.canvas.label == 151", timeout=10)
+    assert objects.evaluate("e => e.scrollTop") == top
+    lab_.kernel("a.canvas.label = 1; a.controller.timeline.reset()")
+    page.wait_for_function(f"{listed} === 2", timeout=10_000)
+
+
 def test_a_resumed_session_shows_its_objects_and_timeline(lab):
     """Saved work opened again (a second annotator on the saved data, shown in a new
     cell, as after reopening the notebook) lists its objects, draws its timeline and

@@ -3,11 +3,14 @@
 // click on a row makes its label current; the eye checkbox (checked = shown) edits the
 // synced `hidden` trait; × sends delete_label (the kernel makes it undoable, so no
 // confirm dialog); a daughter shows "↳ mother" (the `parents` trait), a click on it
-// removes the link. Rows are kept per label and only their changed text is touched, and
+// removes the link. Rows are kept per label and only their changed text is touched;
+// only the rows in view are in the DOM (rowwindow.js: 300 objects cost a frame switch
+// nothing), the current label's row is scrolled into view when the label changes, and
 // updates are coalesced to one per animation frame.
 
 import { labelColor } from "./codecs.js";
 import { deleteLabel, setParent } from "./intents.js";
+import { createRowWindow } from "./rowwindow.js";
 import { perFrame } from "./schedule.js";
 import { bindEvents, listen } from "./sync.js";
 import { hiddenOf } from "./tools/traits.js";
@@ -68,7 +71,6 @@ function buildRow(label) {
   const row = document.createElement("div");
   row.className = "sam2j-object";
   row.dataset.label = String(label);
-  row.style.cssText = "content-visibility:auto;contain-intrinsic-size:auto 22px"; // off-screen rows skip layout
   const eye = child(row, "input", "sam2j-object-hide");
   eye.type = "checkbox";
   eye.title = `show / hide label ${label}`;
@@ -124,31 +126,34 @@ export function createObjects({ model, sync, send, summary, filter, marks, repor
   const rows = new Map();
   const hidden = () => model.get("hidden") ?? [];
 
+  let shown = Number.NaN; // the label whose row was last brought into view
   function update() {
     const state = { label: model.get("label"), hidden: hiddenOf(model), parents: model.get("parents") ?? {} };
     const descriptors = objectRows(summary, state).filter((d) => !filter || filter.keep(d.label));
-    const seen = new Set();
-    descriptors.forEach((d, i) => {
-      let r = rows.get(d.label);
-      if (!r) {
-        r = buildRow(d.label);
-        rows.set(d.label, r);
-      }
-      updateRow(r, d);
-      marks?.badge(r.division, d.label);
-      seen.add(d.label);
-      // In summary order; moving a node only when it is out of place.
-      if (el.children[i + 1] !== r.row) el.insertBefore(r.row, el.children[i + 1] ?? null);
-    });
-    for (const [label, r] of rows) {
-      if (seen.has(label)) continue;
-      r.row.remove();
-      rows.delete(label);
-    }
+    const kept = new Set(descriptors.map((d) => d.label));
+    for (const label of rows.keys()) if (!kept.has(label)) rows.delete(label);
+    const focus = state.label === shown ? -1 : descriptors.findIndex((d) => d.label === state.label);
+    shown = state.label;
+    win.show(
+      descriptors.length,
+      (i) => {
+        const d = descriptors[i];
+        let r = rows.get(d.label);
+        if (!r) {
+          r = buildRow(d.label);
+          rows.set(d.label, r);
+        }
+        updateRow(r, d);
+        marks?.badge(r.division, d.label);
+        return r.row;
+      },
+      focus,
+    );
     empty.hidden = descriptors.length > 0 || summary.labels.length > 0; // filtered out: the filter says so
     report(el, { objects: descriptors.map((d) => d.label).join(",") });
   }
   const refresh = perFrame(update);
+  const win = createRowWindow(el, refresh.request);
 
   const labelOf = (target) => Number(target.closest?.(".sam2j-object")?.dataset.label);
   const click = (e) => {
@@ -181,6 +186,7 @@ export function createObjects({ model, sync, send, summary, filter, marks, repor
     dispose() {
       for (const off of offs) off();
       refresh.cancel();
+      win.dispose();
     },
   };
 }

@@ -3,6 +3,7 @@ import test from "node:test";
 
 import { labelColor } from "../src/codecs.js";
 import { objectRows, toggleHidden } from "../src/objects.js";
+import { rowWindow, scrollToShow } from "../src/rowwindow.js";
 import { createSummary, FLAGGED, MASK, TRACKED } from "../src/summary.js";
 import { encodeRle } from "./fakes.js";
 
@@ -55,4 +56,25 @@ test("frame numbers read 0-based everywhere, counts agree with their number", as
   assert.equal(plural(1, "frame"), "1 frame");
   assert.equal(plural(2, "frame"), "2 frames");
   assert.equal(plural(0, "flagged frame"), "0 flagged frames");
+});
+
+test("the row window: the rows in view and a few either side, within the list", () => {
+  // 132 px of 22 px rows shows 6; scrolled to row 100 of 300, rows 96..110 are built
+  assert.deepEqual(rowWindow({ count: 300, top: 2200, height: 132, overscan: 4 }), { first: 96, end: 110 });
+  assert.deepEqual(rowWindow({ count: 300, top: 0, height: 132, overscan: 4 }), { first: 0, end: 10 });
+  assert.deepEqual(rowWindow({ count: 3, top: 0, height: 132 }), { first: 0, end: 3 });
+  assert.deepEqual(rowWindow({ count: 0, top: 0, height: 132 }), { first: 0, end: 0 });
+  // a list that shrank under a scrolled view: nothing past its end
+  assert.deepEqual(rowWindow({ count: 5, top: 2200, height: 132 }), { first: 5, end: 5 });
+  // a partly shown row at either edge counts as shown
+  assert.deepEqual(rowWindow({ count: 300, top: 11, height: 132, overscan: 0 }), { first: 0, end: 7 });
+});
+
+test("bringing a row into view: no scroll when it shows whole, else centred", () => {
+  assert.equal(scrollToShow({ index: 2, top: 0, height: 132 }), null);
+  assert.equal(scrollToShow({ index: 5, top: 0, height: 132 }), null); // 110..132: the last whole row
+  assert.equal(scrollToShow({ index: 6, top: 0, height: 132 }), 132 - 55);
+  assert.equal(scrollToShow({ index: 249, top: 0, height: 132 }), 249 * 22 - 55);
+  assert.equal(scrollToShow({ index: 0, top: 500, height: 132 }), 0);
+  assert.equal(scrollToShow({ index: -1, top: 0, height: 132 }), null); // not in the list
 });
