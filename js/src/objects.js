@@ -4,8 +4,8 @@
 // synced `hidden` trait; × sends delete_label (the kernel makes it undoable, so no
 // confirm dialog); a daughter shows "↳ mother" (the `parents` trait), a click on it
 // removes the link. Rows are kept per label and only their changed text is touched;
-// only the rows in view are in the DOM (rowwindow.js: 300 objects cost a frame switch
-// nothing), the current label's row is scrolled into view when the label changes, and
+// only the rows in view are in the DOM (rowwindow.js: with 300 objects the list adds
+// nothing to a frame switch), the current label's row is scrolled into view when the label changes, and
 // updates are coalesced to one per animation frame.
 
 import { labelColor } from "./codecs.js";
