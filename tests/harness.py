@@ -49,7 +49,7 @@ class FakeBrowser:
         with self._lock:
             seqs = [c["seq"] for c, _ in self.messages]
         for seq in seqs:
-            self.send(type="ack", seq=seq)
+            self.send(type="ack", seqs=[seq])
 
     def auto_ack(self) -> threading.Event:
         """Acknowledge everything as it arrives until the returned event is set."""

@@ -6,12 +6,15 @@ and the browser's capacity make the kernel tell it to forget copies."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from waits import wait_until
 
 from sam2_jupyter.widget.ahead import KEEP
 from sam2_jupyter.widget.codec import decode_labels
+from sam2_jupyter.widget.flow import AHEAD_IN_FLIGHT
 
 
 def laid_up(a) -> dict[int, tuple[dict, list[bytes]]]:
@@ -41,7 +44,7 @@ def settled(a) -> None:
     """Every job done and every message sent and acknowledged (auto_ack is on)."""
     a.wait(30)
     stream = a.controller.stream
-    wait_until(lambda: not stream._queued and not stream.stats()["in_flight"], 10)
+    wait_until(lambda: stream.out.idle(), 10)
 
 
 def frames_after(a, before: int) -> list[int]:
@@ -54,7 +57,7 @@ def moves_to(a, frame: int, copy: dict | None, merged: bool = False) -> None:
     """The browser moves the view to ``frame``, drawn from ``copy`` if given (it says
     which, then saves the move); ``merged``: the move itself never comes (throttled
     into a later one)."""
-    a.browser.send(type="shown_ahead", frame=frame, seq=copy["seq"] if copy else -1)
+    a.browser.send(type="shown_ahead", frames=[frame], seqs=[copy["seq"] if copy else -1])
     if not merged:
         a.canvas.frame = frame
 
@@ -153,4 +156,28 @@ def test_playing_lays_up_the_next_frames(a):
     a.canvas.playing = True
     a.canvas.frame = 1
     wait_until(lambda: set(range(2, 10)) <= set(laid_up(a)), 10)
+    a.canvas.playing = False
+
+
+def test_one_message_tells_several_moves_and_acknowledges_the_copies(annotator):
+    """Playing: no acknowledgement but the ones the moves' message carries. The copies
+    in flight stop at AHEAD_IN_FLIGHT; the message for the moves to 2 and 3 (drawn
+    from their copies) lets the next ones go, and the move itself gets nothing."""
+    a = annotator
+    a.wait(30)  # the session is open: the copies carry its labels
+    a.canvas.playing = True
+    a.canvas.frame = 1
+    first = wait_until(lambda: len(laid_up(a)) >= AHEAD_IN_FLIGHT and laid_up(a), 10)
+    time.sleep(0.3)
+    assert sorted(laid_up(a)) == sorted(first)  # the rest wait
+    assert len(first) == AHEAD_IN_FLIGHT
+    assert {2, 3} <= set(first)
+    acks = [c["seq"] for c, _ in a.browser.messages]
+    before = len(a.browser.messages)
+    seqs = [first[2][0]["seq"], first[3][0]["seq"]]
+    a.browser.send(type="shown_ahead", frames=[2, 3], seqs=seqs, acks=acks)
+    a.canvas.frame = 3
+    wait_until(lambda: max(laid_up(a)) >= max(first) + 3, 10)
+    assert not [c for c, _ in a.browser.messages[before:] if c["type"] in ("frame", "labels")]
+    assert not {2, 3} & {c.frame for c in a.controller.stream.ahead.held()}  # the view's now
     a.canvas.playing = False

@@ -277,7 +277,7 @@ def test_keys_inside_the_annotator_never_reach_jupyterlab(lab):
     page.keyboard.press("+")
     lab_.wait_kernel(f"a.canvas.label == {label + 1}")
     # Typing in a field of the panel types (and 0 0 is no restart there either).
-    field = annotator.locator(".widget-text input").first
+    field = annotator.locator(".widget-text input:visible").first
     field.fill("")
     field.type("300")
     assert field.input_value() == "300"

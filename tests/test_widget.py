@@ -21,8 +21,8 @@ from waits import wait_until
 
 from sam2_jupyter import Annotator, ModelError, StackError
 from sam2_jupyter.widget.codec import decode_labels, encode_image, encode_labels
+from sam2_jupyter.widget.flow import MAX_IN_FLIGHT
 from sam2_jupyter.widget.messages import MessageError, Point, parse_message
-from sam2_jupyter.widget.stream import MAX_IN_FLIGHT
 from sam2_jupyter.widget.worker import Worker
 
 
@@ -49,6 +49,11 @@ def test_parse_valid_messages():
         ({"type": "point", "frame": 1, "y": 1, "x": 1, "label": True}, "must be an integer"),
         ({"type": "undo", "extra": 1}, "unknown field"),
         ({"type": "ack", **{f"k{i}": i for i in range(40)}}, "at most"),
+        ({"type": "ack", "seqs": 3}, "list of at most 64"),
+        ({"type": "ack", "seqs": list(range(65))}, "list of at most 64"),
+        ({"type": "ack", "seqs": [1, 2.5]}, "must be an integer"),
+        ({"type": "shown_ahead", "frames": [1], "seqs": [2], "acks": [True]}, "must be an integer"),
+        ({"type": "shown_ahead", "frames": [1, 2], "seqs": [2]}, "one seq for each frame"),
     ],
 )
 def test_bad_messages_are_refused(content, match):
@@ -169,7 +174,7 @@ def test_bad_input_becomes_a_status_sentence(annotator):
     assert "frame 99 out of range" in a.canvas.status
     a.browser.send(type="launch_missiles")
     assert "unknown message type" in a.canvas.status
-    a.controller.receive({"type": "ack", "seq": 1}, [b"x" * (2 << 20)])
+    a.controller.receive({"type": "ack", "seqs": [1]}, [b"x" * (2 << 20)])
     assert "too large" in a.canvas.status
     a.browser.send(type="point", frame=1, y=1e9, x=1.0, label=1)
     a.wait(10)

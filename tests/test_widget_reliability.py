@@ -309,7 +309,7 @@ def test_messages_that_name_nothing_change_nothing(model, video):
             assert a.canvas.status  # each is answered with a sentence
         assert a.session.prompts == before[0]
         assert np.array_equal(a.session.labels, before[1])
-        a.controller.receive({"type": "ack", "seq": 1}, [b"x" * (65 << 20)])
+        a.controller.receive({"type": "ack", "seqs": [1]}, [b"x" * (65 << 20)])
         assert "too large" in a.canvas.status
     finally:
         a.close()

@@ -5,22 +5,33 @@
 // says so ("forget") or when the view takes it (it becomes the view's image, which the
 // renderer releases when it replaces it). A copy still decoding is not taken: the
 // kernel, told of no copy drawn, sends the frame itself.
+//
+// Every message to the kernel costs a round of its busy and idle status besides
+// itself (and JupyterLab swaps its favicon for each), so the view's claims wait for
+// the save of its moves and go just before it, all in one message (a person stepping
+// saves each move; playback, a tenth of a second of them), and the copies laid up are
+// acknowledged with them, or ACK_AFTER_MS after the first when no move comes.
 
 import { ack } from "./intents.js";
 
+/** How long a copy laid up waits for a move to carry its acknowledgement, ms. */
+export const ACK_AFTER_MS = 150;
+
 /**
- * The view moved to `frame` and drew the copy sent ahead as message `seq` (-1: none
- * was ready). Sent for every move the view makes, just before the move itself is
- * saved (which reaches the kernel throttled). An intent of this module's own.
+ * The view's moves since the last: to `frames[i]`, drawn from the copy sent ahead as
+ * message `seqs[i]` (-1: none was ready); `acks`: the copies laid up since the last
+ * acknowledgement. Sent just before the moves themselves are saved. An intent of this
+ * module's own.
  * @typedef {object} ShownAhead
  * @property {"shown_ahead"} type
- * @property {number} frame int
- * @property {number} seq int
+ * @property {number[]} frames ints
+ * @property {number[]} seqs ints
+ * @property {number[]} acks ints
  */
 
 /** @returns {ShownAhead} */
-export function shownAhead(frame, seq) {
-  return { type: "shown_ahead", frame, seq };
+export function shownAhead(frames, seqs, acks = []) {
+  return { type: "shown_ahead", frames, seqs, acks };
 }
 
 /** @typedef {{msg: any, bitmap: any, labels: DataView | ArrayBuffer | null}} Copy  labels run-length coded */
@@ -85,8 +96,20 @@ export function createAheadStore({ decoders }) {
  * or older than the copy).
  * @param {object} o  as mountStream's (stream.js)
  */
-export function createAhead({ decoders, send, sink, onDrawn, onError, now }) {
+export function createAhead({ decoders, send, sink, onDrawn, onError, now, timers = globalThis }) {
   const store = createAheadStore({ decoders });
+  const acks = []; // copies laid up, not yet acknowledged
+  const claims = []; // [frame, seq] of the view's moves not yet told
+  let timer = null;
+  const taken = () => {
+    if (timer !== null) timers.clearTimeout(timer);
+    timer = null;
+    return acks.splice(0);
+  };
+  const acked = (seq) => {
+    acks.push(seq);
+    timer ??= timers.setTimeout(() => send(ack(taken())), ACK_AFTER_MS);
+  };
   let newest = Number.NEGATIVE_INFINITY; // the seq of the newest streamed message
   let move = { frame: null, seq: Number.NEGATIVE_INFINITY, received: Number.NEGATIVE_INFINITY };
   return {
@@ -101,16 +124,16 @@ export function createAhead({ decoders, send, sink, onDrawn, onError, now }) {
       store
         .put(msg, buffers)
         .catch(onError)
-        .finally(() => disposed() || send(ack(msg.seq)));
+        .finally(() => disposed() || acked(msg.seq));
       return true;
     },
     /** @param {{seq: number, frame: number}} msg */
     passed: (msg) => msg.seq <= move.received && (msg.frame !== move.frame || msg.seq < move.seq),
     /** Draw the copy of `frame` if one is ready; returns its message, or null. A
-     * `local` move says which copy it drew (-1: none) before the move is saved. */
+     * `local` move notes which copy it drew (-1: none), told by `report`. */
     moved(frame, local) {
       const copy = store.take(frame);
-      if (local) send(shownAhead(frame, copy ? copy.msg.seq : -1));
+      if (local) claims.push([frame, copy ? copy.msg.seq : -1]);
       if (!copy) return null;
       const { msg } = copy;
       move = { frame, seq: msg.seq, received: newest };
@@ -126,6 +149,18 @@ export function createAhead({ decoders, send, sink, onDrawn, onError, now }) {
       onDrawn(msg.seq, now() - t0, msg);
       return labels ? msg : { ...msg, has_labels: false };
     },
-    dispose: store.dispose,
+    /** The view's moves are about to be saved: tell the kernel what they drew. */
+    report() {
+      if (!claims.length) return;
+      const told = claims.splice(0);
+      const frames = told.map((claim) => claim[0]);
+      const seqs = told.map((claim) => claim[1]);
+      send(shownAhead(frames, seqs, taken()));
+    },
+    dispose() {
+      taken();
+      claims.length = 0;
+      store.dispose();
+    },
   };
 }

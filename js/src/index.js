@@ -187,6 +187,7 @@ function render({ model, el }) {
   // A move (key, timeline, play; or the kernel's) draws the frame sent ahead at once,
   // if it is here.
   own(listen(model, ["frame"], () => stream.moved(model.get("frame"), sync.local)));
+  own(sync.beforeSave(stream.report));
   send(ready());
   return dispose;
 }

@@ -66,10 +66,10 @@ import { encodePoints } from "./codecs.js";
  */
 
 /**
- * The message with this sequence number has been drawn (flow control).
+ * The messages with these sequence numbers have been drawn, or laid up (flow control).
  * @typedef {object} Ack
  * @property {"ack"} type
- * @property {number} seq int
+ * @property {number[]} seqs ints
  */
 
 /**
@@ -156,9 +156,9 @@ export function deleteLabel(label) {
   return { type: "delete_label", label };
 }
 
-/** @returns {Ack} */
-export function ack(seq) {
-  return { type: "ack", seq };
+/** @param {number[]} seqs @returns {Ack} */
+export function ack(seqs) {
+  return { type: "ack", seqs };
 }
 
 /** @returns {Ready} */

@@ -46,7 +46,7 @@ export function playStep({ frame, shown, nFrames, stopAtFlags, flagged }) {
 /**
  * @param {object} o
  * @param {import("./sync.js").Model} o.model  reads playing, play_fps, frame, n_frames, hidden
- * @param {{now(values: Record<string, any>): void}} o.sync
+ * @param {{now(values: Record<string, any>): void, soon(values: Record<string, any>): void}} o.sync
  * @param {() => number | null} o.shown  the frame the renderer shows
  * @param {{any(frame: number, bit: number, skip?: ReadonlySet<number>): boolean}} o.summary
  * @param {{setTimeout: Function, clearTimeout: Function}} [o.timers]
@@ -87,7 +87,8 @@ export function createPlayer({
     const step = playStep({ frame, shown: shown(), nFrames: model.get("n_frames"), stopAtFlags, flagged });
     if (step.kind === "wait") return schedule(POLL_MS);
     if (step.kind === "stop") return player.pause();
-    sync.now(step.stop ? { frame: step.frame, playing: false } : { frame: step.frame });
+    if (step.stop) sync.now({ frame: step.frame, playing: false });
+    else sync.soon({ frame: step.frame }); // the kernel hears the moves a tenth of a second at a time
     changed = clock();
     update(); // the model may not have announced the change yet
     if (running) schedule(period());

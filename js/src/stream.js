@@ -13,9 +13,10 @@
 //   queued, or carried by the image being decoded) never replace them.
 //
 // Frames sent ahead (ahead.js) are laid up as they arrive and acknowledged once
-// decoded. `moved(frame)`, called as the view moves (before the move is saved), draws
-// the copy of that frame if one is ready and tells the kernel which copy it drew; frame
-// messages received before that move, for other frames, are then not drawn.
+// decoded. `moved(frame)`, called as the view moves, draws the copy of that frame if
+// one is ready, and `report()`, just before the move is saved, tells the kernel which
+// copy it drew; frame messages received before that move, for other frames, are then
+// not drawn.
 
 import { createAhead } from "./ahead.js";
 import { apply, browserDecoders, decode, discard } from "./decode.js";
@@ -37,9 +38,10 @@ import { STREAMED } from "./outbound.js";
  * @param {(error: unknown) => void} [o.onError]
  * @param {Record<string, (msg: any, buffers: any[]) => void>} [o.route]  by message type
  * @param {() => number} [o.now]  milliseconds
- * @returns {{moved(frame: number, local: boolean): boolean, dispose(): void}}  moved: the
- *   view moves to `frame` (`local`: by this view's own doing); true when a copy laid up
- *   was drawn
+ * @param {{setTimeout: Function, clearTimeout: Function}} [o.timers]  injectable for tests
+ * @returns {{moved(frame: number, local: boolean): boolean, report(): void, dispose(): void}}
+ *   moved: the view moves to `frame` (`local`: by this view's own doing); true when a
+ *   copy laid up was drawn. report: call just before the moves are saved
  */
 export function mountStream({
   model,
@@ -50,6 +52,7 @@ export function mountStream({
   onError = () => {},
   route = {},
   now = () => performance.now(),
+  timers = globalThis,
 }) {
   let chain = Promise.resolve();
   let disposed = false;
@@ -58,7 +61,7 @@ export function mountStream({
   const decoding = new Map(); // seq -> frame of frame messages not yet drawn or skipped
   let latest = { frame: null, seq: Number.NEGATIVE_INFINITY }; // the labels in view came with
   const stale = (msg) => msg.frame === latest.frame && msg.seq < latest.seq;
-  const ahead = createAhead({ decoders, send, sink, onDrawn, onError, now });
+  const ahead = createAhead({ decoders, send, sink, onDrawn, onError, now, timers });
   const passed = ahead.passed;
   let awaited = null; // the frame message whose image is awaited
   /** The frame's image, or null when a newer frame (or a move) came first. */
@@ -87,7 +90,7 @@ export function mountStream({
       image = await imageOf(msg, pending).finally(() => decoding.delete(msg.seq));
       if (image === null || disposed) {
         discard(pending);
-        if (!disposed) send(ack(msg.seq));
+        if (!disposed) send(ack([msg.seq]));
         return;
       }
     }
@@ -97,7 +100,7 @@ export function mountStream({
       return;
     }
     show(msg, decoded, received);
-    send(ack(msg.seq));
+    send(ack([msg.seq]));
   };
   /** Labels for the frame in view, with only that frame's own images ahead of them. */
   const outOfTurn = (msg) =>
@@ -120,7 +123,7 @@ export function mountStream({
       } catch (error) {
         onError(error);
       }
-      send(ack(msg.seq));
+      send(ack([msg.seq]));
       return;
     }
     let pending = null;
@@ -138,7 +141,7 @@ export function mountStream({
       .catch((error) => {
         if (disposed) return;
         onError(error);
-        send(ack(msg.seq));
+        send(ack([msg.seq]));
       });
   };
   /**
@@ -156,6 +159,9 @@ export function mountStream({
   model.on("msg:custom", receive);
   return {
     moved,
+    report() {
+      if (!disposed) ahead.report();
+    },
     dispose() {
       disposed = true;
       model.off("msg:custom", receive);

@@ -1,6 +1,8 @@
-// Model traits (and DOM events): listening with one off() per listener, and saving either at once
-// (user intents the kernel waits on: frame, label) or debounced (high-rate state such
-// as view_pixels while a window is resized).
+// Model traits (and DOM events): listening with one off() per listener, and saving
+// at once (user intents the kernel waits on: frame, label), soon (a playing view's
+// moves: one save for each tenth of a second) or debounced (high-rate state such as
+// view_pixels while a window is resized). What must reach the kernel just before a
+// save (the frame stream's claims) registers with `beforeSave`.
 
 /**
  * The model methods the front end uses (an anywidget AFM model).
@@ -15,6 +17,8 @@
 
 /** How long synced state must stay unchanged before it is saved (lonboard uses 300 ms). */
 export const SAVE_AFTER_MS = 300;
+/** A change set `soon` is saved within this, ms. */
+export const SOON_MS = 100;
 
 /**
  * Sending intents to the kernel: a plain message as `model.send(content)`, one with
@@ -85,14 +89,24 @@ export function debounce(fn, wait, timers = globalThis) {
 }
 
 /**
- * Setting synced traits. `now` saves at once; `later` sets at once (other modules see
- * the value) but saves after `wait` ms without further changes.
+ * Setting synced traits. `now` saves at once; `soon` sets at once and saves within
+ * SOON_MS (with whatever else changed meanwhile); `later` sets at once (other modules
+ * see the value) but saves after `wait` ms without further changes.
  * @param {Model} model
  * @param {number} [wait]
  * @param {{setTimeout: Function, clearTimeout: Function}} [timers]
  */
 export function createSync(model, wait = SAVE_AFTER_MS, timers = globalThis) {
-  const save = debounce(() => model.save_changes(), wait, timers);
+  const hooks = new Set();
+  let soon = null;
+  const saveNow = () => {
+    save.cancel(); // save_changes sends every unsaved trait, the debounced ones too
+    if (soon !== null) timers.clearTimeout(soon);
+    soon = null;
+    for (const hook of hooks) hook();
+    model.save_changes();
+  };
+  const save = debounce(saveNow, wait, timers);
   let setting = 0;
   const set = (values) => {
     setting += 1;
@@ -110,15 +124,28 @@ export function createSync(model, wait = SAVE_AFTER_MS, timers = globalThis) {
     /** @param {Record<string, any>} values */
     now(values) {
       set(values);
-      save.cancel(); // save_changes sends every unsaved trait, the debounced ones too
-      model.save_changes();
+      saveNow();
+    },
+    /** @param {Record<string, any>} values */
+    soon(values) {
+      set(values);
+      soon ??= timers.setTimeout(saveNow, SOON_MS);
     },
     /** @param {Record<string, any>} values */
     later(values) {
       set(values);
       save();
     },
+    /** Call `hook` just before each save; returns its off(). @param {() => void} hook */
+    beforeSave(hook) {
+      hooks.add(hook);
+      return () => hooks.delete(hook);
+    },
     /** A closed view saves nothing more. */
-    dispose: save.cancel,
+    dispose() {
+      save.cancel();
+      if (soon !== null) timers.clearTimeout(soon);
+      soon = null;
+    },
   };
 }

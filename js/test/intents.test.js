@@ -21,7 +21,7 @@ test("each constructor builds its message with every field, in messages.py's ord
     ["type", "delete_label"],
     ["label", 7],
   ]);
-  assert.deepEqual(intents.ack(12), { type: "ack", seq: 12 });
+  assert.deepEqual(intents.ack([12, 13]), { type: "ack", seqs: [12, 13] });
   assert.deepEqual(intents.ready(), { type: "ready" });
 });
 

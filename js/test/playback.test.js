@@ -174,3 +174,18 @@ test("dispose stops the player and its listeners", () => {
   assert.equal(model.count("change:playing"), 0);
   assert.equal(model.count("change:frame"), 0);
 });
+
+test("playing saves the moves a tenth of a second at a time, and the last at once when it stops", () => {
+  const { model, timers, player, catchUp } = setup({ n_frames: 12, play_fps: 50 });
+  player.play();
+  const saves = model.saves;
+  for (let ms = 0; ms < 200; ms += 20) {
+    timers.tick(20);
+    catchUp();
+  }
+  assert.equal(model.get("frame"), 10);
+  assert.equal(model.saves - saves, 1); // ten moves in 200 ms: saved at most every SOON_MS
+  assert.ok(model.saved.at(-1).frame < 10); // the latest ones wait for the next save
+  timers.tick(20); // the last frame: saved at once, with playing off
+  assert.deepEqual([model.saved.at(-1).frame, model.saved.at(-1).playing], [11, false]);
+});

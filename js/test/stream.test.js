@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
+import { ACK_AFTER_MS } from "../src/ahead.js";
 import { mountStream } from "../src/stream.js";
-import { FakeModel } from "./fakes.js";
+import { FakeModel, FakeTimers } from "./fakes.js";
 
 /** Decoders whose image decode finishes when the test says (out of order on purpose). */
 function fakeDecoders() {
@@ -57,6 +58,7 @@ function mount() {
   const sink = fakeSink();
   const drawn = [];
   const errors = [];
+  const timers = new FakeTimers();
   const stream = mountStream({
     model,
     send: (m) => model.send(m),
@@ -65,8 +67,9 @@ function mount() {
     onDrawn: (seq, ms) => drawn.push([seq, ms]),
     onError: (e) => errors.push(String(e)),
     now: () => 0,
+    timers,
   });
-  return { model, decoders, sink, drawn, errors, stream, cleanup: stream.dispose };
+  return { model, decoders, sink, drawn, errors, stream, timers, cleanup: stream.dispose };
 }
 
 test("frames are drawn and acknowledged in arrival order, whatever order decoding ends in", async () => {
@@ -78,7 +81,7 @@ test("frames are drawn and acknowledged in arrival order, whatever order decodin
   await settle();
   await settle();
   assert.deepEqual(
-    model.sent.map((m) => m.seq),
+    model.sent.flatMap((m) => m.seqs),
     [1, 2],
   );
   assert.deepEqual(sink.log, [["frame", 0, "img1", 5, false], ["draw"], ["labels", 7], ["draw"]]);
@@ -96,13 +99,13 @@ test("a frame overtaken by a newer one is acknowledged without waiting for its d
   model.emit("msg:custom", frameMsg(2, 1), ["jpeg", 6]);
   await settle();
   assert.ok(decoders.pending.has("jpeg")); // decoding started on arrival, not after the PNG
-  assert.deepEqual(model.sent, [{ type: "ack", seq: 1 }]); // the PNG is not waited for
+  assert.deepEqual(model.sent, [{ type: "ack", seqs: [1] }]); // the PNG is not waited for
   decoders.pending.get("jpeg").resolve();
   await settle();
   await settle();
   assert.deepEqual(sink.log, [["frame", 1, "jpeg", 6, false], ["draw"]]);
   assert.deepEqual(
-    model.sent.map((m) => m.seq),
+    model.sent.flatMap((m) => m.seqs),
     [1, 2],
   );
   assert.deepEqual(
@@ -125,7 +128,7 @@ test("labels apply only to the frame in view; both are acknowledged", async () =
   await settle();
   assert.deepEqual(sink.log, [["frame", 4, "img", null, false], ["draw"], ["labels", 9], ["draw"], ["draw"]]);
   assert.deepEqual(
-    model.sent.map((m) => m.seq),
+    model.sent.flatMap((m) => m.seqs),
     [1, 2, 3],
   );
 });
@@ -146,7 +149,7 @@ test("a message that cannot be shown is reported and still acknowledged; the nex
   await settle();
   assert.deepEqual(errors, ["Error: bad runs", "Error: not an image"]);
   assert.deepEqual(
-    model.sent.map((m) => m.seq),
+    model.sent.flatMap((m) => m.seqs),
     [1, 2, 3],
   );
 });
@@ -197,7 +200,7 @@ test("labels for the frame in view do not wait for its lossless image, which the
   await settle();
   assert.deepEqual(sink.log.slice(2), [["labels", 9], ["draw"]]); // drawn before the PNG decoded
   assert.deepEqual(
-    model.sent.map((m) => m.seq),
+    model.sent.flatMap((m) => m.seqs),
     [1, 3],
   );
   decoders.pending.get("png").resolve();
@@ -205,7 +208,7 @@ test("labels for the frame in view do not wait for its lossless image, which the
   await settle();
   assert.deepEqual(sink.log.slice(4), [["frame", 0, "png", 9, true], ["draw"]]); // not its older 5
   assert.deepEqual(
-    model.sent.map((m) => m.seq),
+    model.sent.flatMap((m) => m.seqs),
     [1, 3, 2],
   );
 });
@@ -240,22 +243,62 @@ const aheadMsg = (seq, frame, extra = {}) => ({
 });
 
 test("a frame sent ahead is laid up, acknowledged once decoded, and drawn at once on the move", async () => {
-  const { model, decoders, sink, drawn, stream } = mount();
+  const { model, decoders, sink, drawn, stream, timers } = mount();
   model.emit("msg:custom", aheadMsg(1, 3), ["img3", 4]);
   await settle();
   assert.deepEqual(sink.log, []); // laid up, not drawn
+  timers.tick(ACK_AFTER_MS);
   assert.deepEqual(model.sent, []); // acknowledged only once decoded
   assert.equal(stream.moved(3, true), false); // still decoding: not taken, the kernel sends it
-  assert.deepEqual(model.sent, [{ type: "shown_ahead", frame: 3, seq: -1 }]); // none drawn
+  assert.deepEqual(model.sent, []); // told just before the move is saved
+  stream.report();
+  assert.deepEqual(model.sent, [{ type: "shown_ahead", frames: [3], seqs: [-1], acks: [] }]); // none drawn
+  stream.report();
+  assert.equal(model.sent.length, 1); // told once
   model.sent.length = 0;
   decoders.pending.get("img3").resolve();
   await settle();
-  assert.deepEqual(model.sent, [{ type: "ack", seq: 1 }]);
+  timers.tick(ACK_AFTER_MS - 1);
+  assert.deepEqual(model.sent, []); // waits for a move to carry it
+  timers.tick(1);
+  assert.deepEqual(model.sent, [{ type: "ack", seqs: [1] }]); // none came
   assert.equal(stream.moved(3, true), true);
-  assert.deepEqual(model.sent.at(-1), { type: "shown_ahead", frame: 3, seq: 1 }); // the kernel hears which copy
+  stream.report();
+  assert.deepEqual(model.sent.at(-1), { type: "shown_ahead", frames: [3], seqs: [1], acks: [] }); // which copy
   assert.deepEqual(sink.log, [["frame", 3, "img3", 4, false], ["draw"]]);
   assert.deepEqual(drawn, [[1, 0]]);
   assert.equal(stream.moved(3, true), false); // handed over: the view's now, not held twice
+});
+
+test("the moves since the last save, and the copies laid up, are told in one message", async () => {
+  const { model, decoders, stream, timers } = mount();
+  for (const [seq, frame] of [
+    [1, 1],
+    [2, 2],
+    [3, 3],
+  ]) {
+    model.emit("msg:custom", aheadMsg(seq, frame), [`img${frame}`, 4]);
+    decoders.pending.get(`img${frame}`).resolve();
+  }
+  await settle();
+  assert.equal(stream.moved(1, true), true);
+  assert.equal(stream.moved(2, true), true);
+  assert.equal(stream.moved(7, true), false); // none laid up
+  stream.report();
+  assert.deepEqual(model.sent, [{ type: "shown_ahead", frames: [1, 2, 7], seqs: [1, 2, -1], acks: [1, 2, 3] }]);
+  timers.tick(ACK_AFTER_MS);
+  assert.equal(model.sent.length, 1); // carried: the timer sends nothing more
+  stream.moved(3, false); // a move the kernel made is not told
+  stream.report();
+  assert.equal(model.sent.length, 1);
+  model.emit("msg:custom", aheadMsg(4, 4), ["img4", 4]);
+  decoders.pending.get("img4").resolve();
+  await settle();
+  stream.moved(4, true);
+  stream.dispose();
+  stream.report();
+  timers.tick(ACK_AFTER_MS);
+  assert.equal(model.sent.length, 1); // a closed view acknowledges nothing
 });
 
 test("a move the kernel made draws a copy too, and tells the kernel nothing", async () => {
@@ -292,7 +335,7 @@ test("after a move drawn from a copy, a frame message received before it for ano
   await settle();
   stream.moved(1, true); // the user stepped on while the PNG decodes
   await settle();
-  assert.ok(model.sent.some((m) => m.type === "ack" && m.seq === 2)); // released at once
+  assert.ok(model.sent.some((m) => m.type === "ack" && m.seqs.includes(2))); // released at once
   decoders.pending.get("png0").resolve();
   await settle();
   assert.deepEqual(sink.log, [["frame", 1, "img1", 4, false], ["draw"]]); // frame 1 stays in view
@@ -304,7 +347,7 @@ test("after a move drawn from a copy, a frame message received before it for ano
 });
 
 test("forget drops copies (one, or all); a copy that cannot be decoded is not held", async () => {
-  const { model, decoders, errors, stream } = mount();
+  const { model, decoders, errors, stream, timers } = mount();
   const closed = [];
   decoders.image = (buffer) => {
     if (buffer === "bad") return Promise.reject(new Error("not an image"));
@@ -320,7 +363,8 @@ test("forget drops copies (one, or all); a copy that cannot be decoded is not he
   await settle();
   await settle();
   assert.deepEqual(errors, ["Error: not an image"]);
-  assert.ok(model.sent.some((m) => m.type === "ack" && m.seq === 4)); // acknowledged all the same
+  timers.tick(ACK_AFTER_MS);
+  assert.deepEqual(model.sent, [{ type: "ack", seqs: [1, 2, 3, 4] }]); // in one, the bad one all the same
   model.emit("msg:custom", { type: "forget", frames: [2] });
   assert.deepEqual(closed, ["img2"]); // released
   assert.equal(stream.moved(2, true), false);

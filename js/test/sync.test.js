@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { bindEvents, createSync, debounce, listen, SAVE_AFTER_MS } from "../src/sync.js";
+import { bindEvents, createSync, debounce, listen, SAVE_AFTER_MS, SOON_MS } from "../src/sync.js";
 import { FakeModel, FakeTimers, LiveModel } from "./fakes.js";
 
 test("listen calls back on each named change and off removes exactly its listeners", () => {
@@ -88,6 +88,36 @@ test("sync.now saves at once and takes a pending debounced save with it", () => 
   assert.deepEqual(model.saved[0], { frame: 3, view_pixels: 640 });
   timers.tick(1000);
   assert.equal(model.saves, 1);
+});
+
+test("sync.soon sets at once and saves the changes of SOON_MS in one; a save calls the hooks first", () => {
+  const timers = new FakeTimers();
+  const model = new FakeModel({ frame: 0 });
+  const sync = createSync(model, 300, timers);
+  const order = [];
+  const off = sync.beforeSave(() => order.push(["hook", model.saves]));
+  for (const frame of [1, 2, 3]) {
+    sync.soon({ frame });
+    assert.equal(model.get("frame"), frame);
+    timers.tick(SOON_MS / 4);
+  }
+  assert.equal(model.saves, 0);
+  timers.tick(SOON_MS / 4);
+  assert.equal(model.saves, 1);
+  assert.equal(model.saved[0].frame, 3);
+  assert.deepEqual(order, [["hook", 0]]); // before the save
+  sync.soon({ frame: 4 });
+  sync.now({ label: 2 }); // takes the pending one with it
+  timers.tick(SOON_MS);
+  assert.equal(model.saves, 2);
+  assert.deepEqual([model.saved[1].frame, model.saved[1].label], [4, 2]);
+  off();
+  sync.now({ frame: 5 });
+  assert.equal(order.length, 2); // off: not called again
+  sync.soon({ frame: 6 });
+  sync.dispose();
+  timers.tick(SOON_MS);
+  assert.equal(model.saves, 3); // disposed: the pending one is not saved
 });
 
 test("a disposed sync saves nothing more", () => {

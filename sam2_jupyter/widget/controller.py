@@ -78,8 +78,8 @@ class Controller:
         self.channels = Channels(self, controls.channels)
         self.loader = ModelLoader(self, controls.model, self.set_model)
         self._handlers: dict[type, Callable[[Any], Any]] = {
-            Ack: lambda m: self.stream.acked(m.seq),
-            ShownAhead: lambda m: self.stream.claimed(m.frame, m.seq),
+            Ack: lambda m: self.stream.acked(*m.seqs),
+            ShownAhead: self.stream.shown_ahead,
             Active: lambda _m: None,  # receive() has noted the user's activity
             Ready: self._ready,
             **prompting.handlers(self),

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 MAX_MESSAGE_FIELDS = 32
 MAX_BUFFER = 1 << 20  # messages without a declared buffer take none
+MAX_SEQS = 64  # sequence numbers one acknowledgement carries at most
 
 
 class MessageError(ValueError):
@@ -142,20 +143,33 @@ class DismissDivision:
 
 @dataclass(frozen=True)
 class Ack:
-    """The browser has drawn the message with this sequence number."""
+    """The browser has drawn (or, for copies sent ahead, laid up) the messages with
+    these sequence numbers: one for each frame or labels message as it is drawn, the
+    copies' together (a move carries them; see :class:`ShownAhead`)."""
 
     type: ClassVar[str] = "ack"
-    seq: int
+    seqs: tuple[int, ...]
 
 
 @dataclass(frozen=True)
 class ShownAhead:
-    """The browser drew ``frame`` from the copy sent ahead in message ``seq``, before
-    its move reached the kernel (sent just before that move)."""
+    """The browser's moves since it last said, each before it reached the kernel:
+    to ``frames[i]``, drawn from the copy sent ahead as message ``seqs[i]`` (-1: none
+    was ready); ``acks``: the copies laid up since the last acknowledgement. Sent just
+    before the moves themselves are saved (a person stepping: one; playing, one
+    message for the moves of a tenth of a second). Why together: every message from
+    the browser costs a round of the kernel's busy and idle status besides itself
+    (and JupyterLab swaps its favicon for each), and while playing a move comes
+    every frame."""
 
     type: ClassVar[str] = "shown_ahead"
-    frame: int
-    seq: int
+    frames: tuple[int, ...]
+    seqs: tuple[int, ...]
+    acks: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.frames) != len(self.seqs):
+            raise MessageError("shown_ahead message needs one seq for each frame")
 
 
 @dataclass(frozen=True)
@@ -231,6 +245,10 @@ def _convert(name: str, kind: Any, value: Any) -> Any:
         if not isinstance(value, bool):
             raise MessageError(f"field {name!r} must be true or false, got {value!r}")
         return value
+    if kind == "tuple[int, ...]":
+        if not isinstance(value, list) or len(value) > MAX_SEQS:
+            raise MessageError(f"field {name!r} must be a list of at most {MAX_SEQS} integers")
+        return tuple(_convert(name, int, v) for v in value)
     raise MessageError(f"field {name!r} has unsupported type")  # pragma: no cover
 
 

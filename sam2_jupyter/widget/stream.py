@@ -1,25 +1,19 @@
-"""Frames and labels to the browser, with flow control (after jupyter_rfb).
+"""Frames and labels to the browser, under flow control (:mod:`.flow`).
 
-At most ``MAX_IN_FLIGHT`` messages (and ``AHEAD_IN_FLIGHT`` copies sent ahead) wait
-for the browser's acknowledgement; newer
-content for the same slot ("frame", "labels") replaces what is still queued, so a
-slow browser sees the latest frame instead of a backlog. A frame is first sent as
-JPEG at the resolution the screen shows, then as full-size PNG once the view has
-been idle for ``LOSSLESS_AFTER`` seconds (no frame change, click or job of the
-user's meanwhile); that upgrade is scheduled on the kernel's event loop (a single
-timer thread where there is none, e.g. in scripts), never on a new thread per frame
-change. After each frame shown, the frames the view is likely to show next are sent
-ahead (:mod:`.ahead`): two in the direction of the last step and one behind, or the
-next ``PLAY_AHEAD`` while playing; they leave only when nothing the view waits for
-is queued. :meth:`FrameStream.stats` reports what was sent and, per edit and per
+A frame is first sent as JPEG at the resolution the screen shows, then as full-size
+PNG once the view has been idle for ``LOSSLESS_AFTER`` seconds (no frame change, click
+or job of the user's meanwhile); that upgrade is scheduled on the kernel's event loop
+(a single timer thread where there is none, e.g. in scripts), never on a new thread
+per frame change. After each frame shown, the frames the view is likely to show next
+are sent ahead (:mod:`.ahead`): two in the direction of the last step and one behind,
+or the next ``PLAY_AHEAD`` while playing; they leave only when nothing the view waits
+for is queued. :meth:`FrameStream.stats` reports what was sent and, per edit and per
 frame shown, where the kernel's time went (:mod:`.sent`).
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -30,16 +24,15 @@ from ..io import Stack
 from .ahead import AheadFrames, LaidUp
 from .canvas import AnnotatorCanvas
 from .codec import encode_image, encode_labels
+from .flow import AHEAD, Outbox
+from .messages import ShownAhead
 from .outbound import AheadMsg, ForgetMsg, FrameMsg, LabelsMsg, Marker
 from .prefetch import EncodedFrames
 from .sent import SentStats
 
-MAX_IN_FLIGHT = 2
-AHEAD_IN_FLIGHT = 4  # copies sent ahead awaiting acknowledgement, beside those
 LOSSLESS_AFTER = 0.3
 PLAY_AHEAD = 8  # frames sent ahead while the browser plays
 STEP_AHEAD = 2  # frames sent ahead in the direction of the last step (and one behind)
-STALE_AFTER = 5.0  # a closed view never acks: stop waiting for it
 
 
 class FrameStream:
@@ -61,10 +54,9 @@ class FrameStream:
         self.labels = labels
         self.markers = markers
         self.key = key  # which sequence is in view (4D data), for the encode cache
-        self._lock = threading.Lock()
-        self._seq = 0
-        self._in_flight: dict[int, tuple[float, bool]] = {}  # seq -> (sent, a copy ahead)
-        self._queued: OrderedDict[str, tuple[dict[str, Any], list[bytes]]] = OrderedDict()
+        # the canvas' send looked up at each message (a test's fake browser replaces it)
+        self.out = Outbox(lambda content, buffers: self.canvas.send(content, buffers), self._sent)
+        self.post, self.acked = self.out.post, self.out.acked
         self._encoded = EncodedFrames(size=PLAY_AHEAD + 4)
         self.ahead = AheadFrames()
         self._generation = 0  # of the data shown: channels, another sequence
@@ -198,11 +190,21 @@ class FrameStream:
                 self._forget(far, held=False)
             msg = AheadMsg(f, mime, payload is not None, **self.shape(), markers=markers)
             buffers = [image] + ([payload] if payload is not None else [])
-            self.post(f"ahead{f}", msg.content(), buffers)
+            self.post(f"{AHEAD}{f}", msg.content(), buffers)
 
     def lay_up(self) -> None:
         """Send the frames the view is likely to show next (playback started)."""
         self._encoded.run(self._send_ahead)
+
+    def shown_ahead(self, msg: ShownAhead) -> None:
+        """The browser's moves drawn from copies (or not), and the copies it laid up
+        since it last said: acknowledged first, so the copies those moves call for
+        may go."""
+        self.acked(*msg.acks)
+        for frame, seq in zip(msg.frames, msg.seqs, strict=True):
+            self.claimed(frame, seq)
+        if self.canvas.playing and msg.frames:
+            self._encoded.run(self._send_ahead)
 
     def claimed(self, frame: int, seq: int) -> None:
         """The browser moved to ``frame`` and drew the copy sent as message ``seq``
@@ -210,8 +212,6 @@ class FrameStream:
         (moves merged on the way): then it is answered now."""
         copy = self.ahead.claim(frame, seq)
         self._reached = frame
-        if self.canvas.playing:
-            self._encoded.run(self._send_ahead)
         if frame != self.canvas.frame:
             self.ahead.pend(frame, copy)
             return
@@ -248,12 +248,12 @@ class FrameStream:
         """Tell the browser to forget ``frames`` (None: all); what is still queued for
         them is not sent. ``held``: take them out of the record too (eviction has)."""
         gone = self.ahead.discard(frames) if held else list(frames or [])
-        with self._lock:
-            for slot in [s for s in self._queued if s.startswith("ahead")]:
-                if frames is None or int(slot[5:]) in frames:
-                    del self._queued[slot]
+
+        def notice() -> None:
             if frames is None or gone:
                 self.canvas.send(ForgetMsg(None if frames is None else gone).content(), [])
+
+        self.out.drop_ahead(frames, notice)
 
     def send_labels(
         self, t: int, labels: np.ndarray | None = None, markers: list[Marker] | None = None
@@ -293,57 +293,22 @@ class FrameStream:
         stack = self.stack()
         return lambda: encode_image(stack.display_frame(t), False, scale=scale)
 
-    # -- flow control ------------------------------------------------------------
-    def post(self, slot: str, content: dict[str, Any], buffers: list[bytes]) -> None:
-        with self._lock:
-            self._queued.pop(slot, None)
-            self._queued[slot] = (content, buffers)
-            self._drain()
-
-    def _drain(self) -> None:
-        now = time.monotonic()
-        for seq, (sent, _) in list(self._in_flight.items()):
-            if now - sent > STALE_AFTER:
-                del self._in_flight[seq]
-        while self._queued:
-            # What the view waits for first, within its budget; then the frames sent
-            # ahead, within theirs (so copies never hold up the view, nor it them).
-            ahead = sum(a for _, a in self._in_flight.values())
-            view = len(self._in_flight) - ahead
-            slots = [s for s in self._queued if not s.startswith("ahead")]
-            if not (slots and view < MAX_IN_FLIGHT):
-                slots = [s for s in self._queued if s.startswith("ahead")]
-                if not (slots and ahead < AHEAD_IN_FLIGHT):
-                    return
-            content, buffers = self._queued.pop(slots[0])
-            self._seq += 1
-            content = {**content, "seq": self._seq}
-            is_ahead = content["type"] == AheadMsg.type
-            if is_ahead:
-                self.ahead.sent(content["frame"], self._seq)
-            self._in_flight[self._seq] = (now, is_ahead)
-            self.sent.sent(content.get("mime", content["type"]), sum(map(len, buffers)))
-            self.canvas.send(content, buffers)
-
-    def acked(self, seq: int) -> None:
-        with self._lock:
-            self._in_flight.pop(seq, None)
-            self._drain()
+    def _sent(self, content: dict[str, Any], buffers: list[bytes]) -> None:
+        """A message left (:class:`Outbox`): a copy's sequence number goes on record."""
+        if content["type"] == AheadMsg.type:
+            self.ahead.sent(content["frame"], content["seq"])
+        self.sent.sent(content.get("mime", content["type"]), sum(map(len, buffers)))
 
     def reset(self) -> None:
         """A view (re)rendered: forget what the old one never acknowledged, and what
         the views hold laid up (the new one holds nothing)."""
-        with self._lock:
-            self._in_flight.clear()
-            self._queued.clear()
+        self.out.clear()
         self._forget(None)
 
     # -- statistics (sent.py: ``sent.timed`` records an edit's, ``sent.reset`` clears)
     def stats(self) -> dict[str, Any]:
         """:meth:`SentStats.stats`, and the messages awaiting acknowledgement."""
-        with self._lock:
-            in_flight = len(self._in_flight)
-        return self.sent.stats() | {"in_flight": in_flight}
+        return self.sent.stats() | {"in_flight": self.out.in_flight()}
 
     def close(self) -> None:
         self._later.close()
