@@ -53,13 +53,26 @@ def frames_after(a, before: int) -> list[int]:
     return [c["frame"] for c, _ in sent if c["type"] == "frame" and not c["lossless"]]
 
 
+def tell(a, moves: list[tuple[int, int]], acks: list[int] = (), frame: int | None = None):
+    """The browser saves its latest ``moves`` ((frame, seq) each) in the
+    ``shown_ahead`` trait, numbered on from its last, with the move to ``frame`` if
+    given, in one update (as ipywidgets sets a message's traits)."""
+    told = getattr(a, "_told_moves", [])
+    told.extend(moves)
+    a._told_moves = told
+    value = {"type": "shown_ahead", "view": 7, "first": 1, "acks": list(acks)}
+    value |= {"frames": [f for f, _ in told], "seqs": [s for _, s in told]}
+    with a.canvas.hold_trait_notifications():
+        a.canvas.shown_ahead = value
+        if frame is not None:
+            a.canvas.frame = frame
+
+
 def moves_to(a, frame: int, copy: dict | None, merged: bool = False) -> None:
-    """The browser moves the view to ``frame``, drawn from ``copy`` if given (it says
-    which, then saves the move); ``merged``: the move itself never comes (throttled
-    into a later one)."""
-    a.browser.send(type="shown_ahead", frames=[frame], seqs=[copy["seq"] if copy else -1])
-    if not merged:
-        a.canvas.frame = frame
+    """The browser moves the view to ``frame``, drawn from ``copy`` if given, and
+    saves the move with what it drew; ``merged``: the move itself never comes
+    (throttled into a later one), only what it drew."""
+    tell(a, [(frame, copy["seq"] if copy else -1)], frame=None if merged else frame)
 
 
 def test_neighbours_go_ahead_and_a_move_drawn_from_one_gets_only_what_changed(a):
@@ -160,9 +173,10 @@ def test_playing_lays_up_the_next_frames(a):
 
 
 def test_one_message_tells_several_moves_and_acknowledges_the_copies(annotator):
-    """Playing: no acknowledgement but the ones the moves' message carries. The copies
-    in flight stop at AHEAD_IN_FLIGHT; the message for the moves to 2 and 3 (drawn
-    from their copies) lets the next ones go, and the move itself gets nothing."""
+    """Playing: no acknowledgement but the ones the moves' save carries. The copies
+    in flight stop at AHEAD_IN_FLIGHT; the save of the moves to 2 and 3 (drawn from
+    their copies) lets the next ones go, and the move itself gets nothing; moves told
+    again (repeated in the next save) are not claimed twice."""
     a = annotator
     a.wait(30)  # the session is open: the copies carry its labels
     a.canvas.playing = True
@@ -174,10 +188,23 @@ def test_one_message_tells_several_moves_and_acknowledges_the_copies(annotator):
     assert {2, 3} <= set(first)
     acks = [c["seq"] for c, _ in a.browser.messages]
     before = len(a.browser.messages)
-    seqs = [first[2][0]["seq"], first[3][0]["seq"]]
-    a.browser.send(type="shown_ahead", frames=[2, 3], seqs=seqs, acks=acks)
-    a.canvas.frame = 3
+    tell(a, [(2, first[2][0]["seq"]), (3, first[3][0]["seq"])], acks, frame=3)
     wait_until(lambda: max(laid_up(a)) >= max(first) + 3, 10)
     assert not [c for c, _ in a.browser.messages[before:] if c["type"] in ("frame", "labels")]
     assert not {2, 3} & {c.frame for c in a.controller.stream.ahead.held()}  # the view's now
+    copy = laid_up(a)[4][0]
+    before = len(a.browser.messages)
+    tell(a, [(4, copy["seq"])], acks, frame=4)  # 2 and 3 repeated: nothing sent for them
+    wait_until(lambda: max(laid_up(a)) >= max(first) + 4, 10)
+    assert not [c for c, _ in a.browser.messages[before:] if c["type"] in ("frame", "labels")]
     a.canvas.playing = False
+
+
+def test_a_bad_shown_ahead_value_is_a_sentence_and_the_move_still_shows(a):
+    a.wait(30)
+    before = len(a.browser.messages)
+    with a.canvas.hold_trait_notifications():
+        a.canvas.shown_ahead = {"type": "shown_ahead", "view": 1, "first": 1, "frames": "x"}
+        a.canvas.frame = 2
+    assert "must be a list" in a.canvas.status
+    assert frames_after(a, before) == [2]  # as if no copy were drawn

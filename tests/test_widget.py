@@ -35,6 +35,9 @@ def test_parse_valid_messages():
     assert parse_message({"type": "point", "frame": 2.0, "y": 3, "x": 4, "label": 1}).positive
 
 
+TOLD = {"type": "shown_ahead", "view": 1, "first": 1}  # a shown_ahead message but its moves
+
+
 @pytest.mark.parametrize(
     ("content", "match"),
     [
@@ -52,11 +55,13 @@ def test_parse_valid_messages():
         ({"type": "ack", "seqs": 3}, "list of at most 64"),
         ({"type": "ack", "seqs": list(range(65))}, "list of at most 64"),
         ({"type": "ack", "seqs": [1, 2.5]}, "must be an integer"),
-        ({"type": "shown_ahead", "frames": [1], "seqs": [2], "acks": [True]}, "must be an integer"),
-        ({"type": "shown_ahead", "frames": [1, 2], "seqs": [2]}, "one seq for each frame"),
+        ({**TOLD, "frames": [1], "seqs": [2], "acks": [True]}, "must be an integer"),
+        ({**TOLD, "frames": [1, 2], "seqs": [2]}, "one seq for each frame"),
+        ({"type": "shown_ahead", "frames": [], "seqs": []}, "lacks field 'view'"),
     ],
 )
 def test_bad_messages_are_refused(content, match):
+    """Each is refused with a sentence naming what is wrong."""
     with pytest.raises(MessageError, match=match):
         parse_message(content)
 

@@ -7,31 +7,56 @@
 // kernel, told of no copy drawn, sends the frame itself.
 //
 // Every message to the kernel costs a round of its busy and idle status besides
-// itself (and JupyterLab swaps its favicon for each), so the view's claims wait for
-// the save of its moves and go just before it, all in one message (a person stepping
-// saves each move; playback, a tenth of a second of them), and the copies laid up are
-// acknowledged with them, or ACK_AFTER_MS after the first when no move comes.
+// itself (and JupyterLab swaps its favicon for each), so the view's claims go in the
+// save of its moves (the `shown_ahead` trait, set just before the save), one message
+// for both (a person stepping saves each move; playback, a tenth of a second of
+// them), with the acknowledgements of the copies laid up; these go alone
+// ACK_AFTER_MS after the first when no move comes.
 
 import { ack } from "./intents.js";
 
 /** How long a copy laid up waits for a move to carry its acknowledgement, ms. */
 export const ACK_AFTER_MS = 150;
+/** Moves and acknowledgements each report repeats (ipywidgets merges the saves made
+ * while one is on its way: only the last value arrives). */
+export const TOLD = 32;
 
 /**
- * The view's moves since the last: to `frames[i]`, drawn from the copy sent ahead as
- * message `seqs[i]` (-1: none was ready); `acks`: the copies laid up since the last
- * acknowledgement. Sent just before the moves themselves are saved. An intent of this
- * module's own.
+ * The view's latest moves (numbered from `first`, in this view's count): to
+ * `frames[i]`, drawn from the copy sent ahead as message `seqs[i]` (-1: none was
+ * ready); `acks`: the copies laid up lately. messages.py's ShownAhead.
  * @typedef {object} ShownAhead
  * @property {"shown_ahead"} type
+ * @property {number} view int, drawn at random
+ * @property {number} first int
  * @property {number[]} frames ints
  * @property {number[]} seqs ints
  * @property {number[]} acks ints
  */
 
-/** @returns {ShownAhead} */
-export function shownAhead(frames, seqs, acks = []) {
-  return { type: "shown_ahead", frames, seqs, acks };
+/**
+ * What a view has told of its moves: each report repeats the latest TOLD of them
+ * and of its acknowledgements; the kernel acts on the moves it has not heard of.
+ * @param {number} [view]
+ * @returns {{add(claims: Array<[number, number]>, acks: number[]): ShownAhead}}
+ */
+export function createTold(view = Math.floor(Math.random() * 2 ** 31)) {
+  let next = 1; // the number of the view's next move
+  const moves = [];
+  const acked = [];
+  const keep = (list) => list.splice(0, Math.max(0, list.length - TOLD));
+  return {
+    add(claims, acks) {
+      moves.push(...claims);
+      next += claims.length;
+      acked.push(...acks);
+      keep(moves);
+      keep(acked);
+      const frames = moves.map((claim) => claim[0]);
+      const seqs = moves.map((claim) => claim[1]);
+      return { type: "shown_ahead", view, first: next - moves.length, frames, seqs, acks: [...acked] };
+    },
+  };
 }
 
 /** @typedef {{msg: any, bitmap: any, labels: DataView | ArrayBuffer | null}} Copy  labels run-length coded */
@@ -96,8 +121,9 @@ export function createAheadStore({ decoders }) {
  * or older than the copy).
  * @param {object} o  as mountStream's (stream.js)
  */
-export function createAhead({ decoders, send, sink, onDrawn, onError, now, timers = globalThis }) {
+export function createAhead({ decoders, send, tell, sink, onDrawn, onError, now, timers = globalThis }) {
   const store = createAheadStore({ decoders });
+  const told = createTold();
   const acks = []; // copies laid up, not yet acknowledged
   const claims = []; // [frame, seq] of the view's moves not yet told
   let timer = null;
@@ -149,13 +175,9 @@ export function createAhead({ decoders, send, sink, onDrawn, onError, now, timer
       onDrawn(msg.seq, now() - t0, msg);
       return labels ? msg : { ...msg, has_labels: false };
     },
-    /** The view's moves are about to be saved: tell the kernel what they drew. */
+    /** The view's moves are about to be saved: what they drew goes with them. */
     report() {
-      if (!claims.length) return;
-      const told = claims.splice(0);
-      const frames = told.map((claim) => claim[0]);
-      const seqs = told.map((claim) => claim[1]);
-      send(shownAhead(frames, seqs, taken()));
+      if (claims.length) tell(told.add(claims.splice(0), taken()));
     },
     dispose() {
       taken();

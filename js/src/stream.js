@@ -14,9 +14,9 @@
 //
 // Frames sent ahead (ahead.js) are laid up as they arrive and acknowledged once
 // decoded. `moved(frame)`, called as the view moves, draws the copy of that frame if
-// one is ready, and `report()`, just before the move is saved, tells the kernel which
-// copy it drew; frame messages received before that move, for other frames, are then
-// not drawn.
+// one is ready, and `report()`, just before the move is saved, sets which copy it drew
+// for the save to carry; frame messages received before that move, for other frames,
+// are then not drawn.
 
 import { createAhead } from "./ahead.js";
 import { apply, browserDecoders, decode, discard } from "./decode.js";
@@ -54,6 +54,7 @@ export function mountStream({
   now = () => performance.now(),
   timers = globalThis,
 }) {
+  const tell = (value) => model.set("shown_ahead", value); // saved with the moves
   let chain = Promise.resolve();
   let disposed = false;
   let newestFrame = Number.NEGATIVE_INFINITY; // the seq of the newest frame message
@@ -61,7 +62,7 @@ export function mountStream({
   const decoding = new Map(); // seq -> frame of frame messages not yet drawn or skipped
   let latest = { frame: null, seq: Number.NEGATIVE_INFINITY }; // the labels in view came with
   const stale = (msg) => msg.frame === latest.frame && msg.seq < latest.seq;
-  const ahead = createAhead({ decoders, send, sink, onDrawn, onError, now, timers });
+  const ahead = createAhead({ decoders, send, tell, sink, onDrawn, onError, now, timers });
   const passed = ahead.passed;
   let awaited = null; // the frame message whose image is awaited
   /** The frame's image, or null when a newer frame (or a move) came first. */

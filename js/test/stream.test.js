@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { ACK_AFTER_MS } from "../src/ahead.js";
+import { ACK_AFTER_MS, TOLD } from "../src/ahead.js";
 import { mountStream } from "../src/stream.js";
 import { FakeModel, FakeTimers } from "./fakes.js";
 
@@ -250,12 +250,13 @@ test("a frame sent ahead is laid up, acknowledged once decoded, and drawn at onc
   timers.tick(ACK_AFTER_MS);
   assert.deepEqual(model.sent, []); // acknowledged only once decoded
   assert.equal(stream.moved(3, true), false); // still decoding: not taken, the kernel sends it
-  assert.deepEqual(model.sent, []); // told just before the move is saved
+  assert.equal(model.get("shown_ahead"), undefined); // set just before the move is saved
   stream.report();
-  assert.deepEqual(model.sent, [{ type: "shown_ahead", frames: [3], seqs: [-1], acks: [] }]); // none drawn
+  const told = model.get("shown_ahead");
+  assert.deepEqual({ ...told, view: 0 }, { type: "shown_ahead", view: 0, first: 1, frames: [3], seqs: [-1], acks: [] });
   stream.report();
-  assert.equal(model.sent.length, 1); // told once
-  model.sent.length = 0;
+  assert.equal(model.get("shown_ahead"), told); // nothing new: left as it is
+  assert.deepEqual(model.sent, []); // no message of its own: the save carries it
   decoders.pending.get("img3").resolve();
   await settle();
   timers.tick(ACK_AFTER_MS - 1);
@@ -264,13 +265,14 @@ test("a frame sent ahead is laid up, acknowledged once decoded, and drawn at onc
   assert.deepEqual(model.sent, [{ type: "ack", seqs: [1] }]); // none came
   assert.equal(stream.moved(3, true), true);
   stream.report();
-  assert.deepEqual(model.sent.at(-1), { type: "shown_ahead", frames: [3], seqs: [1], acks: [] }); // which copy
+  const { first, frames, seqs } = model.get("shown_ahead");
+  assert.deepEqual([first, frames, seqs], [1, [3, 3], [-1, 1]]); // which copy, after the last move
   assert.deepEqual(sink.log, [["frame", 3, "img3", 4, false], ["draw"]]);
   assert.deepEqual(drawn, [[1, 0]]);
   assert.equal(stream.moved(3, true), false); // handed over: the view's now, not held twice
 });
 
-test("the moves since the last save, and the copies laid up, are told in one message", async () => {
+test("each save carries the latest moves and acknowledgements, repeated (a merged save loses none)", async () => {
   const { model, decoders, stream, timers } = mount();
   for (const [seq, frame] of [
     [1, 1],
@@ -285,12 +287,22 @@ test("the moves since the last save, and the copies laid up, are told in one mes
   assert.equal(stream.moved(2, true), true);
   assert.equal(stream.moved(7, true), false); // none laid up
   stream.report();
-  assert.deepEqual(model.sent, [{ type: "shown_ahead", frames: [1, 2, 7], seqs: [1, 2, -1], acks: [1, 2, 3] }]);
+  const told = model.get("shown_ahead");
+  assert.deepEqual([told.first, told.frames, told.seqs, told.acks], [1, [1, 2, 7], [1, 2, -1], [1, 2, 3]]);
   timers.tick(ACK_AFTER_MS);
-  assert.equal(model.sent.length, 1); // carried: the timer sends nothing more
+  assert.deepEqual(model.sent, []); // carried: the timer sends nothing
   stream.moved(3, false); // a move the kernel made is not told
   stream.report();
-  assert.equal(model.sent.length, 1);
+  assert.equal(model.get("shown_ahead"), told);
+  for (let frame = 10; frame < 10 + TOLD; frame++) {
+    stream.moved(frame, true);
+    stream.report();
+  }
+  const last = model.get("shown_ahead");
+  assert.equal(last.view, told.view); // the same view's count
+  assert.equal(last.frames.length, TOLD); // the latest TOLD moves
+  assert.deepEqual([last.first, last.frames[0], last.frames.at(-1)], [4, 10, 9 + TOLD]);
+  assert.deepEqual(last.acks, [1, 2, 3]);
   model.emit("msg:custom", aheadMsg(4, 4), ["img4", 4]);
   decoders.pending.get("img4").resolve();
   await settle();
@@ -298,7 +310,8 @@ test("the moves since the last save, and the copies laid up, are told in one mes
   stream.dispose();
   stream.report();
   timers.tick(ACK_AFTER_MS);
-  assert.equal(model.sent.length, 1); // a closed view acknowledges nothing
+  assert.deepEqual(model.sent, []); // a closed view acknowledges nothing
+  assert.equal(model.get("shown_ahead"), last);
 });
 
 test("a move the kernel made draws a copy too, and tells the kernel nothing", async () => {

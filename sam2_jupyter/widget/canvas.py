@@ -47,6 +47,9 @@ class AnnotatorCanvas(anywidget.AnyWidget):
     hidden = traitlets.List(traitlets.Int()).tag(sync=True)
     # Playback runs in the browser; while it plays the kernel encodes frames ahead.
     playing = traitlets.Bool(False).tag(sync=True)
+    # The browser's moves drawn from copies sent ahead, saved with the moves themselves
+    # (one message, not two: messages.ShownAhead). Only the kernel reads it: no echo.
+    shown_ahead = traitlets.Dict().tag(sync=True, echo_update=False)
     play_fps = traitlets.Float(10.0, min=0.5, max=60.0).tag(sync=True)
     # Editing: the active tool, the brush radius in image pixels, and whether a fix
     # becomes a mask prompt SAM2 tracks ("track the fix") or manual pixels.

@@ -280,6 +280,7 @@ class Controller:
         c, m, canvas, safe = self.controls.view, self.controls.model, self.canvas, self.safe
         canvas.on_msg(lambda _w, content, buffers: self.receive(content, buffers))
         canvas.observe(self._moved, names="frame")
+        canvas.observe(self._shown_ahead, names="shown_ahead")
         canvas.observe(lambda _ch: (self._swatch(), self._save_view()), names="label")
         # Playback started: the next frames go ahead; ended: the frame in view gets
         # its lossless upgrade.
@@ -309,9 +310,15 @@ class Controller:
         already."""
         if self.view.writing:
             return
+        self._shown_ahead()  # saved with the move: its claims first, whichever fires first
         self.jobs.activity.touch()
         self.stream.show(int(change["new"]), moved=True)
         self._save_view()
+
+    def _shown_ahead(self, _change: Any = None) -> None:
+        """The browser's claims (the ``shown_ahead`` trait), checked as any message."""
+        if self.canvas.shown_ahead:
+            self.receive(dict(self.canvas.shown_ahead))
 
     def _save_view(self) -> None:
         """The frame and label in view, for the save (the autosave keeps them in memory

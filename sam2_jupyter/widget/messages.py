@@ -153,16 +153,22 @@ class Ack:
 
 @dataclass(frozen=True)
 class ShownAhead:
-    """The browser's moves since it last said, each before it reached the kernel:
-    to ``frames[i]``, drawn from the copy sent ahead as message ``seqs[i]`` (-1: none
-    was ready); ``acks``: the copies laid up since the last acknowledgement. Sent just
-    before the moves themselves are saved (a person stepping: one; playing, one
-    message for the moves of a tenth of a second). Why together: every message from
-    the browser costs a round of the kernel's busy and idle status besides itself
-    (and JupyterLab swaps its favicon for each), and while playing a move comes
-    every frame."""
+    """A view's latest moves, each before it reached the kernel: to ``frames[i]``,
+    drawn from the copy sent ahead as message ``seqs[i]`` (-1: none was ready); the
+    moves are numbered from ``first`` in the view's own count (``view``: a number the
+    view drew at random). ``acks``: the copies it laid up lately.
+
+    Why this shape: it travels as the canvas' ``shown_ahead`` trait, saved in the same
+    message as the moves themselves (the frame), so a move costs one message; every
+    message from the browser costs a round of the kernel's busy and idle status
+    besides itself, and JupyterLab swaps its favicon and redraws its execution
+    indicator for each. ipywidgets merges saves made while one is on its way (only
+    the last value arrives), so the view repeats its last moves and acknowledgements
+    (at most ``MAX_SEQS``) and the kernel acts on the moves it has not heard of."""
 
     type: ClassVar[str] = "shown_ahead"
+    view: int
+    first: int
     frames: tuple[int, ...]
     seqs: tuple[int, ...]
     acks: tuple[int, ...] = ()

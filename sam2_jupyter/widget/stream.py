@@ -63,6 +63,7 @@ class FrameStream:
         self._last: int | None = None  # the frame shown last, for the stepping direction
         self._direction = 1
         self._reached: int | None = None  # the frame of the browser's latest claim
+        self._told: dict[int, int] = {}  # per view: the number of its latest move heard of
         self._later = Later()
         self._holding = False
         self.sent = SentStats()
@@ -197,22 +198,29 @@ class FrameStream:
         self._encoded.run(self._send_ahead)
 
     def shown_ahead(self, msg: ShownAhead) -> None:
-        """The browser's moves drawn from copies (or not), and the copies it laid up
-        since it last said: acknowledged first, so the copies those moves call for
-        may go."""
+        """A view's latest moves drawn from copies (or not), and the copies it laid up:
+        acknowledged first, so the copies those moves call for may go. Moves heard of
+        before (the view repeats its last ones) are not claimed again."""
         self.acked(*msg.acks)
-        for frame, seq in zip(msg.frames, msg.seqs, strict=True):
+        told = self._told.get(msg.view, 0)
+        new = [
+            (frame, seq)
+            for i, (frame, seq) in enumerate(zip(msg.frames, msg.seqs, strict=True))
+            if msg.first + i > told
+        ]
+        self._told[msg.view] = max(told, msg.first + len(msg.frames) - 1)
+        for frame, seq in new:
             self.claimed(frame, seq)
-        if self.canvas.playing and msg.frames:
+        if self.canvas.playing and new:
             self._encoded.run(self._send_ahead)
 
     def claimed(self, frame: int, seq: int) -> None:
         """The browser moved to ``frame`` and drew the copy sent as message ``seq``
-        (-1: none was ready); its move comes next, unless the kernel is there already
-        (moves merged on the way): then it is answered now."""
+        (-1: none was ready); its move is shown next, unless the frame shown last is
+        that one already (moves merged on the way): then it is answered now."""
         copy = self.ahead.claim(frame, seq)
         self._reached = frame
-        if frame != self.canvas.frame:
+        if frame != self._last:
             self.ahead.pend(frame, copy)
             return
         self.ahead.drop_claims()
@@ -303,6 +311,7 @@ class FrameStream:
         """A view (re)rendered: forget what the old one never acknowledged, and what
         the views hold laid up (the new one holds nothing)."""
         self.out.clear()
+        self._told.clear()
         self._forget(None)
 
     # -- statistics (sent.py: ``sent.timed`` records an edit's, ``sent.reset`` clears)
