@@ -101,13 +101,13 @@ def test_every_intent_is_a_message_the_kernel_accepts():
       import * as i from "./src/intents.js";
       import { candidate } from "./src/candidates.js";
       import { acceptDivision, dismissDivision } from "./src/divisions.js";
-      import { shownAhead } from "./src/ahead.js";
+      import { createTold } from "./src/ahead.js";
       const all = [i.point(2, 10.5, 20.25, 3, false), i.box(1, 1.5, 2.5, 30, 40.75, 2),
         i.remove(0, 5, 6, 0.5), i.undo(), i.redo(), i.deleteLabel(4),
-        i.setParent(5, 2), candidate(3, 7, true), i.ack(17),
+        i.setParent(5, 2), candidate(3, 7, true), i.ack([17, 18]),
         i.ready(), i.active(), i.stroke(2, 3, 4.5, false, true, [1, 2, 3, 4]).content,
         i.fill(1, 10.5, 20.25, 3, false), acceptDivision(4, 2), dismissDivision(5, 3),
-        shownAhead(6, 41)];
+        createTold(9).add([[6, 41]], [40])];
       process.stdout.write(JSON.stringify(all));
     """
     sent = json.loads(run_node(script))
@@ -122,7 +122,8 @@ def test_every_intent_is_a_message_the_kernel_accepts():
         msg = parse_message(content, buffers)
         assert type(msg) is cls
         for name in names:
-            assert getattr(msg, name) == content[name]
+            value = content[name]
+            assert getattr(msg, name) == (tuple(value) if isinstance(value, list) else value)
 
 
 def _buffered(cls: type) -> bool:
@@ -176,6 +177,8 @@ def test_intent_typedefs_mirror_the_python_messages():
     assert sorted(typedefs) == sorted(cls.__name__ for cls in MESSAGES.values())
     for kind, cls in MESSAGES.items():
         expected = [("type", f'"{kind}"')] + [
-            (f.name, str(f.type)) for f in fields(cls) if not (f.name == "data" and _buffered(cls))
+            (f.name, "number[]" if str(f.type) == "tuple[int, ...]" else str(f.type))
+            for f in fields(cls)
+            if not (f.name == "data" and _buffered(cls))
         ]
         assert typedefs[cls.__name__] == expected, cls.__name__
