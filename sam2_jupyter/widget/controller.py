@@ -77,6 +77,7 @@ class Controller:
         self.divisions = Divisions(self)
         self.channels = Channels(self, controls.channels)
         self.loader = ModelLoader(self, controls.model, self.set_model)
+        self._heard: dict[str, Any] | None = None  # the shown_ahead value acted on last
         self._handlers: dict[type, Callable[[Any], Any]] = {
             Ack: lambda m: self.stream.acked(*m.seqs),
             ShownAhead: self.stream.shown_ahead,
@@ -316,9 +317,11 @@ class Controller:
         self._save_view()
 
     def _shown_ahead(self, _change: Any = None) -> None:
-        """The browser's claims (the ``shown_ahead`` trait), checked as any message."""
-        if self.canvas.shown_ahead:
-            self.receive(dict(self.canvas.shown_ahead))
+        """The browser's claims (``shown_ahead``), checked as any message, once each."""
+        value = self.canvas.shown_ahead
+        if value and value is not self._heard:
+            self._heard = value
+            self.receive(dict(value))
 
     def _save_view(self) -> None:
         """The frame and label in view, for the save (the autosave keeps them in memory
