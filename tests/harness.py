@@ -73,3 +73,12 @@ def open_annotator(source: Any, model: Any = None, **kw: Any) -> Annotator:
     a.browser = FakeBrowser(a)  # type: ignore[attr-defined]
     a.browser.ready()  # type: ignore[attr-defined]
     return a
+
+
+def encoder_done(a: Annotator, timeout: float = 30) -> None:
+    """Wait until what is queued on the view's encoder thread (copies laid up, the
+    lossless upgrade) has run: jobs joined by ``a.wait`` hand their frames to it."""
+    done = threading.Event()
+    a.controller.stream._encoded.run(done.set)
+    if not done.wait(timeout):
+        raise TimeoutError("the encoder thread did not come free")

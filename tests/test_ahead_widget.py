@@ -6,10 +6,12 @@ and the browser's capacity make the kernel tell it to forget copies."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
 import pytest
+from harness import encoder_done
 from waits import wait_until
 
 from sam2_jupyter.widget.ahead import KEEP
@@ -208,3 +210,32 @@ def test_a_bad_shown_ahead_value_is_a_sentence_and_the_move_still_shows(a):
         a.canvas.frame = 2
     assert "must be a list" in a.canvas.status
     assert frames_after(a, before) == [2]  # as if no copy were drawn
+
+
+def test_a_copy_made_while_a_propagation_begins_is_not_kept(a, monkeypatch):
+    """The copies go when frames start flying by; one being made at that instant
+    (its labels read before, recorded after) must not stay on record."""
+    a.browser.click(0, 32, 36)
+    settled(a)
+    stream = a.controller.stream
+    stream.forget()  # nothing laid up: the next lay-up reads every neighbour
+    reading, gate = threading.Event(), threading.Event()
+    original = a.session.label_frame
+
+    def slow(t):
+        reading.set()
+        assert gate.wait(10)
+        return original(t)
+
+    monkeypatch.setattr(a.session, "label_frame", slow)
+    stream.lay_up()
+    assert reading.wait(10)
+    stream.holding = True  # a propagation begins while the first copy is made
+    try:
+        before = len(a.browser.log)
+        gate.set()
+        encoder_done(a)
+        assert stream.ahead.held() == []
+        assert not [c for c, _ in a.browser.log[before:] if c["type"] == "ahead"]
+    finally:
+        stream.holding = False

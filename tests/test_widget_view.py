@@ -10,7 +10,7 @@ from dataclasses import fields
 import ipywidgets as w
 import numpy as np
 import pytest
-from harness import open_annotator
+from harness import encoder_done, open_annotator
 from waits import wait_until
 
 from sam2_jupyter import Annotator
@@ -75,6 +75,9 @@ def test_propagation_shows_the_engine_labels_without_reading_them_back(annotator
     a.wait(30)
     stop = a.browser.auto_ack()
     try:
+        # The click's lossless upgrade and the copies laid up after it are done.
+        wait_until(lambda: any(c["lossless"] for c, _ in a.browser.of("frame")), 10)
+        encoder_done(a)
         reads = _reads(a.session, monkeypatch)
         a.controls.propagate.follow.value = True
         moved = []

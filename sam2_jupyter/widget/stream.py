@@ -13,6 +13,7 @@ frame shown, where the kernel's time went (:mod:`.sent`).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -66,6 +67,7 @@ class FrameStream:
         self._told: dict[int, int] = {}  # per view: the number of its latest move heard of
         self._later = Later()
         self._holding = False
+        self._laying = threading.Lock()
         self.sent = SentStats()
 
     @property
@@ -76,9 +78,10 @@ class FrameStream:
 
     @holding.setter
     def holding(self, on: bool) -> None:
-        if on and not self._holding:
-            self._forget(None)
-        self._holding = on
+        with self._laying:  # a copy being laid up now is recorded before it is forgotten
+            if on and not self._holding:
+                self._forget(None)
+            self._holding = on
 
     # -- what the browser sees -----------------------------------------------------
     def shape(self) -> dict[str, int]:
@@ -186,12 +189,15 @@ class FrameStream:
                 continue  # played past meanwhile
             image, mime = self._encoded.get((self.key(), f, k), self._jpeg(f, k))
             payload, markers = self._coded_labels(f), self.markers(f)
-            far = self.ahead.hold(LaidUp(f, source, payload, markers), around=t)
-            if far:
-                self._forget(far, held=False)
             msg = AheadMsg(f, mime, payload is not None, **self.shape(), markers=markers)
             buffers = [image] + ([payload] if payload is not None else [])
-            self.post(f"{AHEAD}{f}", msg.content(), buffers)
+            with self._laying:
+                if self.holding:
+                    return  # a propagation began while this copy was made
+                far = self.ahead.hold(LaidUp(f, source, payload, markers), around=t)
+                if far:
+                    self._forget(far, held=False)
+                self.post(f"{AHEAD}{f}", msg.content(), buffers)
 
     def lay_up(self) -> None:
         """Send the frames the view is likely to show next (playback started)."""
