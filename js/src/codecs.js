@@ -2,25 +2,71 @@
 // polyline to the kernel.
 
 /**
- * Decode run-length labels: little-endian pairs of (uint16 value, uint32 run).
+ * A frame's labels as they travel, checked: the runs themselves, never a pixel array
+ * (the overlay, the pick and the debug count read the runs; a 1024² frame of 300
+ * objects has some 10⁴ runs against 10⁶ pixels).
+ * @typedef {object} Labels
+ * @property {number} width
+ * @property {number} height
+ * @property {Uint16Array} values  each run's label id
+ * @property {Uint32Array} ends  each run's end: the index of the pixel after it
+ * @property {number} labelled  pixels with a label other than 0
+ * @property {(index: number) => number} at  the label of pixel ``index`` (row-major)
+ */
+
+/**
+ * Read run-length labels: little-endian pairs of (uint16 value, uint32 run).
+ * @param {ArrayBuffer | DataView | Uint8Array} data
+ * @param {number} width
+ * @param {number} height
+ * @returns {Labels}
+ */
+export function readRuns(data, width, height) {
+  const view = toDataView(data);
+  if (view.byteLength % 6 !== 0) throw new Error(`label runs: ${view.byteLength} bytes is not a multiple of 6`);
+  const n = view.byteLength / 6;
+  const size = width * height;
+  const values = new Uint16Array(n);
+  const ends = new Uint32Array(n);
+  let pos = 0;
+  let labelled = 0;
+  for (let r = 0; r < n; r++) {
+    const value = view.getUint16(r * 6, true);
+    const run = view.getUint32(r * 6 + 2, true);
+    if (pos + run > size) throw new Error("label runs exceed the image size");
+    pos += run;
+    values[r] = value;
+    ends[r] = pos;
+    if (value !== 0) labelled += run;
+  }
+  if (pos !== size) throw new Error(`label runs cover ${pos} of ${size} pixels`);
+  const at = (index) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ends[mid] > index) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo < n && index >= 0 ? values[lo] : 0;
+  };
+  return { width, height, values, ends, labelled, at };
+}
+
+/**
+ * Decode run-length labels to one id per pixel (the candidates' outlines and the
+ * timeline's table need every pixel).
  * @param {ArrayBuffer | DataView | Uint8Array} data
  * @param {number} width
  * @param {number} height
  * @returns {Uint16Array}
  */
 export function decodeRle(data, width, height) {
-  const view = toDataView(data);
+  const { values, ends } = readRuns(data, width, height);
   const out = new Uint16Array(width * height);
-  if (view.byteLength % 6 !== 0) throw new Error(`label runs: ${view.byteLength} bytes is not a multiple of 6`);
-  let pos = 0;
-  for (let off = 0; off < view.byteLength; off += 6) {
-    const value = view.getUint16(off, true);
-    const run = view.getUint32(off + 2, true);
-    if (pos + run > out.length) throw new Error("label runs exceed the image size");
-    if (value !== 0) out.fill(value, pos, pos + run);
-    pos += run;
+  for (let r = 0, start = 0; r < values.length; start = ends[r], r++) {
+    if (values[r] !== 0) out.fill(values[r], start, ends[r]);
   }
-  if (pos !== out.length) throw new Error(`label runs cover ${pos} of ${out.length} pixels`);
   return out;
 }
 
@@ -82,18 +128,19 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Labels to RGBA pixels: each label's colour with alpha = opacity; 0 and hidden labels
- * transparent (all four bytes 0). Written a run of equal labels at a time, one 32-bit
- * word per pixel: a 1024² frame in about a millisecond, so it can run every frame of
- * a playback.
- * @param {Uint16Array} labels
+ * transparent (all four bytes 0). Written a run at a time, one 32-bit word per pixel,
+ * straight from the runs (no pass over the pixels to find them), so it can run every
+ * frame of a playback.
+ * @param {Labels} labels
  * @param {number} opacity 0..1
  * @param {Uint8ClampedArray} [out]
  * @param {ReadonlySet<number>} [hidden] label ids not to draw
  */
 export function labelsToRgba(labels, opacity, out, hidden) {
-  const rgba = out ?? new Uint8ClampedArray(labels.length * 4);
+  const size = labels.width * labels.height;
+  const rgba = out ?? new Uint8ClampedArray(size * 4);
   const alpha = Math.round(Math.min(1, Math.max(0, opacity)) * 255);
-  const words = new Uint32Array(rgba.buffer, rgba.byteOffset, labels.length);
+  const words = new Uint32Array(rgba.buffer, rgba.byteOffset, size);
   const cache = new Map(); // label -> its pixel word
   const word = (lab) => {
     let w = cache.get(lab);
@@ -105,13 +152,7 @@ export function labelsToRgba(labels, opacity, out, hidden) {
     }
     return w;
   };
-  const n = labels.length;
-  for (let start = 0; start < n; ) {
-    const lab = labels[start];
-    let end = start + 1;
-    while (end < n && labels[end] === lab) end++;
-    words.fill(word(lab), start, end);
-    start = end;
-  }
+  const { values, ends } = labels;
+  for (let r = 0, start = 0; r < values.length; start = ends[r], r++) words.fill(word(values[r]), start, ends[r]);
   return rgba;
 }

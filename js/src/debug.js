@@ -7,30 +7,22 @@
 // the points of the last stroke sent; data-strokes-sent, how many; data-stroke-draw-ms,
 // for the last pointer move painted, ms from the event's timeStamp to the stroke drawn
 // in its animation frame); these are kept while debug is off and written only while
-// it is on. Nothing costly runs otherwise (counting labelled pixels is a loop over
-// every pixel).
+// it is on. Nothing costly runs otherwise.
 
 import { listen } from "./sync.js";
 
 const KEYS = ["seq", "frame", "labelled", "drawMs", "lossless"];
 
-/** Pixels with a label other than 0. */
-export function countLabelled(labels) {
-  let n = 0;
-  if (labels) for (let i = 0; i < labels.length; i++) n += labels[i] !== 0;
-  return n;
-}
-
 /**
  * The data-* values for one drawn message.
- * @param {{seq: number, ms: number, frame: number | null, labels: Uint16Array | null, lossless: boolean}} d
+ * @param {{seq: number, ms: number, frame: number | null, labels: import("./codecs.js").Labels | null, lossless: boolean}} d
  * @returns {Record<string, string>} dataset keys → values
  */
 export function hooks({ seq, ms, frame, labels, lossless }) {
   return {
     seq: String(seq),
     frame: String(frame),
-    labelled: String(countLabelled(labels)),
+    labelled: String(labels?.labelled ?? 0), // counted when the runs were read
     drawMs: ms.toFixed(2),
     lossless: String(Boolean(lossless)),
   };
@@ -39,7 +31,7 @@ export function hooks({ seq, ms, frame, labels, lossless }) {
 /**
  * @param {import("./sync.js").Model} model
  * @param {HTMLElement} el  the element that carries the hooks
- * @param {{state: {frame: number | null, labels: Uint16Array | null, lossless: boolean}}} renderer
+ * @param {{state: {frame: number | null, labels: import("./codecs.js").Labels | null, lossless: boolean}}} renderer
  * @param {Record<string, any>} [extras]  also put on `el.sam2jDebug`
  */
 export function createDebug(model, el, renderer, extras = {}) {

@@ -1,27 +1,29 @@
 // What the frame stream (stream.js) decodes and how it hands the result to the
-// renderer: images by the browser, labels from their run-length buffer.
+// renderer: images by the browser, labels as their checked runs (codecs.js).
 
-import { decodeRle } from "./codecs.js";
+import { readRuns } from "./codecs.js";
+
+/** @typedef {import("./codecs.js").Labels} Labels */
 
 /**
  * @typedef {object} Decoders
  * @property {(buffer: DataView | ArrayBuffer, mime: string) => Promise<ImageBitmap>} image
- * @property {(buffer: DataView | ArrayBuffer, width: number, height: number) => Uint16Array} labels
+ * @property {(buffer: DataView | ArrayBuffer, width: number, height: number) => Labels} labels
  */
 
 /** @type {Decoders} */
 export const browserDecoders = {
   image: (buffer, mime) => createImageBitmap(new Blob([buffer], { type: mime })),
-  labels: (buffer, width, height) => decodeRle(buffer, width, height),
+  labels: (buffer, width, height) => readRuns(buffer, width, height),
 };
 
 /**
  * Where decoded messages go (the renderer).
  * @typedef {object} Sink
  * @property {(m: {frame: number, width: number, height: number, image: any,
- *   labels: Uint16Array | null, lossless: boolean}) => void} showFrame
- * @property {(labels: Uint16Array) => void} showLabels  for the frame in view
- * @property {{frame: number | null, labels?: Uint16Array | null}} state  the frame in
+ *   labels: Labels | null, lossless: boolean}) => void} showFrame
+ * @property {(labels: Labels) => void} showLabels  for the frame in view
+ * @property {{frame: number | null, labels?: Labels | null}} state  the frame in
  *   view and its labels
  * @property {() => void} draw  draw now
  */
@@ -37,7 +39,7 @@ export const discard = (image) =>
  * Decode one message; a frame's image is already decoding (``image``). Labels for a
  * frame other than the one in view are not decoded (the frame's own message brings
  * them).
- * @returns {{image?: any, labels?: Uint16Array | null}}
+ * @returns {{image?: any, labels?: Labels | null}}
  */
 export function decode(msg, buffers, frameInView, decoders, image) {
   if (msg.type === "frame") {

@@ -65,13 +65,17 @@ export function createRenderer(scene, marks) {
   const dirty = { scene: true, marks: true };
   let frameRequest = 0;
 
+  let pixels = null; // the overlay's ImageData, kept while the size holds
+
   function rebuildOverlay() {
     dirty.scene = true;
     if (!state.labels || !state.width) return;
     sizeTo(overlay, state.width, state.height);
-    const img = overlay.ctx.createImageData(state.width, state.height);
-    labelsToRgba(state.labels, state.opacity, img.data, state.hidden);
-    overlay.ctx.putImageData(img, 0, 0);
+    if (pixels?.width !== state.width || pixels?.height !== state.height) {
+      pixels = overlay.ctx.createImageData(state.width, state.height);
+    }
+    labelsToRgba(state.labels, state.opacity, pixels.data, state.hidden);
+    overlay.ctx.putImageData(pixels, 0, 0);
     state.overlayBuilds += 1;
   }
 

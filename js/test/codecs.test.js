@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { decodeRle, labelColor, labelsToRgba } from "../src/codecs.js";
+import { decodeRle, labelColor, labelsToRgba, readRuns } from "../src/codecs.js";
 import { encodeRle as encode } from "./fakes.js";
 
 test("decodeRle inverts run-length encoding", () => {
@@ -37,8 +37,27 @@ test("labelColor is stable, bright and distinct for neighbouring labels", () => 
   assert.equal(seen.size, 50);
 });
 
+test("readRuns: every pixel's label as decodeRle has it, and the labelled pixels counted", () => {
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const values = Array.from({ length: 9 * 7 }, () => (random() < 0.5 ? 0 : 1 + Math.floor(random() * 3)));
+  const labels = readRuns(encode(values), 9, 7);
+  assert.deepEqual(
+    Array.from({ length: values.length }, (_, i) => labels.at(i)),
+    values,
+  );
+  assert.equal(labels.labelled, values.filter((v) => v !== 0).length);
+  assert.deepEqual(Array.from(decodeRle(encode(values), 9, 7)), values);
+  assert.throws(() => readRuns(encode([1, 1, 1]), 2, 2), /cover 3 of 4/);
+});
+
+const runs = (values) => readRuns(encode(values), values.length, 1);
+
 test("labelsToRgba paints labels with opacity and leaves background clear", () => {
-  const rgba = labelsToRgba(new Uint16Array([0, 2, 2, 5]), 0.5);
+  const rgba = labelsToRgba(runs([0, 2, 2, 5]), 0.5);
   assert.equal(rgba[3], 0);
   assert.deepEqual(Array.from(rgba.slice(4, 7)), labelColor(2));
   assert.equal(rgba[7], 128);
@@ -46,10 +65,17 @@ test("labelsToRgba paints labels with opacity and leaves background clear", () =
 });
 
 test("labelsToRgba leaves hidden labels out", () => {
-  const rgba = labelsToRgba(new Uint16Array([3, 3, 4, 0, 3]), 1, undefined, new Set([3]));
+  const rgba = labelsToRgba(runs([3, 3, 4, 0, 3]), 1, undefined, new Set([3]));
   assert.deepEqual(
     Array.from({ length: 5 }, (_, i) => rgba[i * 4 + 3]),
     [0, 0, 255, 0, 0],
   );
   assert.deepEqual(Array.from(rgba.slice(8, 11)), labelColor(4));
+});
+
+test("labelsToRgba into a buffer drawn before clears what the new labels leave out", () => {
+  const out = labelsToRgba(runs([1, 1, 1]), 1);
+  labelsToRgba(runs([0, 2, 0]), 1, out);
+  assert.deepEqual([out[3], out[7], out[11]], [0, 255, 0]);
+  assert.deepEqual(Array.from(out.slice(4, 7)), labelColor(2));
 });

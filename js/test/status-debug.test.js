@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { countLabelled, createDebug, hooks } from "../src/debug.js";
+import { readRuns } from "../src/codecs.js";
+import { createDebug, hooks } from "../src/debug.js";
 import { statusText } from "../src/status.js";
 import { fittedPixels } from "../src/view.js";
-import { FakeModel } from "./fakes.js";
+import { encodeRle, FakeModel } from "./fakes.js";
 
 test("the status bar says frame (from 0, as the slider), label, busy and the kernel's status", () => {
   const s = { frame: 0, n_frames: 40, label: 3, busy: false, status: "" };
@@ -14,12 +15,12 @@ test("the status bar says frame (from 0, as the slider), label, busy and the ker
 });
 
 test("debug hooks: labelled pixels counted, draw time in ms with two decimals", () => {
-  assert.equal(countLabelled(null), 0);
-  assert.equal(countLabelled(new Uint16Array([0, 1, 0, 65535, 2])), 3);
-  assert.deepEqual(hooks({ seq: 7, ms: 1.234, frame: 2, labels: new Uint16Array([0, 4]), lossless: true }), {
+  assert.equal(hooks({ seq: 1, ms: 0, frame: 0, labels: null, lossless: false }).labelled, "0");
+  const labels = readRuns(encodeRle([0, 1, 0, 65535, 2, 2, 0, 0]), 4, 2);
+  assert.deepEqual(hooks({ seq: 7, ms: 1.234, frame: 2, labels, lossless: true }), {
     seq: "7",
     frame: "2",
-    labelled: "1",
+    labelled: "4",
     drawMs: "1.23",
     lossless: "true",
   });
@@ -38,7 +39,7 @@ test("debug hooks only while the debug trait is on; off, a draw reads nothing", 
   const renderer = {
     get state() {
       reads += 1;
-      return { frame: 1, labels: new Uint16Array([1, 1, 0]), lossless: false };
+      return { frame: 1, labels: readRuns(encodeRle([1, 1, 0]), 3, 1), lossless: false };
     },
   };
   const debug = createDebug(model, el, renderer);

@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { createActions } from "../src/actions.js";
+import { readRuns } from "../src/codecs.js";
 import { createSend, createSync } from "../src/sync.js";
 import { createToolState } from "../src/tools/active.js";
 import { createCursor, cursorRadius } from "../src/tools/cursor.js";
 import { createFillTool } from "../src/tools/fill.js";
 import { createPickTool, labelAt } from "../src/tools/pick.js";
 import { BRUSH_MAX, clampBrushSize, stepBrushSize, toolOf } from "../src/tools/traits.js";
-import { FakeModel, FakeTimers, LiveModel } from "./fakes.js";
+import { encodeRle, FakeModel, FakeTimers, LiveModel } from "./fakes.js";
 
 function setup(traits = {}) {
   const model = new LiveModel({ frame: 1, label: 2, image_width: 4, image_height: 3, hidden: [], ...traits });
@@ -52,21 +53,22 @@ test("the pick button arms one pick; the next click picks and the tool comes bac
 });
 
 test("pick from the labels shown: the id under the point, not background, hidden labels or off the image", () => {
-  const labels = new Uint16Array([0, 0, 7, 7, 0, 3, 3, 0, 9, 9, 0, 0]); // 4 × 3
-  assert.equal(labelAt(labels, 4, 2.9, 0.1), 7);
-  assert.equal(labelAt(labels, 4, 1, 1), 3); // pixel (1, 1) covers [1, 2) × [1, 2)
-  assert.equal(labelAt(labels, 4, 0.99, 0.99), 0);
-  assert.equal(labelAt(labels, 4, 0, 2.5), 9);
+  const labels = readRuns(encodeRle([0, 0, 7, 7, 0, 3, 3, 0, 9, 9, 0, 0]), 4, 3);
+  assert.equal(labelAt(labels, 2.9, 0.1), 7);
+  assert.equal(labelAt(labels, 1, 1), 3); // pixel (1, 1) covers [1, 2) × [1, 2)
+  assert.equal(labelAt(labels, 0.99, 0.99), 0);
+  assert.equal(labelAt(labels, 0, 2.5), 9);
+  assert.equal(labelAt(labels, 3.5, 2.5), 0); // the last pixel, in the last run
   for (const [x, y] of [
     [-0.1, 0],
     [4, 0],
     [0, 3],
   ])
-    assert.equal(labelAt(labels, 4, x, y), 0);
-  assert.equal(labelAt(null, 4, 1, 1), 0);
+    assert.equal(labelAt(labels, x, y), 0);
+  assert.equal(labelAt(null, 1, 1), 0);
 
   const { model, sync } = setup();
-  const shown = { labels, width: 4, hidden: new Set([9]) };
+  const shown = { labels, hidden: new Set([9]) };
   const picker = createPickTool({ sync, shown: () => shown });
   assert.equal(picker.pick(2, 0), 7);
   assert.equal(model.get("label"), 7);
