@@ -69,7 +69,7 @@ export function createRenderer(scene, marks) {
 
   function rebuildOverlay() {
     dirty.scene = true;
-    if (!state.labels || !state.width) return;
+    if (!state.labels?.labelled || !state.width) return; // nothing labelled: no overlay
     sizeTo(overlay, state.width, state.height);
     if (pixels?.width !== state.width || pixels?.height !== state.height) {
       pixels = overlay.ctx.createImageData(state.width, state.height);
@@ -92,7 +92,7 @@ export function createRenderer(scene, marks) {
   function drawScene() {
     place(sctx, true);
     if (state.image) sctx.drawImage(state.image, 0, 0, state.width, state.height);
-    if (state.labels) sctx.drawImage(overlay.canvas, 0, 0);
+    if (state.labels?.labelled) sctx.drawImage(overlay.canvas, 0, 0);
   }
 
   function drawMarks() {
