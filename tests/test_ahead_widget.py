@@ -239,3 +239,19 @@ def test_a_copy_made_while_a_propagation_begins_is_not_kept(a, monkeypatch):
         assert not [c for c, _ in a.browser.log[before:] if c["type"] == "ahead"]
     finally:
         stream.holding = False
+
+
+def test_a_view_back_on_a_frame_without_its_copy_gets_the_whole_frame(a):
+    """Within one save the view moved to 3 (drawn from its copy), was sent back, and
+    moved to 3 again with no copy left: it shows nothing new until the kernel sends 3."""
+    a.browser.click(2, 32, 36)
+    a.wait(30)
+    a.canvas.frame = 1
+    a.canvas.frame = 2
+    got = wait_until(lambda: {3, 4} <= set(laid_up(a)) and laid_up(a), 10)
+    settled(a)
+    before = len(a.browser.messages)
+    tell(a, [(3, got[3][0]["seq"]), (4, -1), (3, -1)], frame=3)
+    settled(a)
+    sent = [c for c, _ in a.browser.messages[before:] if c["type"] in ("frame", "labels")]
+    assert [(c["type"], c["frame"]) for c in sent] == [("frame", 3)]

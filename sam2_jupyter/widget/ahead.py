@@ -106,10 +106,14 @@ class AheadFrames:
             self._claims.clear()
 
     def settle(self, frame: int) -> LaidUp | None:
-        """The browser's move to ``frame`` arrived: the copy its claim says it drew
-        (None: none, or no claim), with every claim before it dropped (passed)."""
+        """The browser's move to ``frame`` arrived: the copy its latest claim of that
+        frame says it drew (None: none, or no claim), with every claim up to it dropped
+        (passed). The latest, not the first: a view can move to a frame twice within
+        one save (sent back by another view, say), and what it shows is what it drew
+        the second time; answered from the first, it would wait for a frame never sent."""
         with self._lock:
-            for i, (f, copy) in enumerate(self._claims):
+            for i in range(len(self._claims) - 1, -1, -1):
+                f, copy = self._claims[i]
                 if f == frame:
                     del self._claims[: i + 1]
                     return copy
