@@ -166,3 +166,15 @@ def test_a_bad_feature_cache_fails_the_annotator_not_the_first_click(video):
     with pytest.raises(ValueError, match="feature_cache"):
         Annotator(video, feature_cache="lots")
     assert SessionOptions(feature_cache=-1).feature_cache == -1  # the old "auto" still passes
+
+
+def test_the_browsers_moves_are_not_echoed(monkeypatch):
+    """An echo of a save could set a view back a frame it has moved past (not saved
+    yet); other traits are echoed as ipywidgets does."""
+    canvas = AnnotatorCanvas(n_frames=5)
+    sent: list[dict] = []
+    monkeypatch.setattr(canvas, "_send", lambda msg, buffers=None: sent.append(msg))
+    canvas.set_state({"frame": 3, "label": 2})
+    assert canvas.frame == 3
+    echoes = [m["state"] for m in sent if m["method"] == "echo_update"]
+    assert echoes == [{"label": 2}]

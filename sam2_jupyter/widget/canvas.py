@@ -31,7 +31,12 @@ class AnnotatorCanvas(anywidget.AnyWidget):
     _esm = STATIC / "widget.js"
     _css = STATIC / "widget.css"
 
-    frame = traitlets.Int(0).tag(sync=True)
+    # No echo of the browser's moves: a playing view saves them a tenth of a second at
+    # a time, and the echo of one save, arriving while the view has moved on and not
+    # saved yet, set the view back a frame (ipywidgets applies an echo unless a save of
+    # the trait is queued). A second browser on the same kernel follows the kernel's
+    # own moves, not this one's.
+    frame = traitlets.Int(0).tag(sync=True, echo_update=False)
     n_frames = traitlets.Int(1).tag(sync=True)
     image_width = traitlets.Int(0).tag(sync=True)
     image_height = traitlets.Int(0).tag(sync=True)
