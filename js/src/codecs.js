@@ -145,7 +145,7 @@ function colourWord(label, alpha) {
  * Labels to RGBA pixels: each label's colour with alpha = opacity; 0 and hidden labels
  * transparent (all four bytes 0). Written straight from the runs, one 32-bit word per
  * pixel (no pass over the pixels to find them): a 1024² frame of 300 objects in about
- * half a millisecond, so it can run every frame of a playback.
+ * a millisecond, so it can run every frame of a playback.
  * @param {Labels} labels
  * @param {number} opacity 0..1
  * @param {Uint8ClampedArray} [out]
