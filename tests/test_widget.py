@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from waits import wait_until
 
 from sam2_jupyter import Annotator, ModelError, StackError
-from sam2_jupyter.widget.codec import decode_labels, encode_image, encode_labels
+from sam2_jupyter.widget.codec import decode_labels, encode_image, encode_labels, preview_scale
 from sam2_jupyter.widget.flow import MAX_IN_FLIGHT
 from sam2_jupyter.widget.messages import MessageError, Point, parse_message
 from sam2_jupyter.widget.worker import Worker
@@ -115,6 +115,26 @@ def test_images_png_lossless_jpeg_small():
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), rgb)
     _, mime = encode_image(rgb, lossless=False)
     assert mime == "image/jpeg"
+
+
+def test_previews_are_about_the_screens_size_by_block_averages_where_one_fits():
+    import io
+
+    from PIL import Image
+
+    assert preview_scale(0, 1024) == 1.0  # not laid out yet
+    assert preview_scale(900, 1024) == 1.0  # the screen shows most pixels
+    assert preview_scale(600, 1024) == 0.5  # 512 px: 0.85 of the screen's
+    assert preview_scale(800, 2048) == pytest.approx(1 / 3)  # 683 px
+    assert preview_scale(700, 1024) == 0.684  # 2 × 2 blocks would be 0.73 of it
+    rng = np.random.default_rng(1)
+    rgb = rng.integers(0, 255, (64, 96, 3), dtype=np.uint8)
+    for scale, shape in ((0.5, (32, 48)), (1 / 3, (22, 32)), (0.684, (44, 66))):
+        data, _ = encode_image(rgb, lossless=False, quality=100, scale=scale)
+        assert np.asarray(Image.open(io.BytesIO(data))).shape[:2] == shape
+    data, _ = encode_image(rgb, lossless=True, scale=0.5)  # PNG: the pixels themselves
+    blocks = rgb.reshape(32, 2, 48, 2, 3).mean(axis=(1, 3))  # each pixel: its block's mean
+    assert np.abs(np.asarray(Image.open(io.BytesIO(data))) - blocks).max() <= 0.5
 
 
 # -- worker ---------------------------------------------------------------------------

@@ -65,7 +65,8 @@ export function createTold(view = Math.floor(Math.random() * 2 ** 31)) {
  * @param {object} o
  * @param {import("./decode.js").Decoders} o.decoders
  * @returns {{put(msg: any, buffers: any[]): Promise<void>, take(frame: number): Copy | null,
- *   forget(frames: number[] | null): void, size(): number, dispose(): void}}
+ *   ready(frame: number): boolean, forget(frames: number[] | null): void, size(): number,
+ *   dispose(): void}}
  */
 export function createAheadStore({ decoders }) {
   /** @type {Map<number, {msg: any, labels: any, bitmap: any, gone: boolean, image: Promise<any>}>} */
@@ -109,6 +110,7 @@ export function createAheadStore({ decoders }) {
       for (const frame of frames ?? [...held.keys()]) drop(frame);
     },
     size: () => held.size,
+    ready: (frame) => Boolean(held.get(frame)?.bitmap),
     dispose() {
       for (const frame of [...held.keys()]) drop(frame);
     },
@@ -175,6 +177,7 @@ export function createAhead({ decoders, send, tell, sink, onDrawn, onError, now,
       onDrawn(msg.seq, now() - t0, msg);
       return labels ? msg : { ...msg, has_labels: false };
     },
+    ready: (frame) => store.ready(frame),
     /** The view's moves are about to be saved: what they drew goes with them. */
     report() {
       if (claims.length) tell(told.add(claims.splice(0), taken()));

@@ -12,7 +12,7 @@ import { attachInput } from "./input.js";
 import { ready } from "./intents.js";
 import { createNextLabel } from "./labels.js";
 import { createObjects } from "./objects.js";
-import { createPlaybar } from "./playback.js";
+import { createPlaybar } from "./playbar.js";
 import { createRenderer } from "./render.js";
 import { mountKeyScope } from "./scope.js";
 import { createStatus } from "./status.js";
@@ -138,7 +138,8 @@ function render({ model, el }) {
   const filter = own(createFilter({ summary, marks }));
   const timeline = own(createTimeline({ model, sync, summary, filter, marks, report: debug.report }));
   const objects = own(createObjects({ model, sync, send, summary, filter, marks, report: debug.report }));
-  const playbar = own(createPlaybar({ model, sync, summary, shown: () => renderer.state.frame }));
+  const copyReady = (t) => stream.ready(t); // (mounted below, before any step of the player)
+  const playbar = own(createPlaybar({ model, sync, summary, shown: () => renderer.state.frame, ready: copyReady }));
   dom.bar.before(marks.el, timeline.el, filter.el, objects.el, playbar.el);
   // Keys act anywhere in the annotator and never reach JupyterLab from it (scope.js).
   own(mountKeyScope({ el, canvas: dom.canvas }));

@@ -39,9 +39,11 @@ import { STREAMED } from "./outbound.js";
  * @param {Record<string, (msg: any, buffers: any[]) => void>} [o.route]  by message type
  * @param {() => number} [o.now]  milliseconds
  * @param {{setTimeout: Function, clearTimeout: Function}} [o.timers]  injectable for tests
- * @returns {{moved(frame: number, local: boolean): boolean, report(): void, dispose(): void}}
+ * @returns {{moved(frame: number, local: boolean): boolean, ready(frame: number): boolean,
+ *   report(): void, dispose(): void}}
  *   moved: the view moves to `frame` (`local`: by this view's own doing); true when a
- *   copy laid up was drawn. report: call just before the moves are saved
+ *   copy laid up was drawn. ready: a copy of `frame` is laid up and decoded. report:
+ *   call just before the moves are saved
  */
 export function mountStream({
   model,
@@ -160,6 +162,7 @@ export function mountStream({
   model.on("msg:custom", receive);
   return {
     moved,
+    ready: (frame) => ahead.ready(frame),
     report() {
       if (!disposed) ahead.report();
     },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { clampFps, createPlayer, DEFAULT_FPS, MAX_FPS, playStep } from "../src/playback.js";
+import { COPY_WAIT_MS, clampFps, createPlayer, DEFAULT_FPS, MAX_FPS, playStep } from "../src/playback.js";
 import { FLAGGED } from "../src/summary.js";
 import { createSync } from "../src/sync.js";
 import { FakeTimers, LiveModel } from "./fakes.js";
@@ -14,6 +14,26 @@ test("playStep: wait for the stream, advance by one, stop at the end or on a fla
   assert.deepEqual(playStep({ ...s, shown: null }), { kind: "wait" });
   assert.deepEqual(playStep({ ...s, frame: 8, shown: 8 }), { kind: "advance", frame: 9, stop: true });
   assert.deepEqual(playStep({ ...s, frame: 9, shown: 9 }), { kind: "stop" });
+  assert.deepEqual(playStep({ ...s, ready: (t) => t !== 4 }), { kind: "wait" });
+});
+
+test("a step waits for the copy of its frame to be decoded, for up to COPY_WAIT_MS", () => {
+  const decoded = new Set([1]);
+  const { model, timers, player, catchUp } = setup({ n_frames: 20 }, (t) => decoded.has(t));
+  player.play();
+  timers.tick(100);
+  assert.equal(model.get("frame"), 1);
+  catchUp();
+  timers.tick(100); // frame 2's copy is not here yet
+  assert.equal(model.get("frame"), 1);
+  decoded.add(2);
+  timers.tick(15);
+  assert.equal(model.get("frame"), 2); // drawn from its copy as soon as it is
+  catchUp();
+  timers.tick(100 + COPY_WAIT_MS - 15);
+  assert.equal(model.get("frame"), 2);
+  timers.tick(30); // no copy of frame 3 after COPY_WAIT_MS: the kernel sends it
+  assert.equal(model.get("frame"), 3);
 });
 
 test("speeds are 1 to 60 frames per second, 10 when unset", () => {
@@ -25,7 +45,7 @@ test("speeds are 1 to 60 frames per second, 10 when unset", () => {
   assert.equal(clampFps(500), MAX_FPS);
 });
 
-function setup(traits = {}) {
+function setup(traits = {}, ready = undefined) {
   const timers = new FakeTimers();
   const model = new LiveModel({ frame: 0, n_frames: 5, playing: false, play_fps: 10, hidden: [], ...traits });
   const sync = createSync(model, 300, timers);
@@ -43,6 +63,7 @@ function setup(traits = {}) {
     model,
     sync,
     shown: () => shown,
+    ready,
     summary,
     timers,
     clock: () => timers.now,
@@ -150,6 +171,26 @@ test("play at the last frame starts over; with one frame there is nothing to pla
   single.player.play();
   assert.equal(single.model.get("playing"), false);
   assert.equal(single.player.running(), false);
+});
+
+test("a step run late does not put off the next; more than a period behind starts the count again", () => {
+  const { model, timers, player, catchUp } = setup({ n_frames: 20 });
+  player.play();
+  timers.tick(130); // the step due at 100 runs at 130 (the page was busy)
+  assert.equal(model.get("frame"), 1);
+  catchUp();
+  timers.tick(69);
+  assert.equal(model.get("frame"), 1);
+  timers.tick(1); // due at 200, a period after the late step was due
+  assert.equal(model.get("frame"), 2);
+  catchUp();
+  timers.tick(250); // due at 300, run at 450: over a period behind
+  assert.equal(model.get("frame"), 3);
+  catchUp();
+  timers.tick(99);
+  assert.equal(model.get("frame"), 3); // no burst to catch up: due a period from the step
+  timers.tick(1);
+  assert.equal(model.get("frame"), 4);
 });
 
 test("a frame change made elsewhere does not stop playing: the next step waits a period from it", () => {

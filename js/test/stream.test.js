@@ -249,6 +249,7 @@ test("a frame sent ahead is laid up, acknowledged once decoded, and drawn at onc
   assert.deepEqual(sink.log, []); // laid up, not drawn
   timers.tick(ACK_AFTER_MS);
   assert.deepEqual(model.sent, []); // acknowledged only once decoded
+  assert.equal(stream.ready(3), false); // still decoding (the player waits for it)
   assert.equal(stream.moved(3, true), false); // still decoding: not taken, the kernel sends it
   assert.equal(model.get("shown_ahead"), undefined); // set just before the move is saved
   stream.report();
@@ -263,7 +264,9 @@ test("a frame sent ahead is laid up, acknowledged once decoded, and drawn at onc
   assert.deepEqual(model.sent, []); // waits for a move to carry it
   timers.tick(1);
   assert.deepEqual(model.sent, [{ type: "ack", seqs: [1] }]); // none came
+  assert.deepEqual([stream.ready(3), stream.ready(4)], [true, false]);
   assert.equal(stream.moved(3, true), true);
+  assert.equal(stream.ready(3), false); // taken
   stream.report();
   const { first, frames, seqs } = model.get("shown_ahead");
   assert.deepEqual([first, frames, seqs], [1, [3, 3], [-1, 1]]); // which copy, after the last move

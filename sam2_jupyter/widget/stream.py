@@ -24,7 +24,7 @@ from .._later import Later
 from ..io import Stack
 from .ahead import AheadFrames, LaidUp
 from .canvas import AnnotatorCanvas
-from .codec import encode_image, encode_labels
+from .codec import encode_image, encode_labels, preview_scale
 from .flow import AHEAD, Outbox
 from .messages import ShownAhead
 from .outbound import AheadMsg, ForgetMsg, FrameMsg, LabelsMsg, Marker
@@ -295,13 +295,9 @@ class FrameStream:
         self.show(t, lossless=True)
 
     def _preview_factor(self) -> float:
-        """Scale of frames sent while moving: no finer than the screen shows them
-        (1.0 when the screen shows every pixel; the idle PNG is always full size)."""
-        shown = self.canvas.view_pixels
-        longest = max(self.stack().frame_shape)
-        if shown <= 0 or shown >= 0.8 * longest:
-            return 1.0
-        return round(shown / longest, 3)
+        """Scale of frames sent while moving: about as fine as the screen shows them
+        (:func:`.codec.preview_scale`; the idle PNG is always full size)."""
+        return preview_scale(self.canvas.view_pixels, max(self.stack().frame_shape))
 
     def _jpeg(self, t: int, scale: float) -> Callable[[], tuple[bytes, str]]:
         stack = self.stack()
