@@ -164,7 +164,27 @@ def test_copies_are_forgotten_past_the_capacity_and_when_channels_change(a):
     a.controller.submit(lambda: a.controller.set_stack(a.controller.data)).result(30)
     a.wait(30)
     assert [c["frames"] for c, _ in a.browser.of("forget")][-1] is None
-    assert not set(jpeg) & set(a.controller.stream._encoded._cache)  # none reused
+    again = a.controller.stream._encoded._cache.copy()
+    assert all(again[k] is not jpeg[k] for k in set(jpeg) & set(again))  # none reused
+
+
+def test_a_view_at_rest_has_the_next_previews_encoded_and_playing_on_encodes_none(a, monkeypatch):
+    from sam2_jupyter.widget import stream as stream_module
+
+    monkeypatch.setattr(stream_module, "PREPARE_AHEAD", 4)
+    stream = a.controller.stream
+    a.canvas.frame = 1
+    key = lambda f: (stream.key(), f, stream._preview_factor())  # noqa: E731
+    wait_until(lambda: all(key(f) in stream._encoded for f in range(2, 6)), 10)
+    encoder_done(a)
+    assert key(6) not in stream._encoded  # PREPARE_AHEAD of them
+    misses = stream._encoded.misses
+    tell(a, [(1, -1)])  # the view's move to frame 1, heard (the kernel made it)
+    a.canvas.playing = True
+    wait_until(lambda: set(range(2, 6)) <= set(laid_up(a)), 10)
+    a.canvas.playing = False
+    encoder_done(a)
+    assert stream._encoded.misses - misses == len([f for f in laid_up(a) if f > 5])
 
 
 def test_playing_lays_up_the_next_frames(a):

@@ -137,6 +137,24 @@ def test_previews_are_about_the_screens_size_by_block_averages_where_one_fits():
     assert np.abs(np.asarray(Image.open(io.BytesIO(data))) - blocks).max() <= 0.5
 
 
+def test_encoded_frames_keep_the_newest_within_their_bytes():
+    from sam2_jupyter.widget.prefetch import EncodedFrames
+
+    cache = EncodedFrames(budget=10)
+    try:
+        for key in "abc":
+            cache.get(key, lambda: (b"xxxx", "image/jpeg"))
+        assert [k in cache for k in "abc"] == [False, True, True]  # 8 of 10 bytes
+        cache.get("b", lambda: (b"", ""))  # used: now the newest
+        cache.get("d", lambda: (b"xxxx", "image/jpeg"))
+        assert [k in cache for k in "bcd"] == [True, False, True]
+        cache.get("e", lambda: (b"x" * 20, "image/jpeg"))  # over the budget alone: kept
+        assert [k in cache for k in "bde"] == [False, False, True]
+        assert (cache.hits, cache.misses) == (1, 5)
+    finally:
+        cache.close()
+
+
 # -- worker ---------------------------------------------------------------------------
 def test_worker_runs_jobs_in_order_and_survives_errors():
     errors = []

@@ -17,10 +17,12 @@ Encoded = tuple[bytes, str]
 
 
 class EncodedFrames:
-    """A small LRU of encoded frames keyed by anything hashable."""
+    """An LRU of encoded frames keyed by anything hashable, bounded by their bytes
+    (``budget``; the newest one is kept whatever its size)."""
 
-    def __init__(self, size: int = 8) -> None:
-        self.size = size
+    def __init__(self, budget: int = 64 << 20) -> None:
+        self.budget = budget
+        self._bytes = 0
         self._cache: OrderedDict[Hashable, Encoded] = OrderedDict()
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(
@@ -43,15 +45,22 @@ class EncodedFrames:
 
     def _put(self, key: Hashable, value: Encoded) -> None:
         with self._lock:
+            old = self._cache.pop(key, None)
+            self._bytes += len(value[0]) - (len(old[0]) if old else 0)
             self._cache[key] = value
-            self._cache.move_to_end(key)
-            while len(self._cache) > self.size:
-                self._cache.popitem(last=False)
+            while self._bytes > self.budget and len(self._cache) > 1:
+                _, (data, _) = self._cache.popitem(last=False)
+                self._bytes -= len(data)
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._cache
 
     def clear(self) -> None:
         """Forget every encoded frame (what they show changed)."""
         with self._lock:
             self._cache.clear()
+            self._bytes = 0
 
     def prefetch(self, key: Hashable, make: Callable[[], Encoded]) -> None:
         """Encode ``key`` in the background unless it is cached already."""

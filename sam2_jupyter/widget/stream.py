@@ -7,8 +7,10 @@ or job of the user's meanwhile); that upgrade is scheduled on the kernel's event
 per frame change. After each frame shown, the frames the view is likely to show next
 are sent ahead (:mod:`.ahead`): two in the direction of the last step and one behind,
 or the next ``PLAY_AHEAD`` while playing; they leave only when nothing the view waits
-for is queued. :meth:`FrameStream.stats` reports what was sent and, per edit and per
-frame shown, where the kernel's time went (:mod:`.sent`).
+for is queued. Once the view rests (after its upgrade), the previews of the next
+``PREPARE_AHEAD`` frames are encoded on the encoder thread, so that playing from there
+spends nothing on encoding them. :meth:`FrameStream.stats` reports what was sent and,
+per edit and per frame shown, where the kernel's time went (:mod:`.sent`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from .sent import SentStats
 LOSSLESS_AFTER = 0.3
 PLAY_AHEAD = 8  # frames sent ahead while the browser plays
 STEP_AHEAD = 2  # frames sent ahead in the direction of the last step (and one behind)
+PREPARE_AHEAD = 150  # previews encoded ahead of a view at rest: 5 s of playing at 30 fps
+PREVIEW_BYTES = 64 << 20  # the encoded previews kept (half of it for those prepared)
 
 
 class FrameStream:
@@ -58,7 +62,7 @@ class FrameStream:
         # the canvas' send looked up at each message (a test's fake browser replaces it)
         self.out = Outbox(lambda content, buffers: self.canvas.send(content, buffers), self._sent)
         self.post, self.acked = self.out.post, self.out.acked
-        self._encoded = EncodedFrames(size=PLAY_AHEAD + 4)
+        self._encoded = EncodedFrames(PREVIEW_BYTES)
         self.ahead = AheadFrames()
         self._generation = 0  # of the data shown: channels, another sequence
         self._last: int | None = None  # the frame shown last, for the stepping direction
@@ -293,6 +297,21 @@ class FrameStream:
             self._later.schedule(wait, lambda: self._encoded.run(self._upgrade, t))
             return
         self.show(t, lossless=True)
+        self._prepare(t, t + 1)
+
+    def _prepare(self, t: int, f: int) -> None:
+        """While the view rests on ``t``: the preview of frame ``f`` is encoded, then
+        the next, one frame per job (a move meanwhile waits for one encode at most),
+        so that playing from here, or stepping on, finds them ready; until
+        PREPARE_AHEAD frames are, or half the cache's budget, or the view moves."""
+        stack, k = self.stack(), self._preview_factor()
+        end = min(stack.n_frames, t + 1 + PREPARE_AHEAD)
+        busy = self.canvas.frame != t or self.holding or self.canvas.playing
+        if busy or f >= end:
+            return
+        image, _ = self._encoded.get((self.key(), f, k), self._jpeg(f, k))
+        if (f - t) * len(image) < self._encoded.budget // 2:
+            self._encoded.run(self._prepare, t, f + 1)
 
     def _preview_factor(self) -> float:
         """Scale of frames sent while moving: about as fine as the screen shows them
