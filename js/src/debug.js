@@ -13,6 +13,11 @@ import { listen } from "./sync.js";
 
 const KEYS = ["seq", "frame", "labelled", "drawMs", "lossless"];
 
+/** Write only the values that changed (each write costs the page a style pass). */
+function setData(node, values) {
+  for (const [key, value] of Object.entries(values)) if (node.dataset[key] !== value) node.dataset[key] = value;
+}
+
 /**
  * The data-* values for one drawn message.
  * @param {{seq: number, ms: number, frame: number | null, labels: import("./codecs.js").Labels | null, lossless: boolean}} d
@@ -42,7 +47,7 @@ export function createDebug(model, el, renderer, extras = {}) {
     on = Boolean(model.get("debug"));
     if (on) {
       el.sam2jDebug = { renderer, ...extras };
-      for (const [node, values] of reported) Object.assign(node.dataset, values);
+      for (const [node, values] of reported) setData(node, values);
       return;
     }
     delete el.sam2jDebug;
@@ -56,7 +61,7 @@ export function createDebug(model, el, renderer, extras = {}) {
     drawn(seq, ms) {
       if (!on) return;
       const { frame, labels, lossless } = renderer.state;
-      Object.assign(el.dataset, hooks({ seq, ms, frame, labels, lossless }));
+      setData(el, hooks({ seq, ms, frame, labels, lossless }));
     },
     /**
      * data-* values of some element (dataset keys → strings), shown while debug is on.
@@ -65,7 +70,7 @@ export function createDebug(model, el, renderer, extras = {}) {
      */
     report(node, values) {
       reported.set(node, { ...reported.get(node), ...values });
-      if (on) Object.assign(node.dataset, values);
+      if (on) setData(node, values);
     },
     dispose: off,
   };

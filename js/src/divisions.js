@@ -105,14 +105,14 @@ export function createDivisions({ model, sync, send, report = () => {} }) {
   let list = [];
   let byMother = new Map();
   const listeners = new Set();
-  const el = document.createElement("div");
-  el.className = "sam2j-divisions";
+  const el = Object.assign(document.createElement("div"), { className: "sam2j-divisions", hidden: true });
   el.style.cssText = "display:flex;flex-direction:column;gap:2px";
-  el.hidden = true;
 
   function render() {
     const frame = model.get("frame");
     const here = list.filter((p) => p.frame === frame);
+    report(el, { divisions: String(list.length), divisionsHere: here.map((p) => p.mother).join(",") });
+    if (here.length === 0 && el.hidden) return; // none shown before or now: the page stays
     el.replaceChildren(
       ...here.map((p) => {
         const row = document.createElement("div");
@@ -126,7 +126,6 @@ export function createDivisions({ model, sync, send, report = () => {} }) {
       }),
     );
     el.hidden = here.length === 0;
-    report(el, { divisions: String(list.length), divisionsHere: here.map((p) => p.mother).join(",") });
   }
 
   function button(label, action, p) {

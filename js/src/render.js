@@ -64,7 +64,6 @@ export function createRenderer(scene, marks) {
   );
   const dirty = { scene: true, marks: true };
   let frameRequest = 0;
-
   let pixels = null; // the overlay's ImageData, kept while the size holds
 
   function rebuildOverlay() {
@@ -152,6 +151,7 @@ export function createRenderer(scene, marks) {
       rebuildOverlay();
     },
     setPrompts(prompts) {
+      if (!state.prompts.length && !prompts?.length) return; // none before or now: the layer stays
       state.prompts = prompts ?? [];
       dirty.marks = true;
     },

@@ -21,9 +21,10 @@ export function statusText({ frame, n_frames, label, busy, status }) {
  */
 export function createStatus(model, bar) {
   const update = () => {
-    const busy = Boolean(model.get("busy"));
-    bar.textContent = statusText(Object.fromEntries(TRAITS.map((name) => [name, model.get(name)])));
-    bar.setAttribute("aria-busy", String(busy));
+    const text = statusText(Object.fromEntries(TRAITS.map((name) => [name, model.get(name)])));
+    const busy = String(Boolean(model.get("busy")));
+    if (bar.textContent !== text) bar.textContent = text; // (a write lays the page out)
+    if (bar.getAttribute("aria-busy") !== busy) bar.setAttribute("aria-busy", busy);
   };
   const off = listen(model, TRAITS, update);
   update();
