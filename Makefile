@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_objects.py
 	$(PY) benchmarks/bench_discovery.py
 	$(PY) benchmarks/bench_browser.py
+	$(PY) benchmarks/bench_playback.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache sam2_jupyter/static js/node_modules .tools
