@@ -174,7 +174,7 @@ def test_a_view_at_rest_has_the_next_previews_encoded_and_playing_on_encodes_non
     monkeypatch.setattr(stream_module, "PREPARE_AHEAD", 4)
     stream = a.controller.stream
     a.canvas.frame = 1
-    key = lambda f: (stream.key(), f, stream._preview_factor())  # noqa: E731
+    key = lambda f: (*stream._source(), f, stream._preview_factor())  # noqa: E731
     wait_until(lambda: all(key(f) in stream._encoded for f in range(2, 6)), 10)
     encoder_done(a)
     assert key(6) not in stream._encoded  # PREPARE_AHEAD of them
@@ -185,6 +185,14 @@ def test_a_view_at_rest_has_the_next_previews_encoded_and_playing_on_encodes_non
     a.canvas.playing = False
     encoder_done(a)
     assert stream._encoded.misses - misses == len([f for f in laid_up(a) if f > 5])
+
+
+def test_an_encode_that_ends_after_the_display_changed_is_never_shown(a):
+    stream = a.controller.stream
+    old = (*stream._source(), 2, stream._preview_factor())
+    stream.forget()  # the display changed (channels, contrast) while frame 2 encoded
+    stream._encoded._put(old, (b"stale", "image/jpeg"))  # that encode ends now
+    assert stream._preview(2)[0] != b"stale"
 
 
 def test_playing_lays_up_the_next_frames(a):

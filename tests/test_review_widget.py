@@ -208,7 +208,7 @@ def test_playing_encodes_ahead_and_holds_the_lossless_upgrade(annotator):
     a.browser.messages.clear()
     a.canvas.frame = 1
     stream = a.controller.stream
-    keys = lambda: {k[1] for k in stream._encoded._cache}  # noqa: E731
+    keys = lambda: {k[-2] for k in stream._encoded._cache}  # noqa: E731 (the frames)
     wait_until(lambda: {2, 3, 4, 5, 6, 7} <= keys(), 10)
     time.sleep(0.6)  # longer than the upgrade's delay: none may come while playing
     a.browser.ack_all()

@@ -9,13 +9,13 @@
 // in its animation frame); these are kept while debug is off and written only while
 // it is on. Nothing costly runs otherwise.
 
-import { listen } from "./sync.js";
+import { listen, put } from "./sync.js";
 
 const KEYS = ["seq", "frame", "labelled", "drawMs", "lossless"];
 
-/** Write only the values that changed (each write costs the page a style pass). */
+/** Write only the values that changed. */
 function setData(node, values) {
-  for (const [key, value] of Object.entries(values)) if (node.dataset[key] !== value) node.dataset[key] = value;
+  for (const [key, value] of Object.entries(values)) put(node.dataset, key, value);
 }
 
 /**

@@ -5,7 +5,7 @@
 // shown with Accept and Dismiss buttons (both one undo step in the kernel; keys A and N
 // act on `here()`, see actions.js). A proposal changes nothing until it is accepted.
 
-import { bindEvents, listen } from "./sync.js";
+import { bindEvents, listen, put } from "./sync.js";
 import { frameNumber, plural } from "./words.js";
 
 /**
@@ -179,7 +179,7 @@ export function createDivisions({ model, sync, send, report = () => {} }) {
     badge(node, label) {
       const mine = byMother.get(label) ?? [];
       const text = mine.length ? `÷ ${frameNumber(mine[0].frame)}${mine.length > 1 ? "…" : ""}` : "";
-      if (node.textContent !== text) node.textContent = text;
+      put(node, "textContent", text);
       if (!node.style.color) node.style.cssText = "color:#8a6d00;cursor:pointer;font-variant-numeric:tabular-nums";
       const frames = mine.map((p) => frameNumber(p.frame)).join(", ");
       node.title = mine.length ? `${plural(mine.length, "proposed division")} (frame ${frames}): click to see` : "";

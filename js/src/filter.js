@@ -3,7 +3,7 @@
 // (labels with a flagged frame or a proposed division). Browser-only state: it hides
 // rows, never labels (the eye checkbox hides labels on the image).
 
-import { bindEvents } from "./sync.js";
+import { bindEvents, put } from "./sync.js";
 
 /**
  * The ids a search names, as a test; null when it names none (show all). Tokens are
@@ -94,7 +94,7 @@ export function createFilter({ summary, marks }) {
     rows(table) {
       const rows = shownRows(table, keep);
       const text = rows.length === table.labels.length ? "" : `${rows.length} of ${table.labels.length} shown`;
-      if (count.textContent !== text) count.textContent = text;
+      put(count, "textContent", text);
       return rows;
     },
     /** @param {() => void} fn @returns {() => void} off */

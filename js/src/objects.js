@@ -12,7 +12,7 @@ import { labelColor } from "./codecs.js";
 import { deleteLabel, setParent } from "./intents.js";
 import { createRowWindow } from "./rowwindow.js";
 import { perFrame } from "./schedule.js";
-import { bindEvents, listen } from "./sync.js";
+import { bindEvents, listen, put } from "./sync.js";
 import { hiddenOf } from "./tools/traits.js";
 import { frameSpan, plural } from "./words.js";
 
@@ -85,11 +85,6 @@ function buildRow(label) {
   del.textContent = "×";
   del.title = `delete label ${label} (undo brings it back)`;
   return { row, eye, swatch, parent, division, frames, flags };
-}
-
-/** Set a property only when it differs (keeps layout and focus undisturbed). */
-function put(node, key, value) {
-  if (node[key] !== value) node[key] = value;
 }
 
 function updateRow(r, d) {

@@ -4,8 +4,9 @@
 // the renderer shows the frame asked for, so playback never queues ahead of the
 // stream, and once the copy of the next frame sent ahead is decoded (for up to
 // COPY_WAIT_MS: a move without its copy waits for the kernel's answer to the save of
-// the move, several times longer). It stops at the last frame and, with "stop at flags", on arriving at a frame
-// where a shown label is flagged. Playing from the last frame starts over at frame 0.
+// the move, several times longer). It stops at the last frame and, with "stop at
+// flags", on arriving at a frame where a shown label is flagged. Playing from the last
+// frame starts over at frame 0.
 // Steps keep to their schedule: a step run late (the page was busy) does not put off
 // the next, due a period after this one was due, as video players do; after a wait for
 // the stream, or more than a period behind, the count starts again from the step.

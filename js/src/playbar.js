@@ -4,7 +4,6 @@ import { clampFps, createPlayer, MAX_FPS } from "./playback.js";
 import { bindEvents, listen } from "./sync.js";
 
 /**
- * The play bar: ▶/⏸, the speed and "stop at flags".
  * @param {Parameters<typeof createPlayer>[0]} o
  * @returns {{el: HTMLElement, dispose(): void}}
  */

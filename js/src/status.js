@@ -1,7 +1,7 @@
 // The status bar under the canvas: frame, label, the busy indicator and the kernel's
 // last status line; a display error replaces it until the next change.
 
-import { listen } from "./sync.js";
+import { listen, put } from "./sync.js";
 import { frameOf } from "./words.js";
 
 const TRAITS = ["frame", "n_frames", "label", "busy", "status"];
@@ -23,7 +23,7 @@ export function createStatus(model, bar) {
   const update = () => {
     const text = statusText(Object.fromEntries(TRAITS.map((name) => [name, model.get(name)])));
     const busy = String(Boolean(model.get("busy")));
-    if (bar.textContent !== text) bar.textContent = text; // (a write lays the page out)
+    put(bar, "textContent", text);
     if (bar.getAttribute("aria-busy") !== busy) bar.setAttribute("aria-busy", busy);
   };
   const off = listen(model, TRAITS, update);

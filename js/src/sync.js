@@ -59,6 +59,17 @@ export function bindEvents(node, listeners) {
 }
 
 /**
+ * Set `node[key]` only when it differs: each DOM write costs the page a style pass or
+ * a layout (and resetting an input can disturb focus or a selection).
+ * @param {any} node  an element, its `style` or its `dataset`
+ * @param {string} key
+ * @param {unknown} value
+ */
+export function put(node, key, value) {
+  if (node[key] !== value) node[key] = value;
+}
+
+/**
  * `fn` run once `wait` ms after the last call.
  * @param {() => void} fn
  * @param {number} wait

@@ -7,7 +7,7 @@
 
 import { capturePointer, releasePointer, wheelFactor } from "./pointer.js";
 import { perFrame } from "./schedule.js";
-import { bindEvents, listen } from "./sync.js";
+import { bindEvents, listen, put } from "./sync.js";
 import { drawCursor, follow, frameAt, fullRange, paint, rowHeight, stripHeight, zoomRange } from "./timeline-paint.js";
 import { hiddenOf } from "./tools/traits.js";
 import { frameNumber } from "./words.js";
@@ -107,7 +107,7 @@ export function createTimeline({ model, sync, summary, filter, marks, report = (
     const r = currentRange();
     const label = drawn[Math.floor(p.y / rowHeight(drawn.length))];
     const text = `frame ${frameNumber(frameAt(r, p.x, frames()))}${label === undefined ? "" : ` · label ${label}`}`;
-    if (canvas.title !== text) canvas.title = text;
+    put(canvas, "title", text);
   };
   const down = (e) => {
     if (e.button !== 0 || press !== null) return;

@@ -62,26 +62,9 @@ class EncodedFrames:
             self._cache.clear()
             self._bytes = 0
 
-    def prefetch(self, key: Hashable, make: Callable[[], Encoded]) -> None:
-        """Encode ``key`` in the background unless it is cached already."""
-        with self._lock:
-            if key in self._cache:
-                return
-
-        def job() -> None:
-            with self._lock:
-                if key in self._cache:
-                    return
-            # A failed prefetch is not an error: the foreground read retries and reports.
-            with contextlib.suppress(Exception):
-                self._put(key, make())
-
-        with contextlib.suppress(RuntimeError):  # closed: the widget is gone
-            self._pool.submit(job)
-
     def run(self, fn: Callable[..., object], *args: object) -> None:
-        """Run ``fn`` on the encoder thread (after queued prefetches); errors are
-        dropped, as for a prefetch (the next frame change retries)."""
+        """Run ``fn`` on the encoder thread (after the jobs queued before it); errors
+        are dropped (work nobody waits for: the next frame change retries)."""
 
         def job() -> None:
             with contextlib.suppress(Exception):

@@ -123,8 +123,7 @@ class FrameStream:
         if lossless:
             image, mime = encode_image(stack.display_frame(t), True)
         else:
-            k = self._preview_factor()
-            image, mime = self._encoded.get((self.key(), t, k), self._jpeg(t, k))
+            image, mime = self._preview(t)
         labels = self.labels(t) if labels is None else labels
         msg = FrameMsg(
             t,
@@ -177,7 +176,7 @@ class FrameStream:
     def _send_ahead(self) -> None:
         """Lay up the frames the view is likely to show next from the frame in view
         (those not laid up yet), unless a propagation streams its frames."""
-        stack, source, k = self.stack(), self._source(), self._preview_factor()
+        stack, source = self.stack(), self._source()
         playing = self.canvas.playing
         t = self._where(playing)
         if playing:
@@ -191,7 +190,7 @@ class FrameStream:
                 return  # the view moved on: its own show sends its neighbours
             if playing and f <= now:
                 continue  # played past meanwhile
-            image, mime = self._encoded.get((self.key(), f, k), self._jpeg(f, k))
+            image, mime = self._preview(f)
             payload, markers = self._coded_labels(f), self.markers(f)
             msg = AheadMsg(f, mime, payload is not None, **self.shape(), markers=markers)
             buffers = [image] + ([payload] if payload is not None else [])
@@ -304,12 +303,11 @@ class FrameStream:
         the next, one frame per job (a move meanwhile waits for one encode at most),
         so that playing from here, or stepping on, finds them ready; until
         PREPARE_AHEAD frames are, or half the cache's budget, or the view moves."""
-        stack, k = self.stack(), self._preview_factor()
-        end = min(stack.n_frames, t + 1 + PREPARE_AHEAD)
+        end = min(self.stack().n_frames, t + 1 + PREPARE_AHEAD)
         busy = self.canvas.frame != t or self.holding or self.canvas.playing
         if busy or f >= end:
             return
-        image, _ = self._encoded.get((self.key(), f, k), self._jpeg(f, k))
+        image, _ = self._preview(f)
         if (f - t) * len(image) < self._encoded.budget // 2:
             self._encoded.run(self._prepare, t, f + 1)
 
@@ -317,6 +315,13 @@ class FrameStream:
         """Scale of frames sent while moving: about as fine as the screen shows them
         (:func:`.codec.preview_scale`; the idle PNG is always full size)."""
         return preview_scale(self.canvas.view_pixels, max(self.stack().frame_shape))
+
+    def _preview(self, t: int) -> tuple[bytes, str]:
+        """Frame ``t``'s preview, encoded once per sequence, generation of its display
+        and scale (an encode begun before the display changed lands under the old
+        generation, where nothing reads it)."""
+        k = self._preview_factor()
+        return self._encoded.get((*self._source(), t, k), self._jpeg(t, k))
 
     def _jpeg(self, t: int, scale: float) -> Callable[[], tuple[bytes, str]]:
         stack = self.stack()
